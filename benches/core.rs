@@ -1,0 +1,65 @@
+//! Criterion benches of the core: forward+backward by network size, and training steps of
+//! DESIGN.md's reference network (2-8-8-1 tanh, MSE, 500 spiral points) while recording every
+//! step's parameters — the workload `scripts/bench_train_vs_torch.py` compares with PyTorch.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use losscape::core::{
+    Activation, CoreError, CsvSource, DataSpec, GeneratorKind, GeneratorSpec, InitSpec, LayerSpec, Loss, NetworkSpec, Objective,
+    ObjectiveSpec, OptimizerConfig, RunSpec, Session, Sgd, Table, Workspace,
+};
+
+fn network(widths: &[usize], n: usize) -> Objective {
+    let layers = widths[1..]
+        .iter()
+        .enumerate()
+        .map(|(i, &u)| LayerSpec::new(u, if i + 2 == widths.len() { Activation::Linear } else { Activation::Tanh }))
+        .collect();
+    let spec = NetworkSpec {
+        inputs: widths[0],
+        layers,
+        loss: Loss::Mse,
+        data: DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Spiral, n, 0.1, 1)),
+        init: InitSpec::default(),
+        features: None,
+        penalty: None,
+        holdout: None,
+        batch_size: None,
+        batch_seed: 0,
+    };
+    let no_csv = |_: &CsvSource| -> Result<Table, CoreError> { unreachable!() };
+    ObjectiveSpec::Network(spec).build(&no_csv).expect("valid bench network")
+}
+
+fn forward_backward(c: &mut Criterion) {
+    let mut group = c.benchmark_group("forward_backward_500");
+    for widths in [&[2usize, 8, 1][..], &[2, 8, 8, 1], &[2, 32, 32, 1]] {
+        let o = network(widths, 500);
+        let theta = o.start().to_vec();
+        let mut g = vec![0.0; o.dim()];
+        let mut ws = Workspace::default();
+        let name = widths.iter().map(usize::to_string).collect::<Vec<_>>().join("-");
+        group.bench_function(name, |b| b.iter(|| black_box(o.loss_and_grad(black_box(&theta), &mut g, &mut ws))));
+    }
+    group.finish();
+}
+
+fn training(c: &mut Criterion) {
+    let o = Arc::new(network(&[2, 8, 8, 1], 500));
+    let run = RunSpec::new(OptimizerConfig::Sgd(Sgd { lr: 0.1, momentum: 0.9, ..Sgd::default() }));
+    let mut group = c.benchmark_group("train_reference_2-8-8-1_500");
+    group.sample_size(20);
+    group.bench_function("1000 steps, every θ recorded", |b| {
+        b.iter(|| {
+            let mut s = Session::new(o.clone(), std::slice::from_ref(&run)).expect("valid run");
+            s.run(1000);
+            black_box(s.runs[0].trajectory.len())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, forward_backward, training);
+criterion_main!(benches);

@@ -1,0 +1,267 @@
+//! One ball per run, rolling on the surface: its transform (conversion boundary #2, f64 →
+//! f32), its trail, its gradient arrow (−lr·g, where plain SGD would go) and its last step
+//! (where momentum or Adam actually went), and a red cross where a run stopped.
+//!
+//! For a 1-parameter objective the ball rides the curve with its tangent and a secant through
+//! x and x + h whose h the panel shrinks. For a slice of more parameters each ball sits at its
+//! projection on the plane, at the height of its true loss.
+
+use bevy::prelude::*;
+
+use super::AppSystems;
+use super::settings::SimSettings;
+use super::sim::Simulation;
+use super::surface::{HALF, SurfaceView, ViewMap};
+use crate::core::{RunStatus, Workspace};
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<CurveReadout>().add_systems(
+        Update,
+        (respawn_balls, extend_trails, sync_ball_transforms, update_curve_readout, draw_ball_overlays)
+            .chain()
+            .in_set(AppSystems::SyncVisuals)
+            .after(super::surface::SurfaceSystems),
+    );
+}
+
+/// Ball radius in world units.
+pub const BALL_RADIUS: f32 = 0.16;
+
+/// A run's ball.
+#[derive(Component, Debug)]
+pub struct Ball {
+    /// Index of the run in the session.
+    pub run: usize,
+}
+
+/// A ball's path in world space, extended as the run records steps.
+#[derive(Component, Debug, Default)]
+pub struct Trail {
+    /// World positions of the recorded steps drawn so far.
+    pub points: Vec<Vec3>,
+    /// Trajectory rows already converted.
+    pub rows: usize,
+    /// The drawing (landscape generation and height map) the points were made for.
+    key: Option<(u64, [u64; 2], bool)>,
+}
+
+/// The numbers next to the curve: slope of the tangent and of the secant at the first ball.
+#[derive(Resource, Clone, Copy, Debug, Default)]
+pub struct CurveReadout {
+    /// Ball position a.
+    pub a: f64,
+    /// f(a).
+    pub f: f64,
+    /// f'(a) by backprop.
+    pub tangent: f64,
+    /// (f(a + h) − f(a)) / h.
+    pub secant: f64,
+    /// f(a + h).
+    pub f_h: f64,
+    /// Whether these numbers are for a curve being shown.
+    pub shown: bool,
+}
+
+/// Distinct colours for the runs (and their legends and plots), sRGB.
+pub fn run_color(i: usize) -> [f32; 3] {
+    const PALETTE: [[f32; 3]; 8] = [
+        [0.95, 0.30, 0.25],
+        [0.25, 0.65, 1.00],
+        [1.00, 0.75, 0.15],
+        [0.85, 0.40, 0.95],
+        [0.30, 0.90, 0.55],
+        [1.00, 0.55, 0.75],
+        [0.90, 0.90, 0.90],
+        [0.60, 0.45, 0.25],
+    ];
+    PALETTE[i % PALETTE.len()]
+}
+
+fn color_of(i: usize) -> Color {
+    let [r, g, b] = run_color(i);
+    Color::srgb(r, g, b)
+}
+
+/// Spawns one ball per run whenever the runs restart or change in number.
+fn respawn_balls(
+    mut commands: Commands,
+    sim: Res<Simulation>,
+    balls: Query<Entity, With<Ball>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut seen: Local<Option<u64>>,
+) {
+    if *seen == Some(sim.generation) && balls.iter().count() == sim.session.runs.len() {
+        return;
+    }
+    *seen = Some(sim.generation);
+    for e in &balls {
+        commands.entity(e).despawn();
+    }
+    let mesh = meshes.add(Sphere::new(BALL_RADIUS).mesh().uv(24, 16));
+    for run in 0..sim.session.runs.len() {
+        let material = materials.add(StandardMaterial {
+            base_color: color_of(run),
+            emissive: color_of(run).to_linear() * 0.25,
+            perceptual_roughness: 0.35,
+            ..default()
+        });
+        commands.spawn((
+            Ball { run },
+            Trail::default(),
+            Mesh3d(mesh.clone()),
+            MeshMaterial3d(material),
+            Transform::from_xyz(0.0, -100.0, 0.0),
+        ));
+    }
+}
+
+/// The key of the drawing a trail's points belong to.
+fn view_key(map: &ViewMap) -> (u64, [u64; 2], bool) {
+    (map.land.generation, [map.height.lo.to_bits(), map.height.hi.to_bits()], map.height.log)
+}
+
+/// The last row of a run whose θ and loss are finite.
+fn last_finite_row(run: &crate::core::Run) -> Option<usize> {
+    let t = &run.trajectory;
+    (0..t.len()).rev().find(|&k| t.records[k].loss.is_finite() && t.params(k).iter().all(|p| p.is_finite()))
+}
+
+/// World position of a run's row `k` (f64 → f32: conversion boundary #2).
+fn world_of(map: &ViewMap, run: &crate::core::Run, k: usize) -> Vec3 {
+    let p = map.land.plane.project(run.trajectory.params(k));
+    let w = map.world(p.a, p.b, run.trajectory.records[k].loss);
+    let f = |v: f64| if v.is_finite() { v.clamp(-1e4, 1e4) as f32 } else { 0.0 };
+    Vec3::new(f(w[0]), f(w[1]), f(w[2]))
+}
+
+/// Converts the new trajectory rows of each run into trail points.
+fn extend_trails(sim: Res<Simulation>, view: Option<Res<SurfaceView>>, mut trails: Query<(&Ball, &mut Trail)>) {
+    let Some(view) = view else { return };
+    let key = view_key(&view.map);
+    for (ball, mut trail) in &mut trails {
+        let Some(run) = sim.session.runs.get(ball.run) else { continue };
+        if trail.key != Some(key) {
+            *trail = Trail { key: Some(key), ..default() };
+        }
+        let end = last_finite_row(run).map_or(0, |k| k + 1);
+        for k in trail.rows..end {
+            let p = world_of(&view.map, run, k);
+            trail.points.push(p);
+        }
+        trail.rows = trail.rows.max(end);
+    }
+}
+
+/// Puts each ball at its run's current θ (its projection, at its true loss).
+fn sync_ball_transforms(sim: Res<Simulation>, view: Option<Res<SurfaceView>>, mut balls: Query<(&Ball, &mut Transform)>) {
+    let Some(view) = view else { return };
+    for (ball, mut transform) in &mut balls {
+        let Some(run) = sim.session.runs.get(ball.run) else { continue };
+        let Some(k) = last_finite_row(run) else { continue };
+        let p = world_of(&view.map, run, k);
+        let lifted = p + Vec3::Y * BALL_RADIUS * 0.8;
+        if transform.translation != lifted {
+            transform.translation = lifted;
+        }
+    }
+}
+
+/// Tangent and secant slopes at the first ball, for a 1-parameter objective.
+fn update_curve_readout(
+    sim: Res<Simulation>,
+    settings: Res<SimSettings>,
+    view: Option<Res<SurfaceView>>,
+    mut readout: ResMut<CurveReadout>,
+    mut ws: Local<Workspace>,
+) {
+    let shown = view.as_ref().is_some_and(|v| v.map.land.is_curve());
+    let Some(run) = sim.session.runs.first().filter(|_| shown) else {
+        readout.shown = false;
+        return;
+    };
+    let a = run.theta[0];
+    let h = settings.secant_h;
+    let f = run.trajectory.last().map_or(f64::NAN, |r| r.loss);
+    let f_h = sim.objective().loss(&[a + h], &mut ws);
+    *readout = CurveReadout { a, f, tangent: run.grad[0], secant: (f_h - f) / h, f_h, shown: true };
+}
+
+/// Trails, arrows, stop marks, and the curve's tangent and secant (immediate-mode gizmos).
+fn draw_ball_overlays(
+    sim: Res<Simulation>,
+    settings: Res<SimSettings>,
+    view: Option<Res<SurfaceView>>,
+    readout: Res<CurveReadout>,
+    trails: Query<(&Ball, &Trail, &Transform)>,
+    mut gizmos: Gizmos,
+) {
+    let Some(view) = view else { return };
+    for (ball, trail, transform) in &trails {
+        let Some(run) = sim.session.runs.get(ball.run) else { continue };
+        let color = color_of(ball.run);
+        if settings.show_trails && trail.points.len() > 1 {
+            let stride = (trail.points.len() / 2000).max(1);
+            let lifted = trail.points.iter().step_by(stride).chain(trail.points.last()).map(|p| *p + Vec3::Y * 0.03);
+            gizmos.linestrip(lifted, color.with_alpha(0.9));
+        }
+        let at = transform.translation;
+        if let RunStatus::Diverged { .. } = run.status {
+            gizmos.cross(Isometry3d::from_translation(at + Vec3::Y * 0.25), 0.35, Color::srgb(1.0, 0.1, 0.1));
+            gizmos.circle(Isometry3d::new(at, Quat::from_rotation_x(std::f32::consts::FRAC_PI_2)), 0.35, Color::srgb(1.0, 0.1, 0.1));
+            continue;
+        }
+        draw_arrows(&mut gizmos, &view.map, run, at, &settings, color);
+    }
+    if readout.shown {
+        draw_tangent_and_secant(&mut gizmos, &view.map, &readout, settings.secant_h);
+    }
+}
+
+/// −lr·g (white) and the last step (run colour), drawn from the ball with a common display gain
+/// so that the longer one is clearly visible.
+fn draw_arrows(gizmos: &mut Gizmos, map: &ViewMap, run: &crate::core::Run, at: Vec3, settings: &SimSettings, color: Color) {
+    let t = &run.trajectory;
+    let Some(k) = t.len().checked_sub(1) else { return };
+    let lr = run.current_lr();
+    let here = map.land.plane.project(&run.theta);
+    let (sa, sb) = map.scale();
+    let offset = |theta: &[f64]| {
+        let p = map.land.plane.project(theta);
+        Vec2::new(((p.a - here.a) * sa) as f32, (-(p.b - here.b) * sb) as f32)
+    };
+    let descent: Vec<f64> = run.theta.iter().zip(&run.grad).map(|(x, g)| x - lr * g).collect();
+    let grad_xz = offset(&descent);
+    let step_xz = if k > 0 { offset(t.params(k - 1)) * -1.0 } else { Vec2::ZERO };
+    let longest = grad_xz.length().max(step_xz.length());
+    if !longest.is_finite() || longest < 1e-9 {
+        return;
+    }
+    let gain = (0.9 / longest).max(1.0).min(2.5 / longest.max(1e-9)).min(1e6);
+    let lift = Vec3::Y * BALL_RADIUS;
+    if settings.show_gradient {
+        let v = grad_xz * gain;
+        gizmos.arrow(at + lift, at + lift + Vec3::new(v.x, 0.0, v.y), Color::srgb(0.97, 0.97, 0.97));
+    }
+    if settings.show_step && step_xz != Vec2::ZERO && (step_xz - grad_xz).length() > 0.05 * longest {
+        let v = step_xz * gain;
+        gizmos.arrow(at + lift, at + lift + Vec3::new(v.x, 0.0, v.y), color.mix(&Color::WHITE, 0.3));
+    }
+}
+
+fn draw_tangent_and_secant(gizmos: &mut Gizmos, map: &ViewMap, r: &CurveReadout, h: f64) {
+    let point = |a: f64, f: f64| {
+        let w = map.world(a, 0.0, f);
+        Vec3::new(w[0] as f32, w[1] as f32, 0.0)
+    };
+    let half = (HALF * 0.35) / map.scale().0;
+    let line = |slope: f64, color: Color, gizmos: &mut Gizmos| {
+        let (p, q) = (point(r.a - half, r.f - slope * half), point(r.a + half, r.f + slope * half));
+        gizmos.line(p, q, color);
+    };
+    line(r.tangent, Color::srgb(0.3, 1.0, 0.5), gizmos);
+    if r.secant.is_finite() {
+        line(r.secant, Color::srgb(1.0, 0.45, 0.3), gizmos);
+        gizmos.sphere(Isometry3d::from_translation(point(r.a + h, r.f_h)), 0.07, Color::srgb(1.0, 0.45, 0.3));
+    }
+}

@@ -1,0 +1,162 @@
+//! The orbit camera and the lights: drag to rotate, right-drag (or middle-drag) to pan, scroll
+//! to zoom, "Reset view" to go back. Input over the panels never moves the camera (gated on
+//! egui), and the 3D viewport is fitted between the panels with saturating math.
+//!
+//! A second camera draws egui over the whole window, as bevy_egui's `side_panel` example does.
+
+use bevy::camera::{CameraOutputMode, Viewport, visibility::RenderLayers};
+use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
+use bevy::prelude::*;
+use bevy::render::render_resource::BlendState;
+use bevy::window::PrimaryWindow;
+use bevy_egui::input::egui_wants_any_pointer_input;
+use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext};
+
+use super::AppSystems;
+use super::settings::SimSettings;
+use super::surface::{HALF, HEIGHT};
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<UiLayout>().add_message::<ResetView>().add_systems(Startup, spawn_cameras_and_lights).add_systems(
+        Update,
+        (orbit_with_mouse.run_if(not(egui_wants_any_pointer_input)), reset_view, apply_orbit, fit_viewport)
+            .chain()
+            .in_set(AppSystems::ReadInput),
+    );
+}
+
+/// Marks the 3D camera.
+#[derive(Component)]
+pub struct ViewCamera;
+
+/// Where the orbit camera is: angles in radians, distance in world units.
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct Orbit {
+    /// Rotation about the vertical axis, radians.
+    pub yaw: f32,
+    /// Elevation above the horizon, radians.
+    pub pitch: f32,
+    /// Distance from the target, world units.
+    pub distance: f32,
+    /// The point looked at.
+    pub target: Vec3,
+}
+
+impl Orbit {
+    /// The scene's camera, or a three-quarter view of the whole surface.
+    pub fn from_settings(settings: &SimSettings) -> Self {
+        let target = Vec3::new(0.0, (HEIGHT * 0.35) as f32, 0.0);
+        let base = 2.0 * HALF as f32;
+        match &settings.scene.camera {
+            Some(c) => {
+                Self { yaw: (c.yaw as f32).to_radians(), pitch: (c.pitch as f32).to_radians(), distance: c.distance as f32 * base, target }
+            }
+            None => Self { yaw: 35f32.to_radians(), pitch: 32f32.to_radians(), distance: 1.55 * base, target },
+        }
+    }
+}
+
+/// Put the camera back where the scene says.
+#[derive(Message, Clone, Copy, Debug, Default)]
+pub struct ResetView;
+
+/// Widths of the egui panels in logical pixels (written by the panels, read by the viewport).
+#[derive(Resource, Clone, Copy, Debug, Default)]
+pub struct UiLayout {
+    /// Left panel width.
+    pub left: f32,
+    /// Right panel width.
+    pub right: f32,
+}
+
+fn spawn_cameras_and_lights(mut commands: Commands, settings: Res<SimSettings>, mut egui_settings: ResMut<EguiGlobalSettings>) {
+    egui_settings.auto_create_primary_context = false;
+    let orbit = Orbit::from_settings(&settings);
+    commands.spawn((ViewCamera, Camera3d::default(), Msaa::Sample4, orbit, orbit_transform(&orbit)));
+    commands.spawn((
+        PrimaryEguiContext,
+        Camera2d,
+        RenderLayers::none(),
+        Camera {
+            order: 1,
+            output_mode: CameraOutputMode::Write { blend_state: Some(BlendState::ALPHA_BLENDING), clear_color: ClearColorConfig::None },
+            clear_color: ClearColorConfig::Custom(Color::NONE),
+            ..default()
+        },
+    ));
+    commands.spawn((
+        DirectionalLight { illuminance: 9_000.0, shadow_maps_enabled: false, ..default() },
+        Transform::from_xyz(4.0, 10.0, 6.0).looking_at(Vec3::ZERO, Vec3::Y),
+    ));
+    commands.spawn((
+        DirectionalLight { illuminance: 2_500.0, shadow_maps_enabled: false, ..default() },
+        Transform::from_xyz(-6.0, 4.0, -5.0).looking_at(Vec3::ZERO, Vec3::Y),
+    ));
+    commands.insert_resource(GlobalAmbientLight { color: Color::WHITE, brightness: 350.0, ..default() });
+    commands.insert_resource(ClearColor(Color::srgb(0.11, 0.12, 0.15)));
+}
+
+/// Left-drag rotates, right- or middle-drag pans, the wheel zooms.
+fn orbit_with_mouse(
+    buttons: Res<ButtonInput<MouseButton>>,
+    motion: Res<AccumulatedMouseMotion>,
+    scroll: Res<AccumulatedMouseScroll>,
+    mut orbit: Single<&mut Orbit, With<ViewCamera>>,
+) {
+    let delta = motion.delta;
+    if buttons.pressed(MouseButton::Left) {
+        orbit.yaw -= delta.x * 0.006;
+        orbit.pitch = (orbit.pitch + delta.y * 0.006).clamp(-1.45, 1.5);
+    }
+    if buttons.pressed(MouseButton::Right) || buttons.pressed(MouseButton::Middle) {
+        let (yaw, distance) = (orbit.yaw, orbit.distance);
+        let right = Vec3::new(yaw.cos(), 0.0, -yaw.sin());
+        let forward = Vec3::new(-yaw.sin(), 0.0, -yaw.cos());
+        orbit.target += (-right * delta.x + forward * delta.y) * distance * 0.0015;
+    }
+    let lines = match scroll.unit {
+        MouseScrollUnit::Line => scroll.delta.y,
+        MouseScrollUnit::Pixel => scroll.delta.y / 40.0,
+    };
+    if lines != 0.0 {
+        orbit.distance = (orbit.distance * 0.9f32.powf(lines)).clamp(1.0, 200.0);
+    }
+}
+
+fn reset_view(mut messages: MessageReader<ResetView>, settings: Res<SimSettings>, mut orbit: Single<&mut Orbit, With<ViewCamera>>) {
+    if messages.read().count() > 0 {
+        **orbit = Orbit::from_settings(&settings);
+    }
+}
+
+fn apply_orbit(mut camera: Single<(&Orbit, &mut Transform), (With<ViewCamera>, Changed<Orbit>)>) {
+    let (orbit, ref mut transform) = *camera;
+    **transform = orbit_transform(orbit);
+}
+
+fn orbit_transform(orbit: &Orbit) -> Transform {
+    let offset = Vec3::new(orbit.pitch.cos() * orbit.yaw.sin(), orbit.pitch.sin(), orbit.pitch.cos() * orbit.yaw.cos()) * orbit.distance;
+    Transform::from_translation(orbit.target + offset).looking_at(orbit.target, Vec3::Y)
+}
+
+/// Renders the 3D view between the panels; skipped while the window has no area.
+fn fit_viewport(layout: Res<UiLayout>, window: Single<&Window, With<PrimaryWindow>>, mut camera: Single<&mut Camera, With<ViewCamera>>) {
+    let (w, h) = (window.physical_width(), window.physical_height());
+    if w == 0 || h == 0 {
+        return;
+    }
+    let scale = window.scale_factor();
+    let left = ((layout.left * scale).max(0.0) as u32).min(w.saturating_sub(1));
+    let right = ((layout.right * scale).max(0.0) as u32).min(w.saturating_sub(1));
+    let width = w.saturating_sub(left).saturating_sub(right).max(1);
+    let viewport = Viewport {
+        physical_position: UVec2::new(left.min(w - 1), 0),
+        physical_size: UVec2::new(width.min(w - left.min(w - 1)), h),
+        ..default()
+    };
+    if camera.viewport.as_ref().map(|v| (v.physical_position, v.physical_size))
+        != Some((viewport.physical_position, viewport.physical_size))
+    {
+        camera.viewport = Some(viewport);
+    }
+}

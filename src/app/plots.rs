@@ -1,0 +1,277 @@
+//! The right panel: training and held-out loss against step for every run (log scale), the
+//! gradient norm of each layer and the dead-ReLU count, and the data under the network's
+//! current output (TensorFlow Playground's decision heat-map, redrawn as the balls move).
+//!
+//! The numbers come from the core (`layer_norms`, `dead_units`, `predict`) in
+//! `update_diagnostics`, a throttled `Update` system; the UI system only draws them.
+
+use bevy::prelude::*;
+use bevy_egui::egui::{self, Color32, RichText};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use egui_plot::{Legend, Line, LineStyle, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
+
+use super::AppSystems;
+use super::ball::run_color;
+use super::camera::UiLayout;
+use super::sim::Simulation;
+use crate::core::Workspace;
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Diagnostics>()
+        .add_systems(Update, update_diagnostics.in_set(AppSystems::SyncVisuals))
+        .add_systems(EguiPrimaryContextPass, draw_plots_panel);
+}
+
+/// Heat-map cells per side.
+const HEAT: usize = 48;
+/// Frames between two refreshes of the diagnostics.
+const REFRESH_EVERY: u32 = 4;
+/// Most points drawn per loss curve.
+const MAX_POINTS: usize = 800;
+
+/// Per-run numbers for the plots, and the heat-map of run 1's output.
+#[derive(Resource, Default)]
+pub struct Diagnostics {
+    /// Gradient 2-norm per layer, per run.
+    pub layer_norms: Vec<Vec<f64>>,
+    /// Dead ReLU units per layer, per run.
+    pub dead: Vec<Vec<usize>>,
+    /// Run 1's output over the data's box, `HEAT × HEAT`, row 0 at the top; sRGB.
+    pub heat: Option<egui::ColorImage>,
+    /// The data's box: x1 range then x2 range.
+    pub bounds: [(f64, f64); 2],
+    /// Samples (x1, x2 or x, y) and their class/target colour.
+    pub samples: Vec<([f64; 2], Color32)>,
+    /// For 1-input networks: run 1's prediction curve.
+    pub curve: Vec<[f64; 2]>,
+    /// Bumped when `heat` changes (the UI re-uploads the texture).
+    pub version: u64,
+}
+
+/// Refreshes per-layer norms, dead units and the heat-map every few frames.
+fn update_diagnostics(
+    sim: Res<Simulation>,
+    mut diag: ResMut<Diagnostics>,
+    mut frame: Local<u32>,
+    mut ws: Local<Workspace>,
+    mut seen: Local<Option<(u64, u64)>>,
+) {
+    *frame += 1;
+    let key = (sim.generation, sim.steps());
+    if *frame % REFRESH_EVERY != 0 || *seen == Some(key) {
+        return;
+    }
+    *seen = Some(key);
+    let Some(net) = sim.objective().network() else {
+        *diag = Diagnostics::default();
+        return;
+    };
+    diag.layer_norms = sim.session.runs.iter().map(|r| net.net.layer_norms(&r.grad)).collect();
+    diag.dead = sim
+        .session
+        .runs
+        .iter()
+        .map(|r| {
+            net.loss_on(&r.theta, &net.train, &mut ws, None);
+            net.net.dead_units(&ws)
+        })
+        .collect();
+    fill_preview(&mut diag, net, &sim.session.runs[0].theta, &mut ws);
+}
+
+/// Samples and the output over their bounding box (2 inputs) or the prediction curve (1 input).
+fn fill_preview(diag: &mut Diagnostics, net: &crate::core::NetworkObjective, theta: &[f64], ws: &mut Workspace) {
+    let raw = &net.raw;
+    let (n, inputs) = (raw.n, raw.inputs);
+    let y_range = range(&raw.y[..n]);
+    let tone = |v: f64| diverging(((v - y_range.0) / (y_range.1 - y_range.0).max(1e-12)).clamp(0.0, 1.0));
+    match inputs {
+        2 => {
+            let bounds = [pad(range(&raw.x[..n])), pad(range(&raw.x[n..2 * n]))];
+            if diag.samples.len() != n || diag.bounds != bounds {
+                diag.samples = (0..n).map(|s| ([raw.x[s], raw.x[n + s]], tone(raw.y[s]))).collect();
+            }
+            diag.bounds = bounds;
+            let cell = |k: usize, (lo, hi): (f64, f64)| lo + (k as f64 + 0.5) / HEAT as f64 * (hi - lo);
+            let points: Vec<Vec<f64>> =
+                (0..HEAT * HEAT).map(|k| vec![cell(k % HEAT, bounds[0]), cell(HEAT - 1 - k / HEAT, bounds[1])]).collect();
+            let out = net.predict(theta, &points, ws);
+            let pixels = out.iter().map(|o| if o.len() > 1 { class_color(argmax(o)) } else { tone(o[0]).gamma_multiply(0.75) }).collect();
+            diag.heat = Some(egui::ColorImage { size: [HEAT, HEAT], pixels, source_size: egui::Vec2::new(HEAT as f32, HEAT as f32) });
+            diag.curve.clear();
+        }
+        1 => {
+            let bounds = pad(range(&raw.x[..n]));
+            diag.bounds = [bounds, pad(y_range)];
+            diag.samples = (0..n).map(|s| ([raw.x[s], raw.y[s]], Color32::from_rgb(230, 230, 230))).collect();
+            let xs: Vec<Vec<f64>> = (0..=64).map(|k| vec![bounds.0 + k as f64 / 64.0 * (bounds.1 - bounds.0)]).collect();
+            let out = net.predict(theta, &xs, ws);
+            diag.curve = xs.iter().zip(&out).filter_map(|(x, o)| o.first().map(|&y| [x[0], y])).collect();
+            diag.heat = None;
+        }
+        _ => {
+            diag.heat = None;
+            diag.samples.clear();
+            diag.curve.clear();
+        }
+    }
+    diag.version += 1;
+}
+
+fn range(v: &[f64]) -> (f64, f64) {
+    let lo = v.iter().copied().filter(|x| x.is_finite()).fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().filter(|x| x.is_finite()).fold(f64::NEG_INFINITY, f64::max);
+    if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) }
+}
+
+fn pad((lo, hi): (f64, f64)) -> (f64, f64) {
+    let m = 0.08 * (hi - lo).max(1e-6);
+    (lo - m, hi + m)
+}
+
+fn argmax(v: &[f64]) -> usize {
+    (0..v.len()).max_by(|&a, &b| v[a].total_cmp(&v[b])).unwrap_or(0)
+}
+
+/// Orange (low) to blue (high), as in TensorFlow Playground.
+fn diverging(t: f64) -> Color32 {
+    let (lo, mid, hi) = ([245.0, 147.0, 34.0], [232.0, 234.0, 235.0], [8.0, 119.0, 189.0]);
+    let (a, b, f) = if t < 0.5 { (lo, mid, t * 2.0) } else { (mid, hi, t * 2.0 - 1.0) };
+    let c = |k: usize| (a[k] + (b[k] - a[k]) * f) as u8;
+    Color32::from_rgb(c(0), c(1), c(2))
+}
+
+fn class_color(k: usize) -> Color32 {
+    let [r, g, b] = run_color(k + 1);
+    Color32::from_rgb((r * 200.0) as u8, (g * 200.0) as u8, (b * 200.0) as u8)
+}
+
+fn color32(i: usize) -> Color32 {
+    let [r, g, b] = run_color(i);
+    Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8)
+}
+
+/// Draws the plots panel and records its width for the 3D viewport.
+pub fn draw_plots_panel(
+    mut contexts: EguiContexts,
+    sim: Res<Simulation>,
+    diag: Res<Diagnostics>,
+    mut layout: ResMut<UiLayout>,
+    mut texture: Local<Option<(u64, egui::TextureHandle)>>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
+    if let Some(image) = diag.heat.clone().filter(|_| texture.as_ref().is_none_or(|(v, _)| *v != diag.version)) {
+        match texture.as_mut() {
+            Some((v, handle)) => {
+                handle.set(image, egui::TextureOptions::LINEAR);
+                *v = diag.version;
+            }
+            None => *texture = Some((diag.version, ctx.load_texture("heat", image, egui::TextureOptions::LINEAR))),
+        }
+    }
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "root_right".into(),
+        egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.content_rect()),
+    );
+    let response = egui::Panel::right("plots").default_size(330.0).resizable(true).show(&mut root, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.label(RichText::new("Loss (log scale; dashed: held out)").strong());
+            draw_loss_plot(ui, &sim);
+            if sim.objective().network().is_some() {
+                ui.label(RichText::new("Data and the network's output (run 1)").strong());
+                draw_data_preview(ui, &diag, texture.as_ref().map(|(_, t)| t.id()));
+                ui.label(RichText::new("Gradient norm per layer (log scale)").strong());
+                draw_layer_norms(ui, &diag);
+                draw_dead_units(ui, &diag);
+            }
+        });
+    });
+    let width = response.response.rect.width();
+    if layout.right != width {
+        layout.right = width;
+    }
+    Ok(())
+}
+
+fn decimated(n: usize) -> impl Iterator<Item = usize> {
+    let stride = n.div_ceil(MAX_POINTS).max(1);
+    (0..n).step_by(stride).chain((n > 0 && (n - 1) % stride != 0).then_some(n - 1))
+}
+
+fn draw_loss_plot(ui: &mut egui::Ui, sim: &Simulation) {
+    Plot::new("loss")
+        .height(190.0)
+        .legend(Legend::default())
+        .x_axis_label("step")
+        .y_axis_formatter(|m, _| format!("1e{:.0}", m.value))
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            for (i, run) in sim.session.runs.iter().enumerate() {
+                let rec = &run.trajectory.records;
+                let train: PlotPoints = decimated(rec.len())
+                    .filter(|&k| rec[k].loss > 0.0 && rec[k].loss.is_finite())
+                    .map(|k| [rec[k].step as f64, rec[k].loss.log10()])
+                    .collect();
+                plot.line(Line::new(format!("{} {}", i + 1, run.spec.label()), train).color(color32(i)).width(2.0));
+                if rec.first().is_some_and(|r| r.holdout_loss.is_some()) {
+                    let held: PlotPoints = decimated(rec.len())
+                        .filter_map(|k| rec[k].holdout_loss.filter(|l| *l > 0.0 && l.is_finite()).map(|l| [rec[k].step as f64, l.log10()]))
+                        .collect();
+                    plot.line(Line::new(format!("{} held out", i + 1), held).color(color32(i)).style(LineStyle::dashed_loose()));
+                }
+            }
+        });
+}
+
+fn draw_data_preview(ui: &mut egui::Ui, diag: &Diagnostics, texture: Option<egui::TextureId>) {
+    let [bx, by] = diag.bounds;
+    Plot::new("data").height(230.0).data_aspect(if diag.heat.is_some() { 1.0 } else { 0.0 }).allow_scroll(false).show(ui, |plot| {
+        if let (Some(id), Some(_)) = (texture, diag.heat.as_ref()) {
+            let center = PlotPoint::new(0.5 * (bx.0 + bx.1), 0.5 * (by.0 + by.1));
+            plot.image(PlotImage::new("output", id, center, egui::Vec2::new((bx.1 - bx.0) as f32, (by.1 - by.0) as f32)));
+        }
+        if !diag.curve.is_empty() {
+            plot.line(Line::new("prediction", PlotPoints::from(diag.curve.clone())).color(color32(0)).width(2.0));
+        }
+        let mut groups: Vec<(Color32, Vec<[f64; 2]>)> = Vec::new();
+        for (p, c) in &diag.samples {
+            match groups.iter().position(|(g, _)| g == c) {
+                Some(k) => groups[k].1.push(*p),
+                None if groups.len() < 16 => groups.push((*c, vec![*p])),
+                None => groups[0].1.push(*p),
+            }
+        }
+        for (c, pts) in groups {
+            plot.points(Points::new("data", PlotPoints::from(pts)).color(c).radius(2.5).shape(MarkerShape::Circle).filled(true));
+        }
+    });
+}
+
+fn draw_layer_norms(ui: &mut egui::Ui, diag: &Diagnostics) {
+    Plot::new("layer_norms")
+        .height(130.0)
+        .x_axis_label("layer")
+        .y_axis_formatter(|m, _| format!("1e{:.0}", m.value))
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            for (i, norms) in diag.layer_norms.iter().enumerate() {
+                let pts: Vec<[f64; 2]> = norms
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| **n > 0.0 && n.is_finite())
+                    .map(|(l, n)| [(l + 1) as f64, n.log10()])
+                    .collect();
+                plot.line(Line::new(format!("run {}", i + 1), PlotPoints::from(pts.clone())).color(color32(i)));
+                plot.points(Points::new(format!("run {}", i + 1), PlotPoints::from(pts)).color(color32(i)).radius(3.0));
+            }
+        });
+}
+
+fn draw_dead_units(ui: &mut egui::Ui, diag: &Diagnostics) {
+    for (i, dead) in diag.dead.iter().enumerate() {
+        let total: usize = dead.iter().sum();
+        let per_layer = dead.iter().map(usize::to_string).collect::<Vec<_>>().join(" / ");
+        ui.colored_label(color32(i), format!("run {}: {total} dead ReLU units (per layer {per_layer})", i + 1));
+    }
+}

@@ -1,0 +1,93 @@
+//! Screenshots: `--screenshot PNG --frames N` renders N frames (and waits for the surface to be
+//! on screen), saves the window and exits 0; the panel's "Screenshot" saves one and goes on.
+//! Every PNG is encoded in memory and written atomically (temporary file, then rename).
+
+use std::path::{Path, PathBuf};
+
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+
+use super::AppSystems;
+use super::settings::StatusLine;
+use super::surface::SurfaceView;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_message::<CaptureScreenshot>().add_systems(
+        Update,
+        (request_scripted_screenshot.run_if(resource_exists::<ScriptedScreenshot>), capture_screenshots)
+            .chain()
+            .in_set(AppSystems::SyncVisuals),
+    );
+}
+
+/// Frames to wait at most for the surface before the scripted screenshot is taken anyway.
+const MAX_EXTRA_FRAMES: u32 = 1_200;
+
+/// `--screenshot PATH --frames N`: what to save and when.
+#[derive(Resource, Clone, Debug)]
+pub struct ScriptedScreenshot {
+    /// The PNG to write.
+    pub path: PathBuf,
+    /// Frames to render first.
+    pub frames: u32,
+}
+
+/// Save the window to a PNG; exit afterwards when `exit`.
+#[derive(Message, Clone, Debug)]
+pub struct CaptureScreenshot {
+    /// The PNG to write.
+    pub path: PathBuf,
+    /// Exit the app once it is written (0 on success, 2 on failure).
+    pub exit: bool,
+}
+
+/// Counts frames; once N are rendered and the surface has been on screen for a few frames,
+/// asks for the capture.
+fn request_scripted_screenshot(
+    script: Res<ScriptedScreenshot>,
+    view: Option<Res<SurfaceView>>,
+    mut frame: Local<u32>,
+    mut shown_for: Local<u32>,
+    mut sent: Local<bool>,
+    mut capture: MessageWriter<CaptureScreenshot>,
+) {
+    *frame += 1;
+    if view.is_some() {
+        *shown_for += 1;
+    }
+    let ready = *shown_for >= 3 || *frame >= script.frames + MAX_EXTRA_FRAMES;
+    if !*sent && *frame >= script.frames && ready {
+        *sent = true;
+        capture.write(CaptureScreenshot { path: script.path.clone(), exit: true });
+    }
+}
+
+fn capture_screenshots(mut commands: Commands, mut requests: MessageReader<CaptureScreenshot>) {
+    for request in requests.read() {
+        let CaptureScreenshot { path, exit } = request.clone();
+        commands.spawn(Screenshot::primary_window()).observe(
+            move |captured: On<ScreenshotCaptured>, mut status: ResMut<StatusLine>, mut exits: MessageWriter<AppExit>| {
+                let result = save_png(&captured.image, &path);
+                match &result {
+                    Ok(()) => status.info(format!("screenshot saved to {}", path.display())),
+                    Err(e) => status.error(e.clone()),
+                }
+                if exit {
+                    if let Err(e) = &result {
+                        eprintln!("losscape: {e}");
+                    }
+                    exits.write(if result.is_ok() { AppExit::Success } else { AppExit::from_code(2) });
+                }
+            },
+        );
+    }
+}
+
+/// Encodes the captured window as an RGB PNG and writes it atomically.
+fn save_png(image: &Image, path: &Path) -> Result<(), String> {
+    let fail = |e: &dyn std::fmt::Display| format!("{}: cannot save the screenshot: {e}", path.display());
+    let rgb = image.clone().try_into_dynamic().map_err(|e| fail(&e))?.to_rgb8();
+    let mut bytes = Vec::new();
+    rgb.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png).map_err(|e| fail(&e))?;
+    crate::export::write_atomic(path, |w| w.write_all(&bytes)).map_err(|e| fail(&e))
+}

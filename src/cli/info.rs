@@ -1,0 +1,74 @@
+//! `losscape info`: what a scene contains — the network's shape and parameter counts, the data,
+//! the runs.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::core::Objective;
+
+/// Arguments of `losscape info`.
+#[derive(clap::Args, Debug)]
+pub struct InfoArgs {
+    /// Scene file (.ron or .json).
+    scene: PathBuf,
+}
+
+/// Prints the summary on standard output.
+pub fn run(args: &InfoArgs) -> anyhow::Result<ExitCode> {
+    let (scene, objective) = super::load_scene(&args.scene)?;
+    print!("{}", describe(&scene, &objective));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The summary text.
+pub fn describe(scene: &crate::scene::Scene, objective: &Objective) -> String {
+    let mut s = String::new();
+    let name = if scene.name.is_empty() { "(unnamed)" } else { &scene.name };
+    s.push_str(&format!("scene: {name}\n"));
+    match objective {
+        Objective::Function(f) => {
+            s.push_str(&format!("objective: f({}) = {}\n", f.function.vars().join(", "), f.function.text()));
+            s.push_str(&format!("parameters: {} ({})\n", objective.dim(), f.function.vars().join(", ")));
+            s.push_str(&format!("start: {:?}\n", f.start));
+        }
+        Objective::Network(n) => {
+            let widths: Vec<String> = std::iter::once(n.net.inputs().to_string())
+                .chain(n.net.layers().iter().map(|l| format!("{} ({})", l.units, l.activation.name())))
+                .collect();
+            s.push_str(&format!("objective: network {}, loss {}\n", widths.join(" → "), n.net.loss_kind().name()));
+            for (i, l) in n.net.layers().iter().enumerate() {
+                let w = l.fan_in * l.units;
+                let bn = if l.batch_norm { format!(" + {} batch-norm γ/β", 2 * l.units) } else { String::new() };
+                s.push_str(&format!(
+                    "  layer {}: {} → {} {}{}: {} parameters ({w} weights + {} biases{bn})\n",
+                    i + 1,
+                    l.fan_in,
+                    l.units,
+                    l.activation.name(),
+                    if l.batch_norm { " with batch norm" } else { "" },
+                    l.param_count(),
+                    l.units
+                ));
+            }
+            s.push_str(&format!("  total: {} parameters\n", n.net.param_count()));
+            let held = n.holdout.as_ref().map_or(String::new(), |h| format!(" + {} held out", h.n));
+            let features = n
+                .features
+                .as_ref()
+                .map_or(String::new(), |f| format!(", derived inputs {}", f.iter().map(|f| f.label()).collect::<Vec<_>>().join(" ")));
+            s.push_str(&format!(
+                "data: {} training samples{held}, {} input columns{features}, {} target columns\n",
+                n.train.n, n.raw.inputs, n.train.outputs
+            ));
+            let batch = n.batch_size.map_or("full batch".to_string(), |b| format!("mini-batches of {b} (seed {})", n.batch_seed));
+            s.push_str(&format!("batches: {batch}\n"));
+        }
+    }
+    s.push_str(&format!("runs: {}\n", scene.runs.len()));
+    for (i, r) in scene.runs.iter().enumerate() {
+        let sched = r.schedule.as_ref().map_or(String::new(), |s| format!(", schedule {s:?}"));
+        s.push_str(&format!("  {i}: {}{sched}\n", r.label()));
+    }
+    s.push_str(&format!("steps: {}\n", scene.steps));
+    s
+}

@@ -1,0 +1,114 @@
+//! The command line: `losscape [SCENE]` opens the app; `train`, `check`, `info` and `surface`
+//! run headless. A thin shell over the core: parse, load, call, write.
+//!
+//! Exit codes: 0 success, 1 a failed check, 2 bad input (one line on stderr, never a panic).
+
+mod check;
+mod info;
+mod surface;
+mod train;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// losscape: see gradient descent.
+#[derive(Parser, Debug)]
+#[command(name = "losscape", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Scene file (.ron or .json) to open in the app; the first lesson when absent.
+    scene: Option<PathBuf>,
+    /// Render `--frames` frames, save the window to this PNG and exit.
+    #[arg(long, value_name = "PNG")]
+    screenshot: Option<PathBuf>,
+    /// Frames to render before the screenshot.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    frames: u32,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run every run of a scene and write the trajectory (CSV, or JSON by extension).
+    Train(train::TrainArgs),
+    /// Compare backprop with central finite differences for every parameter.
+    Check(check::CheckArgs),
+    /// Show the network's shape, parameter counts, data and runs.
+    Info(info::InfoArgs),
+    /// Compute the loss over a plane of parameters: grid CSV/JSON and OBJ/PLY meshes.
+    Surface(surface::SurfaceArgs),
+}
+
+/// Bad input: printed as one line, exit code 2.
+#[derive(Debug)]
+pub struct UserError(pub String);
+
+impl std::fmt::Display for UserError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UserError {}
+
+/// Parses the arguments and runs; what `main` calls.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand)
+            {
+                let _ = e.print();
+                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            }
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            eprintln!("losscape: {first} (see losscape --help)");
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("losscape: {}", one_line(&format!("{e:#}")));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.lines().map(str::trim).collect::<Vec<_>>().join(" ")
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Some(Command::Train(a)) => train::run(&a),
+        Some(Command::Check(a)) => check::run(&a),
+        Some(Command::Info(a)) => info::run(&a),
+        Some(Command::Surface(a)) => surface::run(&a),
+        None => open_app(cli.scene, cli.screenshot, cli.frames),
+    }
+}
+
+#[cfg(feature = "gui")]
+fn open_app(scene: Option<PathBuf>, screenshot: Option<PathBuf>, frames: u32) -> anyhow::Result<ExitCode> {
+    if let Some(s) = &scene {
+        crate::scene::load(s)?;
+    }
+    Ok(crate::app::run(crate::app::AppOptions { scene, screenshot, frames }))
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_app(_scene: Option<PathBuf>, _screenshot: Option<PathBuf>, _frames: u32) -> anyhow::Result<ExitCode> {
+    Err(UserError("this build has no app (built without the `gui` feature); use a subcommand: train, check, info, surface".into()).into())
+}
+
+/// Loads a scene and builds its objective; errors are one line with file:line:col.
+pub(crate) fn load_scene(path: &std::path::Path) -> anyhow::Result<(crate::scene::Scene, std::sync::Arc<crate::core::Objective>)> {
+    let scene = crate::scene::load(path)?;
+    let objective = scene.build(path)?;
+    Ok((scene, objective))
+}

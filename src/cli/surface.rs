@@ -1,0 +1,285 @@
+//! `losscape surface`: the loss over a plane of parameters, written as a grid (CSV/JSON) and/or
+//! a mesh (OBJ/PLY).
+//!
+//! Every flag is checked before any work and nothing is written unless everything succeeded
+//! (files are replaced atomically). Flags left out take the scene's `surface` settings; the
+//! span, when neither gives it, covers every run's path ([`auto_span`]).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use super::UserError;
+use crate::core::landscape::{Directions, GridSpec, MAX_RES, MIN_RES, Plane, Progress, auto_span, build_plane, compute_grid};
+use crate::core::{Objective, Session, Trajectory};
+use crate::export::grid::{RunPath, project_runs, write_grid, write_grid_csv};
+use crate::export::mesh::write_mesh;
+use crate::scene::{Center, MAX_STEPS};
+
+/// Arguments of `losscape surface`.
+#[derive(clap::Args, Debug)]
+pub struct SurfaceArgs {
+    /// Scene file (.ron or .json).
+    scene: PathBuf,
+    /// Vertices per side, 2–4096 (default: the scene's `surface.res`).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    res: Option<i64>,
+    /// Half-width of the grid around the centre, > 0 (default: the scene's, else covering every path).
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    span: Option<f64>,
+    /// Centre of the slice: `start` (θ₀) or `end` (run 0 after the steps).
+    #[arg(long, value_name = "start|end")]
+    center: Option<String>,
+    /// Plane: `axes` (two parameters), `random` (filter-normalised), `pca` (of run 0's path) or
+    /// `hessian` (top two eigenvectors at the centre).
+    #[arg(long, value_name = "axes|random|pca|hessian")]
+    directions: Option<String>,
+    /// Seed of the random directions.
+    #[arg(long, value_name = "K")]
+    seed: Option<u64>,
+    /// Also move biases and batch-norm parameters along random directions.
+    #[arg(long)]
+    include_bias: bool,
+    /// The two parameters of `axes`, by index (default 0,1).
+    #[arg(long, value_name = "I,J")]
+    axes: Option<String>,
+    /// Number of updates to run before slicing (default: the scene's `steps`).
+    #[arg(long, value_name = "N")]
+    steps: Option<u64>,
+    /// Grid file: .csv (`a,b,loss`) or .json (grid, plane and projected paths). CSV on standard
+    /// output when neither --out nor --mesh is given.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Mesh file: .obj or .ply.
+    #[arg(long, value_name = "FILE")]
+    mesh: Option<PathBuf>,
+}
+
+fn user(msg: impl Into<String>) -> anyhow::Error {
+    UserError(msg.into()).into()
+}
+
+/// `--axes I,J`, if given.
+fn parse_axes(args: &SurfaceArgs) -> anyhow::Result<Option<(usize, usize)>> {
+    let Some(text) = &args.axes else { return Ok(None) };
+    let parsed: Option<Vec<usize>> = text.split(',').map(|p| p.trim().parse().ok()).collect();
+    match parsed.as_deref() {
+        Some([i, j]) => Ok(Some((*i, *j))),
+        _ => Err(user(format!("--axes must be two parameter indices like 0,1, got {text:?}"))),
+    }
+}
+
+/// The directions asked for on the command line, before the scene is read (`None`: the scene's).
+fn parse_directions(args: &SurfaceArgs) -> anyhow::Result<Option<Directions>> {
+    let axes = parse_axes(args)?;
+    let name = args.directions.as_deref().map(str::to_ascii_lowercase);
+    let dirs = match name.as_deref() {
+        None => None,
+        Some("axes") => Some(Directions::Axes { i: 0, j: 1 }),
+        Some("random") => Some(Directions::Random { seed: 0, include_bias: false }),
+        Some("pca") => Some(Directions::Pca),
+        Some("hessian") => Some(Directions::Hessian),
+        Some(other) => return Err(user(format!("--directions must be one of {}, got {other:?}", Directions::NAMES.join(", ")))),
+    };
+    let is = |want: &str| name.as_deref().is_none_or(|n| n == want);
+    if axes.is_some() && !is("axes") {
+        return Err(user("--axes applies to --directions axes"));
+    }
+    if (args.seed.is_some() || args.include_bias) && !is("random") {
+        return Err(user("--seed and --include-bias apply to --directions random"));
+    }
+    Ok(dirs.map(|d| match d {
+        Directions::Axes { .. } => {
+            let (i, j) = axes.unwrap_or((0, 1));
+            Directions::Axes { i, j }
+        }
+        Directions::Random { .. } => Directions::Random { seed: args.seed.unwrap_or(0), include_bias: args.include_bias },
+        other => other,
+    }))
+}
+
+/// Applies --axes / --seed / --include-bias to the scene's directions when --directions is absent.
+fn refine_scene_directions(args: &SurfaceArgs, scene_dirs: &Directions) -> anyhow::Result<Directions> {
+    let random_flags = args.seed.is_some() || args.include_bias;
+    match scene_dirs {
+        Directions::Axes { .. } if random_flags => {
+            Err(user("--seed and --include-bias apply to --directions random (the scene's directions are axes)"))
+        }
+        Directions::Axes { i, j } => Ok(match parse_axes(args)? {
+            Some((i, j)) => Directions::Axes { i, j },
+            None => Directions::Axes { i: *i, j: *j },
+        }),
+        Directions::Random { .. } if args.axes.is_some() => {
+            Err(user("--axes applies to --directions axes (the scene's directions are random)"))
+        }
+        Directions::Random { seed, include_bias } => {
+            Ok(Directions::Random { seed: args.seed.unwrap_or(*seed), include_bias: args.include_bias || *include_bias })
+        }
+        other if args.axes.is_some() || random_flags => {
+            Err(user(format!("--axes, --seed and --include-bias do not apply to the scene's directions ({})", other.name())))
+        }
+        other => Ok(other.clone()),
+    }
+}
+
+fn check_extension(path: &Path, flag: &str, allowed: &[&str]) -> anyhow::Result<()> {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if !ext.as_deref().is_some_and(|e| allowed.contains(&e)) {
+        return Err(user(format!("{flag} {}: the file must end in .{}", path.display(), allowed.join(" or ."))));
+    }
+    super::train::check_writable(path)
+}
+
+/// Checks everything, runs the scene, computes the grid, then writes the files.
+pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
+    // 1. Flags that need no scene.
+    if let Some(res) = args.res {
+        if !(MIN_RES as i64..=MAX_RES as i64).contains(&res) {
+            return Err(user(format!("--res must be between {MIN_RES} and {MAX_RES}, got {res}")));
+        }
+    }
+    if let Some(span) = args.span {
+        if !(span > 0.0 && span.is_finite()) {
+            return Err(user(format!("--span must be a finite number > 0, got {span}")));
+        }
+    }
+    let center = match args.center.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None => None,
+        Some("start") => Some(Center::Start),
+        Some("end") => Some(Center::End),
+        Some(other) => return Err(user(format!("--center must be start or end, got {other:?}"))),
+    };
+    let cli_dirs = parse_directions(args)?;
+    if let Some(out) = &args.out {
+        check_extension(out, "--out", &["csv", "json"])?;
+    }
+    if let Some(mesh) = &args.mesh {
+        check_extension(mesh, "--mesh", &["obj", "ply"])?;
+    }
+    if let Some(steps) = args.steps {
+        if steps > MAX_STEPS {
+            return Err(user(format!("--steps must be ≤ {MAX_STEPS}, got {steps}")));
+        }
+    }
+
+    // 2. The scene and the settings it provides.
+    let (scene, objective) = super::load_scene(&args.scene)?;
+    let settings = &scene.surface;
+    let dirs = match cli_dirs {
+        Some(d) => d,
+        None => refine_scene_directions(args, &settings.directions)?,
+    };
+    let res = args.res.map_or(settings.res, |r| r as usize);
+    let center = center.unwrap_or(settings.center);
+    let steps = args.steps.unwrap_or(scene.steps);
+    let dim = objective.dim();
+    if dirs == Directions::Pca && dim > 1 && steps == 0 {
+        return Err(user(format!(
+            "--directions pca needs a recorded path, but {} runs 0 steps: pass --steps N (N > 0)",
+            args.scene.display()
+        )));
+    }
+    if let Directions::Axes { i, j } = dirs {
+        if dim > 1 && (i >= dim || j >= dim || i == j) {
+            return Err(user(format!("--axes {i},{j}: need two different indices below {dim} (the objective has {dim} parameters)")));
+        }
+    }
+
+    // 3. Run the scene, build the plane, size and fill the grid.
+    let started = Instant::now();
+    let mut session = Session::new(objective.clone(), &scene.runs).map_err(|e| crate::scene::located("", &args.scene, e))?;
+    session.run(steps);
+    let path0 = &session.runs[0].trajectory;
+    let theta_c = match center {
+        Center::Start => objective.start().to_vec(),
+        Center::End => last_finite(path0).unwrap_or_else(|| objective.start().to_vec()),
+    };
+    let plane = build_plane(&objective, &theta_c, &dirs, Some(path0)).map_err(|e| user(format!("{}: {e}", args.scene.display())))?;
+    let span = match args.span.or(settings.span) {
+        Some(s) => s,
+        None => {
+            let paths: Vec<&Trajectory> = session.runs.iter().map(|r| &r.trajectory).collect();
+            auto_span(&plane, &paths)
+        }
+    };
+    let spec = GridSpec { res, span };
+    spec.validate().map_err(|e| user(e.to_string()))?;
+    let grid = compute_grid(&objective, &plane, &spec, &Progress::default()).context("the grid computation was cancelled")?;
+    let elapsed = started.elapsed();
+    let runs = project_runs(&plane, &session.runs);
+
+    // 4. Write.
+    if args.out.is_none() && args.mesh.is_none() {
+        let stdout = std::io::stdout();
+        let mut lock = std::io::BufWriter::new(stdout.lock());
+        write_grid_csv(&mut lock, &grid, &plane)?;
+        std::io::Write::flush(&mut lock)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(out) = &args.out {
+        write_grid(out, &grid, &plane, &objective, &runs).with_context(|| format!("{}: cannot write", out.display()))?;
+    }
+    if let Some(mesh) = &args.mesh {
+        write_mesh(mesh, &grid, &plane, &runs).with_context(|| format!("{}: cannot write", mesh.display()))?;
+    }
+    report(&objective, &plane, &grid, span, &runs, elapsed.as_secs_f64());
+    for p in args.out.iter().chain(&args.mesh) {
+        println!("wrote {}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The last finite θ of a path (a diverged run's last rows are NaN).
+fn last_finite(t: &Trajectory) -> Option<Vec<f64>> {
+    (0..t.len()).rev().map(|k| t.params(k)).find(|p| p.iter().all(|v| v.is_finite())).map(<[f64]>::to_vec)
+}
+
+/// A short summary on standard output.
+fn report(objective: &Objective, plane: &Plane, grid: &crate::core::landscape::Grid, span: f64, runs: &[RunPath], seconds: f64) {
+    let info = &plane.info;
+    let shape = if grid.is_curve() { format!("{} points", grid.res) } else { format!("{0}×{0}", grid.res) };
+    let what = match &info.directions {
+        Directions::Axes { .. } if objective.dim() <= 2 => format!(
+            "the exact {} over {}",
+            if grid.is_curve() { "curve" } else { "surface" },
+            info.names.iter().filter(|n| !n.is_empty()).cloned().collect::<Vec<_>>().join(", ")
+        ),
+        Directions::Axes { .. } => format!("axes {} × {}", info.names[0], info.names[1]),
+        Directions::Random { seed, include_bias } => {
+            format!("random filter-normalised directions (seed {seed}{})", if *include_bias { ", biases included" } else { "" })
+        }
+        Directions::Pca => "the top two principal directions of run 0's path".into(),
+        Directions::Hessian => "the Hessian's two dominant eigenvectors".into(),
+    };
+    let non_finite = grid.loss.iter().filter(|v| !v.is_finite()).count();
+    let range = grid.finite_range().map_or("no finite loss".into(), |(lo, hi)| format!("loss {lo:.6e} … {hi:.6e}"));
+    println!(
+        "surface: {shape} on {what}, span {span:.6}; {range}{} ({seconds:.3} s)",
+        if non_finite > 0 { format!(", {non_finite} non-finite") } else { String::new() }
+    );
+    if let Some([v1, v2]) = info.explained_variance {
+        println!("pca: PC1 explains {:.2}% of the path, PC2 {:.2}%", 100.0 * v1, 100.0 * v2);
+    }
+    if let Some(l) = info.eigenvalues {
+        let lr = info.max_stable_lr();
+        for k in 0..2 {
+            let bound = lr[k].map_or("no bound (λ ≤ 0)".into(), |v| format!("2/λ = {v:.6e}"));
+            println!("hessian: λ{} = {:.6e} ({bound})", k + 1, l[k]);
+        }
+    }
+    for (r, run) in runs.iter().enumerate() {
+        if let Some(p) = run.points.last() {
+            println!(
+                "run {r} {}: step {} at a = {:.6}, b = {:.6}, loss {:.6e}, {:.3e} from the plane",
+                run.label,
+                p.step,
+                p.a + info.origin[0],
+                p.b + info.origin[1],
+                p.loss,
+                p.distance
+            );
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! The three computed direction rules: random filter-normalised, PCA of a recorded path, and
+//! the Hessian's dominant eigenvectors. (`axes` needs no computation; see
+//! [`build_plane`](super::build_plane).)
+
+use super::super::data::SeededRng;
+use super::super::network::{Network, Workspace};
+use super::super::objective::Objective;
+use super::super::session::Trajectory;
+use super::eigen::{Which, dot, norm, top_eigenpairs};
+
+/// Two seeded random directions, filter-normalised (Li, Xu, Taylor, Studer & Goldstein,
+/// *Visualizing the Loss Landscape of Neural Nets*, NeurIPS 2018).
+///
+/// Every entry is first drawn from N(0, 1) (ChaCha8 through [`SeededRng`], d₁ then d₂, each in
+/// θ order, so the stream does not depend on `include_bias`). Then, for a network, each
+/// neuron's *filter* — its incoming weights $W_{u,:}$ — is rescaled to the norm of the centre's
+/// filter:
+/// $$d_{u,:} \leftarrow \frac{d_{u,:}}{\lVert d_{u,:}\rVert}\,\lVert \theta_{c,u,:} \rVert.$$
+/// Biases and batch-norm γ, β are zeroed (Li et al.'s `ignore='biasbn'`), unless
+/// `include_bias`: then the neuron's bias (and γ, β) belong to its filter and are rescaled with
+/// the weights. (Li et al.'s code instead copies θ_c into 1-D parameters; a zero-initialised
+/// bias would then never move, so we do not.)
+///
+/// A typed function has no neurons: its directions are Gaussian with unit length.
+pub fn random(objective: &Objective, center: &[f64], seed: u64, include_bias: bool) -> [Vec<f64>; 2] {
+    let dim = objective.dim();
+    let mut rng = SeededRng::new(seed);
+    let mut out = [vec![0.0; dim], vec![0.0; dim]];
+    for d in &mut out {
+        d.iter_mut().for_each(|v| *v = rng.normal());
+    }
+    for d in &mut out {
+        match objective.network() {
+            Some(n) => filter_normalise(&n.net, center, d, include_bias),
+            None => {
+                let s = norm(d);
+                if s > 0.0 {
+                    d.iter_mut().for_each(|v| *v /= s);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The θ indices of neuron `u` of every layer: its filter (weights, and with `include_bias`
+/// its bias, γ and β), and the bias/batch-norm indices left out of it.
+pub fn filters(net: &Network, include_bias: bool) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let mut out = Vec::new();
+    for l in net.layers() {
+        for u in 0..l.units {
+            let weights = l.weight_offset + u * l.fan_in..l.weight_offset + (u + 1) * l.fan_in;
+            let mut extra = vec![l.bias_offset + u];
+            if l.batch_norm {
+                extra.push(l.bn_offset + u);
+                extra.push(l.bn_offset + l.units + u);
+            }
+            let mut filter: Vec<usize> = weights.collect();
+            if include_bias {
+                filter.append(&mut extra);
+            }
+            out.push((filter, extra));
+        }
+    }
+    out
+}
+
+fn filter_normalise(net: &Network, center: &[f64], d: &mut [f64], include_bias: bool) {
+    for (filter, excluded) in filters(net, include_bias) {
+        let dn = filter.iter().map(|&k| d[k] * d[k]).sum::<f64>().sqrt();
+        let cn = filter.iter().map(|&k| center[k] * center[k]).sum::<f64>().sqrt();
+        let scale = if dn > 0.0 { cn / dn } else { 0.0 };
+        filter.iter().for_each(|&k| d[k] *= scale);
+        if !include_bias {
+            excluded.iter().for_each(|&k| d[k] = 0.0);
+        }
+    }
+}
+
+/// The principal directions of a path and how much of it they explain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PathPca {
+    /// First principal direction (unit length).
+    pub d1: Vec<f64>,
+    /// Second principal direction (unit length, orthogonal to `d1`).
+    pub d2: Vec<f64>,
+    /// Fraction of $\sum_k \lVert\delta_k\rVert^2$ along each direction.
+    pub explained: [f64; 2],
+}
+
+/// The top two principal directions of a recorded path, from the displacements
+/// $\delta_k = \theta_k - \theta_{end}$ of its finite rows ($\theta_{end}$ = the last finite
+/// row), as in Li et al. 2018 §7:
+/// $d_1, d_2$ are the top eigenvectors of $\sum_k \delta_k \delta_k^\top$ (found by Lanczos
+/// with products $v \mapsto \sum_k \delta_k (\delta_k\cdot v)$, never forming the P × P
+/// matrix), and `explained[i]` $= \lambda_i / \sum_k \lVert\delta_k\rVert^2$.
+///
+/// The rows are not mean-centred (Li et al.'s code centres them, as sklearn's PCA does): the
+/// plane passes through $\theta_{end}$, and the un-centred directions are exactly the plane
+/// through $\theta_{end}$ that lies closest to the path (least squares). A path that moved
+/// along a line has `explained = [1, 0]` and an arbitrary orthogonal $d_2$.
+pub fn pca(path: &Trajectory) -> Result<PathPca, String> {
+    let rows: Vec<usize> = (0..path.len()).filter(|&k| path.params(k).iter().all(|v| v.is_finite())).collect();
+    let Some(&end) = rows.last() else {
+        return Err("pca needs a recorded path: set steps > 0".into());
+    };
+    if rows.len() < 2 {
+        return Err("pca needs a recorded path: set steps > 0".into());
+    }
+    let dim = path.dim();
+    let theta_end = path.params(end).to_vec();
+    let total: f64 = rows.iter().map(|&k| path.params(k).iter().zip(&theta_end).map(|(a, b)| (a - b) * (a - b)).sum::<f64>()).sum();
+    if total == 0.0 {
+        return Err("pca: the path never moved, so it has no principal directions; use random or hessian".into());
+    }
+    let mut op = |v: &[f64], out: &mut [f64]| {
+        out.iter_mut().for_each(|o| *o = 0.0);
+        for &k in &rows {
+            let th = path.params(k);
+            let c: f64 = th.iter().zip(&theta_end).zip(v).map(|((a, b), x)| (a - b) * x).sum();
+            for ((o, a), b) in out.iter_mut().zip(th).zip(&theta_end) {
+                *o += c * (a - b);
+            }
+        }
+    };
+    let pairs = top_eigenpairs(dim, 2, Which::Largest, 0, &mut op);
+    let [(l1, d1), (l2, d2)] = <[_; 2]>::try_from(pairs).map_err(|_| "pca: fewer than two parameters".to_string())?;
+    Ok(PathPca { d1, d2, explained: [l1.max(0.0) / total, l2.max(0.0) / total] })
+}
+
+/// The Hessian's two dominant eigenpairs at a point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HessianPairs {
+    /// Eigenvector of λ₁ (unit length).
+    pub d1: Vec<f64>,
+    /// Eigenvector of λ₂ (unit length, orthogonal to `d1`).
+    pub d2: Vec<f64>,
+    /// λ₁, λ₂ with $|\lambda_1| \ge |\lambda_2| \ge$ every other $|\lambda|$.
+    pub eigenvalues: [f64; 2],
+}
+
+/// Relative step of the finite-difference Hessian-vector product (≈ ∛ε_mach).
+pub const HVP_STEP: f64 = 6e-6;
+
+/// The Hessian-vector product at θ by central differences of backprop gradients:
+/// $$H v \approx \frac{\nabla L(\theta + h v) - \nabla L(\theta - h v)}{2h}, \quad
+/// h = \text{HVP\_STEP}\cdot\max(1, \lVert\theta\rVert_\infty) / \lVert v\rVert.$$
+/// The error is $O(h^2 \lVert\nabla^3 L\rVert)$ from truncation plus
+/// $O(\varepsilon_{mach} \lVert\nabla L\rVert / h)$ from rounding — about 1e-10 relative for
+/// smooth losses of unit scale (tested against dense Hessians). Exact (up to rounding) for
+/// quadratics. At a ReLU kink the two gradients may sit on different sides of it.
+pub struct Hvp<'a> {
+    objective: &'a Objective,
+    center: &'a [f64],
+    h: f64,
+    plus: Vec<f64>,
+    minus: Vec<f64>,
+    grad: Vec<f64>,
+    ws: Workspace,
+}
+
+impl<'a> Hvp<'a> {
+    /// Hessian-vector products of `objective` at `center`.
+    pub fn new(objective: &'a Objective, center: &'a [f64]) -> Self {
+        let scale = center.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+        let dim = center.len();
+        Self {
+            objective,
+            center,
+            h: HVP_STEP * scale,
+            plus: vec![0.0; dim],
+            minus: vec![0.0; dim],
+            grad: vec![0.0; dim],
+            ws: Workspace::default(),
+        }
+    }
+
+    /// Writes $H v$ into `out`.
+    pub fn apply(&mut self, v: &[f64], out: &mut [f64]) {
+        let vn = norm(v);
+        if vn == 0.0 {
+            out.iter_mut().for_each(|o| *o = 0.0);
+            return;
+        }
+        let h = self.h / vn;
+        for ((p, &c), &x) in self.plus.iter_mut().zip(self.center).zip(v) {
+            *p = c + h * x;
+        }
+        self.objective.loss_and_grad(&self.plus, &mut self.grad, &mut self.ws);
+        out.copy_from_slice(&self.grad);
+        for ((m, &c), &x) in self.minus.iter_mut().zip(self.center).zip(v) {
+            *m = c - h * x;
+        }
+        self.objective.loss_and_grad(&self.minus, &mut self.grad, &mut self.ws);
+        // The actual step taken: (c + h·x) − (c − h·x) is not exactly 2h·x in floating point,
+        // but the difference is far below the truncation error.
+        for (o, g) in out.iter_mut().zip(&self.grad) {
+            *o = (*o - g) / (2.0 * h);
+        }
+    }
+}
+
+/// The two eigenpairs of the Hessian at `center` with the largest |λ|, by Lanczos on
+/// [`Hvp`] products (seeded, so reproducible).
+///
+/// Dominant by magnitude, as power iteration (and PyHessian) would find them: near a minimum
+/// these are the two largest curvatures; at a saddle a strongly negative direction counts
+/// too. `2/λ₁` ([`PlaneInfo::max_stable_lr`](super::PlaneInfo::max_stable_lr)) is the largest
+/// learning rate plain gradient descent tolerates there.
+pub fn hessian(objective: &Objective, center: &[f64]) -> Result<HessianPairs, String> {
+    let dim = objective.dim();
+    let mut hvp = Hvp::new(objective, center);
+    let mut finite = true;
+    let mut op = |v: &[f64], out: &mut [f64]| {
+        hvp.apply(v, out);
+        if out.iter().any(|x| !x.is_finite()) {
+            finite = false;
+            out.iter_mut().for_each(|o| *o = 0.0);
+        }
+    };
+    let pairs = top_eigenpairs(dim, 2, Which::Magnitude, 0, &mut op);
+    if !finite {
+        return Err("the Hessian at the centre is not finite (the loss diverges there); centre the slice elsewhere".into());
+    }
+    let [(l1, d1), (l2, d2)] = <[_; 2]>::try_from(pairs).map_err(|_| "hessian: fewer than two parameters".to_string())?;
+    debug_assert!(dot(&d1, &d2).abs() < 1e-6);
+    Ok(HessianPairs { d1, d2, eigenvalues: [l1, l2] })
+}

@@ -1,0 +1,33 @@
+//! The math core: activations, losses, networks, typed functions, objectives, data, clipping,
+//! optimizers and training sessions, all in f64.
+//!
+//! Rule: nothing here names Bevy, egui or the file system, so the core builds and is tested on
+//! its own (`cargo test --no-default-features`). Data flows
+//! objective → gradient → clip → optimizer → trajectory.
+
+pub mod activation;
+pub mod check;
+pub mod clip;
+pub mod data;
+pub mod error;
+pub mod function;
+pub mod init;
+pub mod landscape;
+pub mod loss;
+pub mod network;
+pub mod objective;
+pub mod optimizer;
+pub mod session;
+
+pub use activation::Activation;
+pub use check::{GradientCheck, check_gradient};
+pub use clip::{Clip, norm2};
+pub use data::{Dataset, Feature, GeneratorKind, GeneratorSpec, SeededRng, Table};
+pub use error::CoreError;
+pub use function::{Function, FunctionSpec};
+pub use init::{InitScheme, InitSpec, SeededInit};
+pub use loss::Loss;
+pub use network::{LayerSpec, Network, Workspace};
+pub use objective::{CsvColumns, CsvSource, DataSpec, Holdout, NetworkObjective, NetworkSpec, Objective, ObjectiveSpec, Penalty};
+pub use optimizer::{Adagrad, Adam, OptimizerConfig, OptimizerState, Rmsprop, Schedule, Sgd};
+pub use session::{Record, Run, RunSpec, RunStatus, Session, Trajectory};

@@ -1,0 +1,538 @@
+//! A dense feed-forward network over one flat parameter vector θ: batched forward pass (keeping
+//! what backward needs), backward pass by backpropagation, and names for every parameter.
+//!
+//! Layout of θ (PyTorch order): for each layer, the weight as `[out][in]` row-major, then the
+//! bias, then with batch norm γ and β. A layer is Linear → (BatchNorm1d in training mode: batch
+//! statistics, biased variance, ε = 1e-5) → activation.
+//!
+//! Values inside a batch are stored unit-major, `v[unit * n + sample]`, so that every inner loop
+//! runs over contiguous samples and the compiler vectorises it.
+
+use serde::{Deserialize, Serialize};
+
+use super::activation::{Activation, softmax_backprop, softmax_columns};
+use super::error::CoreError;
+use super::loss::Loss;
+
+/// BatchNorm1d's ε.
+pub const BN_EPS: f64 = 1e-5;
+
+/// The largest number of parameters a network may have (refused before allocating).
+pub const MAX_PARAMS: usize = 50_000_000;
+
+/// One dense layer as written in a scene.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerSpec {
+    /// Number of units (outputs) of the layer; at least 1.
+    pub units: usize,
+    /// The activation after the linear map (and batch norm).
+    #[serde(default)]
+    pub activation: Activation,
+    /// Batch normalisation between the linear map and the activation (hidden layers).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub batch_norm: bool,
+    /// LeakyReLU's slope for x ≤ 0 (torch's `negative_slope`).
+    #[serde(default = "default_slope", skip_serializing_if = "is_default_slope")]
+    pub negative_slope: f64,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+fn default_slope() -> f64 {
+    0.01
+}
+fn is_default_slope(s: &f64) -> bool {
+    *s == 0.01
+}
+
+impl LayerSpec {
+    /// A layer without batch norm and with the default LeakyReLU slope.
+    pub fn new(units: usize, activation: Activation) -> Self {
+        Self { units, activation, batch_norm: false, negative_slope: 0.01 }
+    }
+}
+
+/// Where one layer's parameters sit in θ.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerShape {
+    /// Inputs to the layer.
+    pub fan_in: usize,
+    /// Units of the layer.
+    pub units: usize,
+    /// Activation after the layer.
+    pub activation: Activation,
+    /// LeakyReLU slope.
+    pub slope: f64,
+    /// Whether batch norm follows the linear map.
+    pub batch_norm: bool,
+    /// Offset of `weight[0][0]` in θ.
+    pub weight_offset: usize,
+    /// Offset of `bias[0]` in θ.
+    pub bias_offset: usize,
+    /// Offset of γ[0] (β follows γ) when `batch_norm`.
+    pub bn_offset: usize,
+    /// One past the layer's last parameter.
+    pub end: usize,
+}
+
+impl LayerShape {
+    /// Number of parameters in this layer.
+    pub fn param_count(&self) -> usize {
+        self.end - self.weight_offset
+    }
+}
+
+/// A network's architecture and loss: everything but the data and the parameter values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network {
+    inputs: usize,
+    layers: Vec<LayerShape>,
+    loss: Loss,
+}
+
+impl Network {
+    /// Checks the architecture and the loss against each other and lays out θ.
+    ///
+    /// `target_width` is the width of the targets (1 for class indices), used to refuse a loss
+    /// that cannot read them.
+    pub fn new(inputs: usize, specs: &[LayerSpec], loss: Loss, target_width: usize) -> Result<Self, CoreError> {
+        let invalid = |field: String, message: String| Err(CoreError::Invalid { field, message });
+        if inputs == 0 {
+            return invalid("inputs".into(), "must be ≥ 1".into());
+        }
+        if specs.is_empty() {
+            return invalid("layers".into(), "needs at least one layer (the output layer)".into());
+        }
+        let mut layers = Vec::with_capacity(specs.len());
+        let mut fan_in = inputs;
+        let mut offset = 0usize;
+        for (i, s) in specs.iter().enumerate() {
+            if s.units == 0 {
+                return invalid(format!("layers[{i}].units"), "must be ≥ 1".into());
+            }
+            if !(s.negative_slope.is_finite()) {
+                return invalid(format!("layers[{i}].negative_slope"), format!("must be finite, got {}", s.negative_slope));
+            }
+            let weights = fan_in.checked_mul(s.units);
+            let count = weights.and_then(|w| w.checked_add(s.units * if s.batch_norm { 3 } else { 1 }));
+            let end = count.and_then(|c| c.checked_add(offset)).filter(|&e| e <= MAX_PARAMS);
+            let Some(end) = end else {
+                return invalid(format!("layers[{i}].units"), format!("the network would exceed {MAX_PARAMS} parameters"));
+            };
+            let weight_offset = offset;
+            let bias_offset = weight_offset + fan_in * s.units;
+            let bn_offset = bias_offset + s.units;
+            layers.push(LayerShape {
+                fan_in,
+                units: s.units,
+                activation: s.activation,
+                slope: s.negative_slope,
+                batch_norm: s.batch_norm,
+                weight_offset,
+                bias_offset,
+                bn_offset,
+                end,
+            });
+            offset = end;
+            fan_in = s.units;
+        }
+        let last = layers.len() - 1;
+        let out = layers[last].units;
+        let out_act = layers[last].activation;
+        let field = || format!("layers[{last}].activation");
+        match loss {
+            Loss::CrossEntropy if out_act != Activation::Softmax => {
+                return invalid(
+                    field(),
+                    format!(
+                        "cross_entropy needs a softmax output layer, got {}; set the last layer's activation to softmax",
+                        out_act.name()
+                    ),
+                );
+            }
+            Loss::CrossEntropy if out < 2 => {
+                return invalid(format!("layers[{last}].units"), "cross_entropy needs at least 2 output units (one per class)".into());
+            }
+            Loss::CrossEntropy if target_width != 1 && target_width != out => {
+                return invalid(
+                    "data.y".into(),
+                    format!("cross_entropy targets must be one class index per row or {out} one-hot columns, got {target_width} columns"),
+                );
+            }
+            Loss::LogLoss if out_act != Activation::Sigmoid => {
+                return invalid(
+                    field(),
+                    format!("log_loss needs a sigmoid output layer, got {}; set the last layer's activation to sigmoid", out_act.name()),
+                );
+            }
+            Loss::CrossEntropy => {}
+            _ if target_width != out => {
+                return invalid(
+                    "data.y".into(),
+                    format!("the targets have {target_width} columns but the output layer has {out} units; they must match"),
+                );
+            }
+            _ => {}
+        }
+        for (i, l) in layers.iter().enumerate() {
+            if l.activation == Activation::Softmax && l.units < 2 {
+                return invalid(format!("layers[{i}].units"), "softmax needs at least 2 units".into());
+            }
+        }
+        Ok(Self { inputs, layers, loss })
+    }
+
+    /// Number of inputs.
+    pub fn inputs(&self) -> usize {
+        self.inputs
+    }
+    /// The layers with their offsets into θ.
+    pub fn layers(&self) -> &[LayerShape] {
+        &self.layers
+    }
+    /// The loss.
+    pub fn loss_kind(&self) -> Loss {
+        self.loss
+    }
+    /// Width of the output layer.
+    pub fn outputs(&self) -> usize {
+        self.layers.last().map_or(0, |l| l.units)
+    }
+    /// Length of θ.
+    pub fn param_count(&self) -> usize {
+        self.layers.last().map_or(0, |l| l.end)
+    }
+
+    /// A readable name for θ\[index\]: `layer 2 weight[0][3]`, `layer 1 bias[2]`,
+    /// `layer 1 bn_gamma[0]` (layers counted from 1).
+    pub fn param_name(&self, index: usize) -> String {
+        for (li, l) in self.layers.iter().enumerate() {
+            if index < l.end {
+                let n = li + 1;
+                return if index < l.bias_offset {
+                    let k = index - l.weight_offset;
+                    format!("layer {n} weight[{}][{}]", k / l.fan_in, k % l.fan_in)
+                } else if index < l.bn_offset {
+                    format!("layer {n} bias[{}]", index - l.bias_offset)
+                } else if index < l.bn_offset + l.units {
+                    format!("layer {n} bn_gamma[{}]", index - l.bn_offset)
+                } else {
+                    format!("layer {n} bn_beta[{}]", index - l.bn_offset - l.units)
+                };
+            }
+        }
+        format!("p{index}")
+    }
+
+    /// The ranges of θ that hold Linear weights (what L1/L2 penalties act on).
+    pub fn weight_ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        self.layers.iter().map(|l| l.weight_offset..l.bias_offset)
+    }
+
+    /// Runs the network on `x` (unit-major, `x[f * n + s]`), leaving every layer's values in `ws`.
+    pub fn forward(&self, theta: &[f64], x: &[f64], n: usize, ws: &mut Workspace) {
+        ws.prepare(self, n);
+        for (li, l) in self.layers.iter().enumerate() {
+            let (before, rest) = ws.layers.split_at_mut(li);
+            let input: &[f64] = if li == 0 { x } else { &before[li - 1].y };
+            let cache = &mut rest[0];
+            let w = &theta[l.weight_offset..l.bias_offset];
+            let b = &theta[l.bias_offset..l.bn_offset];
+            let target = if l.batch_norm { &mut cache.lin } else { &mut cache.z };
+            linear(w, b, input, l.fan_in, l.units, n, target);
+            if l.batch_norm {
+                let gamma = &theta[l.bn_offset..l.bn_offset + l.units];
+                let beta = &theta[l.bn_offset + l.units..l.end];
+                batch_norm_forward(cache, gamma, beta, l.units, n);
+            }
+            cache.y.copy_from_slice(&cache.z);
+            if l.activation == Activation::Softmax {
+                softmax_columns(&mut cache.y, l.units, n);
+            } else {
+                l.activation.apply(&mut cache.y, l.slope);
+            }
+        }
+    }
+
+    /// The network's output after [`Network::forward`] (unit-major).
+    pub fn output<'w>(&self, ws: &'w Workspace) -> &'w [f64] {
+        ws.layers.last().map_or(&[], |c| &c.y)
+    }
+
+    /// The loss on one batch; when `grad` is given, also dL/dθ written into it (overwritten).
+    pub fn loss_and_grad(
+        &self,
+        theta: &[f64],
+        x: &[f64],
+        targets: &[f64],
+        target_width: usize,
+        n: usize,
+        ws: &mut Workspace,
+        grad: Option<&mut [f64]>,
+    ) -> f64 {
+        self.forward(theta, x, n, ws);
+        let last = self.layers.last().expect("a network has at least one layer");
+        let li = self.layers.len() - 1;
+        let Some(grad) = grad else {
+            let c = &ws.layers[li];
+            return self.loss.evaluate(last.activation, last.slope, &c.z, &c.y, targets, target_width, n, None);
+        };
+        let mut dz = std::mem::take(&mut ws.delta);
+        dz.clear();
+        dz.resize(last.units * n, 0.0);
+        let c = &ws.layers[li];
+        let loss = self.loss.evaluate(last.activation, last.slope, &c.z, &c.y, targets, target_width, n, Some(&mut dz));
+        self.backward(theta, x, n, ws, dz, grad);
+        loss
+    }
+
+    /// Backpropagates dL/dz of the output layer down to dL/dθ.
+    fn backward(&self, theta: &[f64], x: &[f64], n: usize, ws: &mut Workspace, mut dz: Vec<f64>, grad: &mut [f64]) {
+        let mut da = std::mem::take(&mut ws.delta_prev);
+        for li in (0..self.layers.len()).rev() {
+            let l = &self.layers[li];
+            let cache = &ws.layers[li];
+            if l.batch_norm {
+                let gamma = &theta[l.bn_offset..l.bn_offset + l.units];
+                let (dg, db) = grad[l.bn_offset..l.end].split_at_mut(l.units);
+                batch_norm_backward(cache, gamma, &mut dz, dg, db, l.units, n);
+            }
+            let input: &[f64] = if li == 0 { x } else { &ws.layers[li - 1].y };
+            let (gw, rest) = grad[l.weight_offset..l.bn_offset].split_at_mut(l.fan_in * l.units);
+            for u in 0..l.units {
+                let d = &dz[u * n..(u + 1) * n];
+                rest[u] = sum(d);
+                for i in 0..l.fan_in {
+                    gw[u * l.fan_in + i] = dot(d, &input[i * n..(i + 1) * n]);
+                }
+            }
+            if li == 0 {
+                break;
+            }
+            // dL/d(previous output) = Wᵀ·dz, then through the previous activation.
+            let w = &theta[l.weight_offset..l.bias_offset];
+            da.clear();
+            da.resize(l.fan_in * n, 0.0);
+            for u in 0..l.units {
+                let d = &dz[u * n..(u + 1) * n];
+                for i in 0..l.fan_in {
+                    axpy(w[u * l.fan_in + i], d, &mut da[i * n..(i + 1) * n]);
+                }
+            }
+            let prev = &self.layers[li - 1];
+            let pc = &ws.layers[li - 1];
+            if prev.activation == Activation::Softmax {
+                softmax_backprop(&pc.y, &mut da, prev.units, n);
+            } else {
+                prev.activation.backprop(&pc.z, &pc.y, &mut da, prev.slope);
+            }
+            std::mem::swap(&mut dz, &mut da);
+        }
+        ws.delta = dz;
+        ws.delta_prev = da;
+    }
+
+    /// 2-norm of each layer's slice of a gradient (vanishing / exploding gradients).
+    pub fn layer_norms(&self, grad: &[f64]) -> Vec<f64> {
+        self.layers.iter().map(|l| grad[l.weight_offset..l.end].iter().map(|g| g * g).sum::<f64>().sqrt()).collect()
+    }
+
+    /// Units per layer whose ReLU input is ≤ 0 for every sample of the last forward pass (dead
+    /// units: no gradient flows through them). Zero for layers without (Leaky)ReLU.
+    pub fn dead_units(&self, ws: &Workspace) -> Vec<usize> {
+        self.layers
+            .iter()
+            .zip(&ws.layers)
+            .map(|(l, c)| {
+                if l.activation != Activation::Relu || ws.n == 0 {
+                    return 0;
+                }
+                (0..l.units).filter(|u| c.z[u * ws.n..(u + 1) * ws.n].iter().all(|&z| z <= 0.0)).count()
+            })
+            .collect()
+    }
+}
+
+/// Per-layer buffers reused across passes so a training step allocates nothing.
+#[derive(Clone, Debug, Default)]
+pub struct Workspace {
+    n: usize,
+    layers: Vec<LayerCache>,
+    delta: Vec<f64>,
+    delta_prev: Vec<f64>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct LayerCache {
+    /// Linear output before batch norm (only with batch norm).
+    lin: Vec<f64>,
+    /// Normalised values (only with batch norm).
+    xhat: Vec<f64>,
+    /// 1/√(var + ε) per unit (only with batch norm).
+    inv_std: Vec<f64>,
+    /// Pre-activation.
+    z: Vec<f64>,
+    /// Output.
+    y: Vec<f64>,
+}
+
+impl Workspace {
+    fn prepare(&mut self, net: &Network, n: usize) {
+        self.n = n;
+        self.layers.resize_with(net.layers.len(), LayerCache::default);
+        for (c, l) in self.layers.iter_mut().zip(&net.layers) {
+            let len = l.units * n;
+            c.z.resize(len, 0.0);
+            c.y.resize(len, 0.0);
+            if l.batch_norm {
+                c.lin.resize(len, 0.0);
+                c.xhat.resize(len, 0.0);
+                c.inv_std.resize(l.units, 0.0);
+            }
+        }
+    }
+}
+
+/// `out[u][s] = b[u] + Σ_i w[u][i]·input[i][s]`.
+fn linear(w: &[f64], b: &[f64], input: &[f64], fan_in: usize, units: usize, n: usize, out: &mut [f64]) {
+    for u in 0..units {
+        let row = &mut out[u * n..(u + 1) * n];
+        row.fill(b[u]);
+        for i in 0..fan_in {
+            axpy(w[u * fan_in + i], &input[i * n..(i + 1) * n], row);
+        }
+    }
+}
+
+fn batch_norm_forward(c: &mut LayerCache, gamma: &[f64], beta: &[f64], units: usize, n: usize) {
+    let inv_n = 1.0 / n as f64;
+    for u in 0..units {
+        let lin = &c.lin[u * n..(u + 1) * n];
+        let mean = sum(lin) * inv_n;
+        let var = lin.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() * inv_n;
+        let inv_std = 1.0 / (var + BN_EPS).sqrt();
+        c.inv_std[u] = inv_std;
+        let xhat = &mut c.xhat[u * n..(u + 1) * n];
+        let z = &mut c.z[u * n..(u + 1) * n];
+        for s in 0..n {
+            xhat[s] = (lin[s] - mean) * inv_std;
+            z[s] = gamma[u] * xhat[s] + beta[u];
+        }
+    }
+}
+
+/// Replaces `dz` (dL/d BN output) by dL/d BN input and writes dγ, dβ:
+/// $dx = \frac{\gamma}{n\sigma}\,(n\,dy - \sum dy - \hat x \sum dy\,\hat x)$.
+fn batch_norm_backward(c: &LayerCache, gamma: &[f64], dz: &mut [f64], dg: &mut [f64], db: &mut [f64], units: usize, n: usize) {
+    let nf = n as f64;
+    for u in 0..units {
+        let d = &mut dz[u * n..(u + 1) * n];
+        let xhat = &c.xhat[u * n..(u + 1) * n];
+        let sum_d = sum(d);
+        let sum_dx = dot(d, xhat);
+        dg[u] = sum_dx;
+        db[u] = sum_d;
+        let k = gamma[u] * c.inv_std[u] / nf;
+        for s in 0..n {
+            d[s] = k * (nf * d[s] - sum_d - xhat[s] * sum_dx);
+        }
+    }
+}
+
+/// `y += a·x`.
+#[inline]
+pub(crate) fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y += a * x;
+    }
+}
+
+/// Σ x·y with four interleaved accumulators: a fixed order (so results are reproducible) that
+/// the compiler can vectorise.
+#[inline]
+pub(crate) fn dot(x: &[f64], y: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let xc = x.chunks_exact(4);
+    let yc = y.chunks_exact(4);
+    let (xr, yr) = (xc.remainder(), yc.remainder());
+    for (a, b) in xc.zip(yc) {
+        for k in 0..4 {
+            acc[k] += a[k] * b[k];
+        }
+    }
+    let mut tail = 0.0;
+    for (a, b) in xr.iter().zip(yr) {
+        tail += a * b;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// Σ x with four interleaved accumulators (see [`dot`]).
+#[inline]
+pub(crate) fn sum(x: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let c = x.chunks_exact(4);
+    let r = c.remainder();
+    for a in c {
+        for k in 0..4 {
+            acc[k] += a[k];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + r.iter().sum::<f64>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn a_dense_two_to_three_layer_has_nine_parameters() {
+        let net = Network::new(2, &[LayerSpec::new(3, Activation::Relu)], Loss::Mse, 3).unwrap();
+        assert_eq!(net.param_count(), 9);
+        assert_eq!(net.param_name(5), "layer 1 weight[2][1]");
+        assert_eq!(net.param_name(6), "layer 1 bias[0]");
+    }
+
+    #[test]
+    fn xor_two_two_one_forward_backward_by_hand() {
+        // h = tanh(W1 x + b1), ŷ = w2·h + b2, MSE on a single sample x = (1, 0), y = 1.
+        let net = Network::new(2, &[LayerSpec::new(2, Activation::Tanh), LayerSpec::new(1, Activation::Linear)], Loss::Mse, 1).unwrap();
+        let theta = [0.5, -0.5, 0.25, 0.75, 0.1, -0.1, 1.0, -2.0, 0.3];
+        let mut ws = Workspace::default();
+        let mut g = vec![0.0; 9];
+        let loss = net.loss_and_grad(&theta, &[1.0, 0.0], &[1.0], 1, 1, &mut ws, Some(&mut g));
+        let (h0, h1) = (0.6f64.tanh(), 0.15f64.tanh());
+        let yhat = h0 - 2.0 * h1 + 0.3;
+        assert_relative_eq!(loss, (yhat - 1.0).powi(2), epsilon = 1e-15);
+        let dy = 2.0 * (yhat - 1.0);
+        assert_relative_eq!(g[6], dy * h0, epsilon = 1e-15);
+        assert_relative_eq!(g[8], dy, epsilon = 1e-15);
+        assert_relative_eq!(g[0], dy * 1.0 * (1.0 - h0 * h0), epsilon = 1e-15);
+        assert_relative_eq!(g[3], 0.0, epsilon = 1e-15);
+        assert_relative_eq!(g[5], dy * -2.0 * (1.0 - h1 * h1), epsilon = 1e-15);
+    }
+
+    #[test]
+    fn refuses_losses_that_do_not_fit_the_output() {
+        let e = Network::new(2, &[LayerSpec::new(3, Activation::Tanh)], Loss::CrossEntropy, 1).unwrap_err();
+        assert!(e.to_string().contains("softmax"), "{e}");
+        let e = Network::new(2, &[LayerSpec::new(2, Activation::Tanh)], Loss::Mse, 1).unwrap_err();
+        assert!(e.to_string().contains("columns"), "{e}");
+        let e = Network::new(2, &[LayerSpec::new(0, Activation::Tanh)], Loss::Mse, 1).unwrap_err();
+        assert!(e.to_string().contains("layers[0].units"), "{e}");
+        let e = Network::new(10_000, &vec![LayerSpec::new(10_000, Activation::Tanh); 10_000], Loss::Mse, 10_000).unwrap_err();
+        assert!(e.to_string().contains("exceed"), "{e}");
+    }
+
+    #[test]
+    fn dot_and_sum_handle_every_remainder() {
+        for len in 0..11 {
+            let x: Vec<f64> = (0..len).map(|i| i as f64 + 1.0).collect();
+            assert_eq!(sum(&x), x.iter().sum::<f64>());
+            assert_eq!(dot(&x, &x), x.iter().map(|v| v * v).sum::<f64>());
+        }
+    }
+}

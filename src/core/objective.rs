@@ -1,0 +1,522 @@
+//! The thing being minimised: a network on its data, or a typed function. Both give a loss and
+//! its exact gradient for a flat θ, which is all the optimizers and the landscape need.
+
+use serde::{Deserialize, Serialize};
+
+use super::data::{Dataset, Feature, GeneratorSpec, SeededRng, Table, derive_features};
+use super::error::CoreError;
+use super::function::{Function, FunctionSpec};
+use super::init::InitSpec;
+use super::loss::Loss;
+use super::network::{LayerSpec, Network, Workspace};
+
+/// What to minimise, as written in a scene.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectiveSpec {
+    /// A dense network on a data set.
+    Network(NetworkSpec),
+    /// A typed function of its variables.
+    Function(FunctionSpec),
+}
+
+/// A network objective as written in a scene.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// Input width (after derived features, if any).
+    pub inputs: usize,
+    /// The layers, the last one being the output.
+    pub layers: Vec<LayerSpec>,
+    /// The loss on the output.
+    #[serde(default)]
+    pub loss: Loss,
+    /// The training data.
+    pub data: DataSpec,
+    /// θ₀.
+    #[serde(default)]
+    pub init: InitSpec,
+    /// Derived inputs computed from 2-column data (TensorFlow Playground's x1², sin x1, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<Vec<Feature>>,
+    /// An L1 or L2 penalty on the Linear weights, added to the loss.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub penalty: Option<Penalty>,
+    /// A held-out share of the data whose loss is reported at every step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holdout: Option<Holdout>,
+    /// Mini-batch size; full batch when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_size: Option<usize>,
+    /// Seed of the mini-batch order (default 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub batch_seed: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+/// Where the data comes from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataSpec {
+    /// Rows written in the scene.
+    Inline(Table),
+    /// A seeded synthetic set.
+    Generator(GeneratorSpec),
+    /// A CSV file with a header (read by the scene loader; the core does no IO).
+    Csv(CsvSource),
+}
+
+/// A CSV data file: a path, or a path with chosen columns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CsvSource {
+    /// Every column but the last is an input; the last is the target.
+    Path(String),
+    /// Named input and target columns.
+    Columns(CsvColumns),
+}
+
+/// A CSV file with named columns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsvColumns {
+    /// Path, relative to the scene file.
+    pub path: String,
+    /// Input columns (default: all but the target columns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<Vec<String>>,
+    /// Target columns (default: the last column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<Vec<String>>,
+}
+
+impl CsvSource {
+    /// The file's path as written.
+    pub fn path(&self) -> &str {
+        match self {
+            CsvSource::Path(p) => p,
+            CsvSource::Columns(c) => &c.path,
+        }
+    }
+}
+
+/// A penalty on the Linear weights (not biases, not batch norm).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Penalty {
+    /// Adds λ·Σ|w|.
+    L1(f64),
+    /// Adds λ·Σw².
+    L2(f64),
+}
+
+/// A held-out share of the data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Holdout {
+    /// Fraction of the samples held out, in (0, 1).
+    pub share: f64,
+    /// Seed of the split (default 0).
+    #[serde(default)]
+    pub seed: u64,
+}
+
+/// A built objective.
+#[derive(Clone, Debug)]
+pub enum Objective {
+    /// A network on its data.
+    Network(NetworkObjective),
+    /// A typed function.
+    Function(FunctionObjective),
+}
+
+/// A network with its training (and held-out) data.
+#[derive(Clone, Debug)]
+pub struct NetworkObjective {
+    /// The architecture and loss.
+    pub net: Network,
+    /// Training data (after derived features).
+    pub train: Dataset,
+    /// Held-out data, if any.
+    pub holdout: Option<Dataset>,
+    /// Training data before derived features (for scatter plots), 2-D or 1-D inputs.
+    pub raw: Dataset,
+    /// Derived features, if any.
+    pub features: Option<Vec<Feature>>,
+    /// Weight penalty.
+    pub penalty: Option<Penalty>,
+    /// Mini-batch size (`None` = full batch).
+    pub batch_size: Option<usize>,
+    /// Mini-batch seed.
+    pub batch_seed: u64,
+    /// θ₀.
+    pub start: Vec<f64>,
+}
+
+/// A typed function with its start.
+#[derive(Clone, Debug)]
+pub struct FunctionObjective {
+    /// The function.
+    pub function: Function,
+    /// θ₀.
+    pub start: Vec<f64>,
+}
+
+/// Reads a CSV data source (the scene loader's job; tests pass a closure).
+pub type CsvLoader<'a> = &'a dyn Fn(&CsvSource) -> Result<Table, CoreError>;
+
+impl ObjectiveSpec {
+    /// Builds the objective, reading CSV data through `load_csv`.
+    pub fn build(&self, load_csv: CsvLoader<'_>) -> Result<Objective, CoreError> {
+        match self {
+            ObjectiveSpec::Function(f) => {
+                let function = Function::parse(&f.expr)?;
+                if f.start.len() != function.vars().len() {
+                    return Err(CoreError::invalid(
+                        "objective.function.start",
+                        format!(
+                            "has {} values but {:?} has {} variables ({})",
+                            f.start.len(),
+                            f.expr,
+                            function.vars().len(),
+                            function.vars().join(", ")
+                        ),
+                    ));
+                }
+                if let Some(i) = f.start.iter().position(|v| !v.is_finite()) {
+                    return Err(CoreError::invalid(format!("objective.function.start[{i}]"), "must be finite"));
+                }
+                Ok(Objective::Function(FunctionObjective { function, start: f.start.clone() }))
+            }
+            ObjectiveSpec::Network(n) => n.build(load_csv).map(Objective::Network).map_err(|e| e.within("objective.network")),
+        }
+    }
+}
+
+impl NetworkSpec {
+    fn build(&self, load_csv: CsvLoader<'_>) -> Result<NetworkObjective, CoreError> {
+        let out_units = self.layers.last().map_or(1, |l| l.units);
+        let raw = match &self.data {
+            DataSpec::Inline(t) => Dataset::from_table(t)?,
+            DataSpec::Csv(c) => Dataset::from_table(&load_csv(c)?)?,
+            DataSpec::Generator(g) => Dataset::from_table(&generated_table(g, self.loss, out_units)?)?,
+        };
+        let data = match &self.features {
+            Some(f) => derive_features(&raw, f)?,
+            None => raw.clone(),
+        };
+        if data.inputs != self.inputs {
+            return Err(CoreError::invalid(
+                "inputs",
+                format!(
+                    "is {} but the data has {} input columns{}",
+                    self.inputs,
+                    data.inputs,
+                    if self.features.is_some() { " after derived features" } else { "" }
+                ),
+            ));
+        }
+        let net = Network::new(self.inputs, &self.layers, self.loss, data.outputs)?;
+        if self.loss == Loss::CrossEntropy && data.outputs == 1 {
+            let classes = net.outputs();
+            if let Some(s) = (0..data.n).find(|&s| data.y[s] < 0.0 || data.y[s] >= classes as f64 || data.y[s].fract() != 0.0) {
+                return Err(CoreError::invalid(
+                    format!("data.y[{s}]"),
+                    format!("must be a class index 0..{} for cross_entropy, got {}", classes - 1, data.y[s]),
+                ));
+            }
+        }
+        let (train, holdout) = match &self.holdout {
+            Some(h) => {
+                let (t, v) = data.split(h.share, h.seed).map_err(|e| e.within("holdout").clone())?;
+                (t, Some(v))
+            }
+            None => (data, None),
+        };
+        if let Some(b) = self.batch_size {
+            if b == 0 {
+                return Err(CoreError::invalid("batch_size", "must be ≥ 1 (remove it for full batch)"));
+            }
+        }
+        match self.penalty {
+            Some(Penalty::L1(l) | Penalty::L2(l)) if !(l >= 0.0 && l.is_finite()) => {
+                return Err(CoreError::invalid("penalty", format!("must be ≥ 0, got {l}")));
+            }
+            _ => {}
+        }
+        let start = self.init.initial_params(&net)?;
+        Ok(NetworkObjective {
+            net,
+            train,
+            holdout,
+            raw,
+            features: self.features.clone(),
+            penalty: self.penalty,
+            batch_size: self.batch_size,
+            batch_seed: self.batch_seed,
+            start,
+        })
+    }
+}
+
+/// Draws a generator's samples with targets shaped for `loss`: class indices for
+/// cross-entropy, 0/1 for log loss, ±1 (one-hot ±1 beyond two classes) for the others —
+/// TensorFlow Playground's convention for a tanh output.
+fn generated_table(g: &GeneratorSpec, loss: Loss, out_units: usize) -> Result<Table, CoreError> {
+    let generated = g.generate().map_err(|e| e.within("data").clone())?;
+    let y = generated
+        .label
+        .iter()
+        .map(|&c| {
+            if generated.classes == 0 || loss == Loss::CrossEntropy {
+                return vec![c];
+            }
+            let (on, off) = if loss == Loss::LogLoss { (1.0, 0.0) } else { (1.0, -1.0) };
+            if out_units > 1 {
+                (0..out_units).map(|k| if k == c as usize { on } else { off }).collect()
+            } else {
+                vec![if c > 0.0 { on } else { off }]
+            }
+        })
+        .collect();
+    Ok(Table { x: generated.x, y })
+}
+
+impl Objective {
+    /// Number of parameters.
+    pub fn dim(&self) -> usize {
+        match self {
+            Objective::Network(n) => n.net.param_count(),
+            Objective::Function(f) => f.function.vars().len(),
+        }
+    }
+
+    /// θ₀.
+    pub fn start(&self) -> &[f64] {
+        match self {
+            Objective::Network(n) => &n.start,
+            Objective::Function(f) => &f.start,
+        }
+    }
+
+    /// A readable name for θ\[i\] (`layer 2 weight[0][3]`, or the variable's name).
+    pub fn param_name(&self, i: usize) -> String {
+        match self {
+            Objective::Network(n) => n.net.param_name(i),
+            Objective::Function(f) => f.function.vars().get(i).cloned().unwrap_or_else(|| format!("p{i}")),
+        }
+    }
+
+    /// A short name for θ\[i\] for axes: the variable, or `w`/`b` for a one-neuron model.
+    pub fn axis_name(&self, i: usize) -> String {
+        match self {
+            Objective::Network(n) if n.net.param_count() == 2 && n.net.inputs() == 1 => ["w", "b"][i.min(1)].to_string(),
+            Objective::Network(_) => format!("θ{i}"),
+            Objective::Function(_) => self.param_name(i),
+        }
+    }
+
+    /// The full-data training loss at θ (with the penalty).
+    pub fn loss(&self, theta: &[f64], ws: &mut Workspace) -> f64 {
+        match self {
+            Objective::Network(n) => n.loss_on(theta, &n.train, ws, None),
+            Objective::Function(f) => f.function.value(theta),
+        }
+    }
+
+    /// The full-data training loss at θ and its gradient, written into `grad`.
+    pub fn loss_and_grad(&self, theta: &[f64], grad: &mut [f64], ws: &mut Workspace) -> f64 {
+        match self {
+            Objective::Network(n) => n.loss_on(theta, &n.train, ws, Some(grad)),
+            Objective::Function(f) => f.function.value_and_grad(theta, grad),
+        }
+    }
+
+    /// The held-out loss at θ, when the objective has a held-out set.
+    pub fn holdout_loss(&self, theta: &[f64], ws: &mut Workspace) -> Option<f64> {
+        match self {
+            Objective::Network(NetworkObjective { holdout: Some(h), .. }) => {
+                let Objective::Network(n) = self else { unreachable!() };
+                Some(n.loss_on(theta, h, ws, None))
+            }
+            _ => None,
+        }
+    }
+
+    /// The network, if this is a network objective.
+    pub fn network(&self) -> Option<&NetworkObjective> {
+        match self {
+            Objective::Network(n) => Some(n),
+            Objective::Function(_) => None,
+        }
+    }
+}
+
+impl NetworkObjective {
+    /// Loss (with penalty) on `data` at θ; with `grad`, also its gradient.
+    pub fn loss_on(&self, theta: &[f64], data: &Dataset, ws: &mut Workspace, grad: Option<&mut [f64]>) -> f64 {
+        match grad {
+            None => self.net.loss_and_grad(theta, &data.x, &data.y, data.outputs, data.n, ws, None) + self.penalty_value(theta),
+            Some(g) => {
+                let loss = self.net.loss_and_grad(theta, &data.x, &data.y, data.outputs, data.n, ws, Some(&mut *g));
+                loss + self.add_penalty(theta, g)
+            }
+        }
+    }
+
+    fn penalty_value(&self, theta: &[f64]) -> f64 {
+        let Some(p) = self.penalty else { return 0.0 };
+        let mut total = 0.0;
+        for r in self.net.weight_ranges() {
+            for &w in &theta[r] {
+                total += match p {
+                    Penalty::L1(_) => w.abs(),
+                    Penalty::L2(_) => w * w,
+                };
+            }
+        }
+        match p {
+            Penalty::L1(l) | Penalty::L2(l) => l * total,
+        }
+    }
+
+    /// Adds the penalty's gradient to `grad`; returns the penalty.
+    fn add_penalty(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
+        let Some(p) = self.penalty else { return 0.0 };
+        for r in self.net.weight_ranges() {
+            for i in r {
+                grad[i] += match p {
+                    Penalty::L1(l) => {
+                        l * if theta[i] > 0.0 {
+                            1.0
+                        } else if theta[i] < 0.0 {
+                            -1.0
+                        } else {
+                            0.0
+                        }
+                    }
+                    Penalty::L2(l) => 2.0 * l * theta[i],
+                };
+            }
+        }
+        self.penalty_value(theta)
+    }
+
+    /// The network's outputs at raw input points (before derived features), one row per point;
+    /// what the decision heat-map draws.
+    pub fn predict(&self, theta: &[f64], points: &[Vec<f64>], ws: &mut Workspace) -> Vec<Vec<f64>> {
+        let table = Table { x: points.to_vec(), y: vec![vec![0.0]; points.len()] };
+        let Ok(mut d) = Dataset::from_table(&table) else { return Vec::new() };
+        if let Some(f) = &self.features {
+            match derive_features(&d, f) {
+                Ok(x) => d = x,
+                Err(_) => return Vec::new(),
+            }
+        }
+        self.net.forward(theta, &d.x, d.n, ws);
+        let out = self.net.output(ws);
+        (0..d.n).map(|s| (0..self.net.outputs()).map(|k| out[k * d.n + s]).collect()).collect()
+    }
+}
+
+/// The order in which mini-batches visit the samples: a fresh seeded shuffle each epoch.
+#[derive(Clone, Debug)]
+pub struct BatchOrder {
+    rng: SeededRng,
+    order: Vec<usize>,
+    next: usize,
+    size: usize,
+}
+
+impl BatchOrder {
+    /// Batches of `size` over `n` samples.
+    pub fn new(n: usize, size: usize, seed: u64) -> Self {
+        Self { rng: SeededRng::new(seed), order: (0..n).collect(), next: n, size: size.min(n).max(1) }
+    }
+
+    /// The next batch's sample indices (a short last batch is dropped, as with
+    /// `drop_last=True`, so every step sees the same batch size).
+    pub fn next_batch(&mut self) -> &[usize] {
+        if self.next + self.size > self.order.len() {
+            self.rng.shuffle(&mut self.order);
+            self.next = 0;
+        }
+        let b = &self.order[self.next..self.next + self.size];
+        self.next += self.size;
+        b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::Activation;
+
+    fn no_csv(_: &CsvSource) -> Result<Table, CoreError> {
+        Err(CoreError::invalid("data.csv", "no files in tests"))
+    }
+
+    #[test]
+    fn generator_targets_follow_the_loss() {
+        let spec = |loss, act, units| NetworkSpec {
+            inputs: 2,
+            layers: vec![LayerSpec::new(units, act)],
+            loss,
+            data: DataSpec::Generator(GeneratorSpec::new(crate::core::GeneratorKind::Xor, 20, 0.0, 1)),
+            init: InitSpec::default(),
+            features: None,
+            penalty: None,
+            holdout: None,
+            batch_size: None,
+            batch_seed: 0,
+        };
+        let n = spec(Loss::Mse, Activation::Tanh, 1).build(&no_csv).unwrap();
+        assert!(n.train.y.iter().all(|&v| v == 1.0 || v == -1.0));
+        let n = spec(Loss::LogLoss, Activation::Sigmoid, 1).build(&no_csv).unwrap();
+        assert!(n.train.y.iter().all(|&v| v == 1.0 || v == 0.0));
+        let n = spec(Loss::CrossEntropy, Activation::Softmax, 2).build(&no_csv).unwrap();
+        assert_eq!(n.train.outputs, 1);
+    }
+
+    #[test]
+    fn penalty_gradient_matches_finite_differences() {
+        let spec = NetworkSpec {
+            inputs: 1,
+            layers: vec![LayerSpec::new(2, Activation::Tanh), LayerSpec::new(1, Activation::Linear)],
+            loss: Loss::Mse,
+            data: DataSpec::Inline(Table { x: vec![vec![0.5], vec![-1.0]], y: vec![vec![0.2], vec![0.7]] }),
+            init: InitSpec::Params(vec![0.3, -0.4, 0.1, 0.2, 0.5, -0.6, 0.05]),
+            features: None,
+            penalty: Some(Penalty::L2(0.1)),
+            holdout: None,
+            batch_size: None,
+            batch_seed: 0,
+        };
+        let obj = ObjectiveSpec::Network(spec).build(&no_csv).unwrap();
+        let theta = obj.start().to_vec();
+        let mut ws = Workspace::default();
+        let mut g = vec![0.0; 7];
+        obj.loss_and_grad(&theta, &mut g, &mut ws);
+        for i in 0..7 {
+            let h = 1e-6;
+            let mut p = theta.clone();
+            p[i] += h;
+            let mut m = theta.clone();
+            m[i] -= h;
+            let fd = (obj.loss(&p, &mut ws) - obj.loss(&m, &mut ws)) / (2.0 * h);
+            assert!((fd - g[i]).abs() < 1e-8, "θ{i}: {fd} vs {}", g[i]);
+        }
+    }
+
+    #[test]
+    fn batches_cover_every_sample_each_epoch() {
+        let mut b = BatchOrder::new(10, 5, 3);
+        let mut seen: Vec<usize> = b.next_batch().to_vec();
+        seen.extend_from_slice(b.next_batch());
+        seen.sort_unstable();
+        assert_eq!(seen, (0..10).collect::<Vec<_>>());
+    }
+}

@@ -1,0 +1,349 @@
+//! A training session: every run of a scene stepping the same objective, each with its own
+//! optimizer, clipping and schedule, recording its trajectory.
+//!
+//! `Session::step` is the only thing that moves a run: loss and gradient at θ_k (recorded as
+//! row k), clip, optimizer step to θ_{k+1}, and the loss and gradient there (row k+1). The GUI
+//! and the CLI call the same function, so they produce the same numbers.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::clip::{Clip, norm2};
+use super::data::Dataset;
+use super::error::CoreError;
+use super::network::Workspace;
+use super::objective::{BatchOrder, Objective};
+use super::optimizer::{OptimizerConfig, OptimizerState, Schedule};
+
+/// One run as written in a scene: an optimizer with optional clipping and schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    /// A label for legends (default: the optimizer's description).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The optimizer and its hyper-parameters.
+    pub optimizer: OptimizerConfig,
+    /// Gradient clipping before the step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip: Option<Clip>,
+    /// Learning-rate schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Schedule>,
+}
+
+impl RunSpec {
+    /// A run with this optimizer and nothing else.
+    pub fn new(optimizer: OptimizerConfig) -> Self {
+        Self { name: None, optimizer, clip: None, schedule: None }
+    }
+
+    /// The legend label.
+    pub fn label(&self) -> String {
+        let mut s = self.name.clone().unwrap_or_else(|| self.optimizer.describe());
+        if self.name.is_none() {
+            match self.clip {
+                Some(Clip::Norm(c)) => s.push_str(&format!(" clip‖g‖≤{c}")),
+                Some(Clip::Value(c)) => s.push_str(&format!(" clip|g|≤{c}")),
+                None => {}
+            }
+        }
+        s
+    }
+
+    /// Checks the optimizer, the clipping and the schedule.
+    pub fn validate(&self) -> Result<(), CoreError> {
+        self.optimizer.validate()?;
+        if let Some(c) = &self.clip {
+            c.validate()?;
+        }
+        if let Some(s) = &self.schedule {
+            s.validate()?;
+        }
+        Ok(())
+    }
+}
+
+/// One row of a trajectory: the state after `step` updates.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Record {
+    /// Number of updates so far.
+    pub step: u64,
+    /// Training loss at θ (full data, with any penalty).
+    pub loss: f64,
+    /// 2-norm of the raw gradient at θ (of the mini-batch, when batching).
+    pub grad_norm: f64,
+    /// Whether clipping fires on that gradient.
+    pub clipped: bool,
+    /// Held-out loss at θ, when the objective has a held-out set.
+    pub holdout_loss: Option<f64>,
+}
+
+/// A run's recorded path: one [`Record`] and one θ per step.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trajectory {
+    dim: usize,
+    /// The rows, step 0 first.
+    pub records: Vec<Record>,
+    params: Vec<f64>,
+}
+
+impl Trajectory {
+    /// An empty trajectory for `dim` parameters.
+    pub fn new(dim: usize) -> Self {
+        Self { dim, records: Vec::new(), params: Vec::new() }
+    }
+    /// Number of parameters.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+    /// θ at row `k`.
+    pub fn params(&self, k: usize) -> &[f64] {
+        &self.params[k * self.dim..(k + 1) * self.dim]
+    }
+    /// Appends a row.
+    pub fn push(&mut self, record: Record, theta: &[f64]) {
+        self.records.push(record);
+        self.params.extend_from_slice(theta);
+    }
+    /// The last row.
+    pub fn last(&self) -> Option<&Record> {
+        self.records.last()
+    }
+}
+
+/// Why a run stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Still stepping.
+    Running,
+    /// The loss, gradient or θ became NaN or infinite at this step.
+    Diverged {
+        /// The first non-finite step.
+        step: u64,
+    },
+}
+
+/// One run's live state.
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// Its configuration (editable live: see [`Session::set_run_spec`]).
+    pub spec: RunSpec,
+    /// Current θ.
+    pub theta: Vec<f64>,
+    /// Raw gradient at the current θ.
+    pub grad: Vec<f64>,
+    /// Everything recorded so far.
+    pub trajectory: Trajectory,
+    /// Running or diverged.
+    pub status: RunStatus,
+    state: OptimizerState,
+    scratch: Vec<f64>,
+    ws: Workspace,
+    batches: Option<BatchOrder>,
+    batch: Dataset,
+}
+
+impl Run {
+    /// The learning rate the next step will use (after the schedule).
+    pub fn current_lr(&self) -> f64 {
+        let lr = self.spec.optimizer.lr();
+        self.spec.schedule.as_ref().map_or(lr, |s| s.lr_at(lr, self.state.t))
+    }
+
+    /// Steps taken.
+    pub fn steps(&self) -> u64 {
+        self.state.t
+    }
+
+    /// Whether the run is still moving.
+    pub fn is_running(&self) -> bool {
+        self.status == RunStatus::Running
+    }
+}
+
+/// The runs of a scene over one objective.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The shared objective.
+    pub objective: Arc<Objective>,
+    /// The runs, in scene order.
+    pub runs: Vec<Run>,
+}
+
+impl Session {
+    /// Starts every run at the objective's θ₀ and records step 0.
+    pub fn new(objective: Arc<Objective>, specs: &[RunSpec]) -> Result<Self, CoreError> {
+        let start = objective.start().to_vec();
+        Self::starting_at(objective, specs, &start)
+    }
+
+    /// Like [`Session::new`] but from a chosen θ₀ (the app's click-to-start).
+    pub fn starting_at(objective: Arc<Objective>, specs: &[RunSpec], start: &[f64]) -> Result<Self, CoreError> {
+        for (i, s) in specs.iter().enumerate() {
+            s.validate().map_err(|e| e.within(&format!("runs[{i}]")))?;
+        }
+        let runs = specs.iter().map(|s| Self::start_run(&objective, s.clone(), start)).collect();
+        Ok(Self { objective, runs })
+    }
+
+    fn start_run(objective: &Objective, spec: RunSpec, start: &[f64]) -> Run {
+        let dim = objective.dim();
+        let batches = objective.network().and_then(|n| n.batch_size.map(|b| BatchOrder::new(n.train.n, b, n.batch_seed)));
+        let mut run = Run {
+            state: OptimizerState::new(&spec.optimizer, dim),
+            spec,
+            theta: start.to_vec(),
+            grad: vec![0.0; dim],
+            trajectory: Trajectory::new(dim),
+            status: RunStatus::Running,
+            scratch: vec![0.0; dim],
+            ws: Workspace::default(),
+            batches,
+            batch: Dataset::default(),
+        };
+        Self::record(objective, &mut run);
+        run
+    }
+
+    /// Adds a run starting from θ₀ of the objective.
+    pub fn add_run(&mut self, spec: RunSpec) -> Result<(), CoreError> {
+        spec.validate()?;
+        let start = self.objective.start().to_vec();
+        self.runs.push(Self::start_run(&self.objective, spec, &start));
+        Ok(())
+    }
+
+    /// Changes run `i`'s settings in place, keeping θ and the trajectory; the optimizer's
+    /// moments restart when the optimizer kind changes.
+    pub fn set_run_spec(&mut self, i: usize, spec: RunSpec) -> Result<(), CoreError> {
+        spec.validate()?;
+        let run = &mut self.runs[i];
+        if std::mem::discriminant(&run.spec.optimizer) != std::mem::discriminant(&spec.optimizer) {
+            run.state = OptimizerState::new(&spec.optimizer, run.theta.len());
+        }
+        run.spec = spec;
+        Ok(())
+    }
+
+    /// One update of every running run.
+    pub fn step(&mut self) {
+        let objective = &self.objective;
+        for run in self.runs.iter_mut().filter(|r| r.is_running()) {
+            Self::advance(objective, run);
+        }
+    }
+
+    /// `n` updates of every running run.
+    pub fn run(&mut self, n: u64) {
+        for _ in 0..n {
+            if !self.runs.iter().any(Run::is_running) {
+                break;
+            }
+            self.step();
+        }
+    }
+
+    /// Clip → optimizer step → record the new point.
+    fn advance(objective: &Objective, run: &mut Run) {
+        let lr = run.current_lr();
+        run.scratch.copy_from_slice(&run.grad);
+        if let Some(clip) = &run.spec.clip {
+            let n = norm2(&run.scratch);
+            clip.apply(&mut run.scratch, n);
+        }
+        run.state.step(&run.spec.optimizer, lr, &mut run.theta, &mut run.scratch);
+        Self::record(objective, run);
+    }
+
+    /// Evaluates loss and gradient at the run's θ and appends the row.
+    fn record(objective: &Objective, run: &mut Run) {
+        let loss = match (objective.network(), run.batches.as_mut()) {
+            (Some(n), Some(batches)) => {
+                n.train.select_into(batches.next_batch(), &mut run.batch);
+                n.loss_on(&run.theta, &run.batch, &mut run.ws, Some(&mut run.grad));
+                n.loss_on(&run.theta, &n.train, &mut run.ws, None)
+            }
+            _ => objective.loss_and_grad(&run.theta, &mut run.grad, &mut run.ws),
+        };
+        let grad_norm = norm2(&run.grad);
+        let clipped = match run.spec.clip {
+            Some(Clip::Norm(c)) => c / (grad_norm + 1e-6) < 1.0,
+            Some(Clip::Value(v)) => run.grad.iter().any(|g| g.abs() > v),
+            None => false,
+        };
+        let holdout_loss = objective.holdout_loss(&run.theta, &mut run.ws);
+        let step = run.state.t;
+        let finite = loss.is_finite() && grad_norm.is_finite() && run.theta.iter().all(|p| p.is_finite());
+        if !finite {
+            run.status = RunStatus::Diverged { step };
+        }
+        run.trajectory.push(Record { step, loss, grad_norm, clipped, holdout_loss }, &run.theta);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{FunctionSpec, ObjectiveSpec, Sgd, Table};
+    use approx::assert_relative_eq;
+
+    fn function(expr: &str, start: &[f64]) -> Arc<Objective> {
+        let spec = ObjectiveSpec::Function(FunctionSpec { expr: expr.into(), start: start.to_vec() });
+        Arc::new(spec.build(&|_: &crate::core::CsvSource| -> Result<Table, CoreError> { unreachable!() }).unwrap())
+    }
+
+    fn sgd(lr: f64) -> RunSpec {
+        RunSpec::new(OptimizerConfig::Sgd(Sgd { lr, ..Sgd::default() }))
+    }
+
+    #[test]
+    fn lesson_one_x_squared_from_ten() {
+        let mut s = Session::new(function("x^2", &[10.0]), &[sgd(0.1)]).unwrap();
+        s.run(20);
+        let t = &s.runs[0].trajectory;
+        assert_eq!(t.len(), 21);
+        assert_relative_eq!(t.params(5)[0], 3.2768, max_relative = 1e-13);
+        assert_relative_eq!(t.params(20)[0], 0.115292150460685, max_relative = 1e-13);
+        assert_relative_eq!(t.records[20].loss, 0.013292279957849, max_relative = 1e-12);
+        assert_eq!(t.records[0].grad_norm, 20.0);
+    }
+
+    #[test]
+    fn lesson_two_never_stops_in_y() {
+        let mut s = Session::new(function("3*x^2 + 2*y", &[1.0, 0.0]), &[sgd(0.1)]).unwrap();
+        s.run(10);
+        for k in 0..=10 {
+            assert_relative_eq!(s.runs[0].trajectory.params(k)[1], -0.2 * k as f64, epsilon = 1e-12);
+        }
+    }
+
+    #[test]
+    fn divergence_stops_the_run() {
+        let mut s = Session::new(function("x^2", &[1.0]), &[sgd(1e200)]).unwrap();
+        s.run(50);
+        assert!(matches!(s.runs[0].status, RunStatus::Diverged { .. }));
+        assert!(s.runs[0].trajectory.len() < 51);
+    }
+
+    #[test]
+    fn clipping_is_reported_when_it_fires() {
+        let mut spec = sgd(0.1);
+        spec.clip = Some(Clip::Norm(1.0));
+        let mut s = Session::new(function("x^2", &[10.0]), &[spec]).unwrap();
+        s.step();
+        let t = &s.runs[0].trajectory;
+        assert!(t.records[0].clipped);
+        // Clipped gradient is 20·1/(20 + 1e-6): θ moves by 0.1 of that.
+        assert_relative_eq!(t.params(1)[0], 10.0 - 0.1 * 20.0 / (20.0 + 1e-6), epsilon = 1e-15);
+    }
+}

@@ -1,0 +1,160 @@
+//! Grid files: the loss over a plane as CSV (`a,b,loss`, one row per vertex) or as one JSON
+//! document with the plane, the axes, the loss matrix and every run's path projected on it.
+//!
+//! Coordinates are printed as users read them: `origin + offset`, where
+//! [`PlaneInfo::origin`](crate::core::landscape::PlaneInfo::origin) is the centre's value of
+//! the two parameters for `axes` (so a 2-parameter objective's CSV holds the parameters
+//! themselves: the exact surface) and 0 for computed directions (offsets along d₁, d₂).
+//! Floats are shortest round-trip; a diverging loss is written `NaN` / `inf` in CSV and `null`
+//! in JSON (which has no NaN).
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::core::landscape::{Directions, Grid, PathPoint, Plane};
+use crate::core::{Objective, Run};
+
+/// One run's path projected on the plane, as the grid JSON and the meshes draw it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunPath {
+    /// The run's legend label.
+    pub label: String,
+    /// Its finite rows, projected (offsets, not yet shifted by the origin).
+    pub points: Vec<PathPoint>,
+}
+
+/// Projects every run's recorded path on `plane`.
+pub fn project_runs(plane: &Plane, runs: &[Run]) -> Vec<RunPath> {
+    runs.iter().map(|r| RunPath { label: r.spec.label(), points: plane.project_path(&r.trajectory) }).collect()
+}
+
+/// The printed coordinate of offset `v` along axis `k`.
+pub(crate) fn shown(plane: &Plane, k: usize, v: f64) -> f64 {
+    plane.info.origin[k] + v
+}
+
+/// Writes the grid to `path`, CSV or JSON by extension (anything but `.json` is CSV).
+pub fn write_grid(path: &Path, grid: &Grid, plane: &Plane, objective: &Objective, runs: &[RunPath]) -> io::Result<()> {
+    let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    super::write_atomic(path, |w| if json { write_grid_json(w, grid, plane, objective, runs) } else { write_grid_csv(w, grid, plane) })
+}
+
+/// DESIGN.md's grid CSV: header `a,b,loss` and res × res rows, b the outer loop
+/// (`loss[j * res + i]` is row `j * res + i`); a curve has header `a,loss` and res rows.
+pub fn write_grid_csv(w: &mut dyn Write, grid: &Grid, plane: &Plane) -> io::Result<()> {
+    use std::fmt::Write as _;
+    let mut line = String::with_capacity(96);
+    if grid.is_curve() {
+        w.write_all(b"a,loss\n")?;
+        for (i, &a) in grid.a.iter().enumerate() {
+            line.clear();
+            let _ = writeln!(line, "{:?},{:?}", shown(plane, 0, a), grid.loss[i]);
+            w.write_all(line.as_bytes())?;
+        }
+        return Ok(());
+    }
+    w.write_all(b"a,b,loss\n")?;
+    let a: Vec<f64> = grid.a.iter().map(|&v| shown(plane, 0, v)).collect();
+    for (j, &b) in grid.b.iter().enumerate() {
+        let b = shown(plane, 1, b);
+        for (i, &a) in a.iter().enumerate() {
+            line.clear();
+            let _ = writeln!(line, "{a:?},{b:?},{:?}", grid.loss[j * grid.res + i]);
+            w.write_all(line.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct JsonGrid<'a> {
+    res: usize,
+    curve: bool,
+    directions: &'a Directions,
+    axis_names: &'a [String; 2],
+    origin: [f64; 2],
+    explained_variance: Option<[f64; 2]>,
+    eigenvalues: Option<[f64; 2]>,
+    max_stable_lr: [Option<f64>; 2],
+    param_names: Vec<String>,
+    center: &'a [f64],
+    d1: &'a [f64],
+    d2: Option<&'a [f64]>,
+    a: Vec<f64>,
+    b: Vec<f64>,
+    loss: Vec<&'a [f64]>,
+    runs: Vec<JsonRun<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRun<'a> {
+    label: &'a str,
+    points: Vec<JsonPoint>,
+}
+
+#[derive(Serialize)]
+struct JsonPoint {
+    step: u64,
+    a: f64,
+    b: f64,
+    loss: f64,
+    distance: f64,
+}
+
+/// One JSON document a notebook can plot without recomputing anything:
+///
+/// - `res`, `curve`, `directions` (the rule, with its seed), `axis_names`, `origin`;
+/// - `explained_variance` (PCA), `eigenvalues` and `max_stable_lr` = 2/λ (Hessian), else `null`;
+/// - `param_names`, `center`, `d1`, `d2` (θ(a, b) = center + (a − origin₀)·d1 + (b − origin₁)·d2);
+/// - `a`, `b`: the axis values (printed coordinates, see the module doc);
+/// - `loss`: the matrix, `loss[j][i]` at (a\[i\], b\[j\]) — a flat list for a curve;
+/// - `runs`: per run its `label` and `points` (`step`, `a`, `b`, the true `loss` at θ, and
+///   `distance` of θ from the plane).
+pub fn write_grid_json(w: &mut dyn Write, grid: &Grid, plane: &Plane, objective: &Objective, runs: &[RunPath]) -> io::Result<()> {
+    let loss: Vec<&[f64]> = if grid.is_curve() { vec![&grid.loss[..]] } else { grid.loss.chunks(grid.res.max(1)).collect() };
+    let doc = JsonGrid {
+        res: grid.res,
+        curve: grid.is_curve(),
+        directions: &plane.info.directions,
+        axis_names: &plane.info.names,
+        origin: plane.info.origin,
+        explained_variance: plane.info.explained_variance,
+        eigenvalues: plane.info.eigenvalues,
+        max_stable_lr: plane.info.max_stable_lr(),
+        param_names: (0..objective.dim()).map(|i| objective.param_name(i)).collect(),
+        center: &plane.center,
+        d1: &plane.d1,
+        d2: plane.d2.as_deref(),
+        a: grid.a.iter().map(|&v| shown(plane, 0, v)).collect(),
+        b: grid.b.iter().map(|&v| shown(plane, 1, v)).collect(),
+        loss,
+        runs: runs
+            .iter()
+            .map(|r| JsonRun {
+                label: &r.label,
+                points: r
+                    .points
+                    .iter()
+                    .map(|p| JsonPoint {
+                        step: p.step,
+                        a: shown(plane, 0, p.a),
+                        b: shown(plane, 1, p.b),
+                        loss: p.loss,
+                        distance: p.distance,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    if grid.is_curve() {
+        // A curve's loss is a flat list, not a one-row matrix.
+        let mut value = serde_json::to_value(&doc).map_err(io::Error::other)?;
+        value["loss"] = serde_json::to_value(&grid.loss).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut *w, &value).map_err(io::Error::other)?;
+    } else {
+        serde_json::to_writer(&mut *w, &doc).map_err(io::Error::other)?;
+    }
+    w.write_all(b"\n")
+}

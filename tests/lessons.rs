@@ -1,0 +1,156 @@
+//! Every lesson of DESIGN.md, loaded from its scene in assets/scenes and checked against the
+//! numbers the classroom material gives.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use approx::assert_relative_eq;
+use losscape::core::{Objective, RunStatus, Session, Workspace};
+
+fn scene(name: &str) -> (losscape::scene::Scene, Arc<Objective>) {
+    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes").join(name);
+    let s = losscape::scene::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let o = s.build(&path).unwrap();
+    (s, o)
+}
+
+fn session(name: &str, steps: u64) -> Session {
+    let (s, o) = scene(name);
+    let mut session = Session::new(o, &s.runs).unwrap();
+    session.run(steps);
+    session
+}
+
+#[test]
+fn every_scene_loads_and_runs_its_steps() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        let (s, o) = scene(&name);
+        let mut session = Session::new(o, &s.runs).unwrap();
+        session.run(s.steps);
+        assert!(!s.description.is_empty(), "{name} needs a description for students");
+        count += 1;
+    }
+    assert!(count >= 12);
+}
+
+#[test]
+fn lesson_1_x_squared_from_ten() {
+    let s = session("01_x_squared.ron", 20);
+    let t = &s.runs[0].trajectory;
+    assert_relative_eq!(t.params(5)[0], 3.2768, max_relative = 1e-13);
+    assert_relative_eq!(t.params(20)[0], 0.115292150460685, max_relative = 1e-13);
+    assert_relative_eq!(t.records[20].loss, 0.013292279957849, max_relative = 1e-12);
+    // The often-quoted 0.10737 is 0.8^10, not x_20.
+    assert!((t.params(20)[0] - 0.10737).abs() > 1e-3);
+}
+
+#[test]
+fn lesson_2_gradient_is_six_x_and_two_everywhere() {
+    let s = session("02_tilted_plane.ron", 60);
+    for run in &s.runs {
+        let t = &run.trajectory;
+        for k in 0..t.len() {
+            let x = t.params(k)[0];
+            assert_relative_eq!(t.records[k].grad_norm, ((6.0 * x).powi(2) + 4.0).sqrt(), max_relative = 1e-14);
+        }
+        // y keeps falling: the ball never stops.
+        assert!(t.params(60)[1] < t.params(30)[1] - 1.0);
+    }
+}
+
+#[test]
+fn lesson_3_hours_studied_minimum() {
+    let (s, o) = scene("03_hours_studied.ron");
+    assert_eq!(o.dim(), 2);
+    let mut session = Session::new(o.clone(), &s.runs[..1]).unwrap();
+    session.run(20_000);
+    let p = &session.runs[0].theta;
+    assert_relative_eq!(p[0], 0.55, epsilon = 1e-9);
+    assert_relative_eq!(p[1], 1.90, epsilon = 1e-9);
+    assert_relative_eq!(p[0] * 7.0 + p[1], 5.75, epsilon = 1e-8);
+    // The minimum is a minimum: the gradient there is zero.
+    let mut g = [0.0; 2];
+    o.loss_and_grad(&[0.55, 1.9], &mut g, &mut Workspace::default());
+    assert!(g[0].abs() < 1e-12 && g[1].abs() < 1e-12, "{g:?}");
+}
+
+#[test]
+fn lesson_4_three_points_by_hand() {
+    let s = session("04_three_points.ron", 3);
+    let t = &s.runs[0].trajectory;
+    assert_relative_eq!(t.params(1)[0], 0.26, epsilon = 1e-15);
+    assert_relative_eq!(t.params(1)[1], 0.22, epsilon = 1e-15);
+    // The classroom rounds to five decimals (0.4272388…, 0.4001388…).
+    assert_relative_eq!(t.params(3)[0], 0.42724, epsilon = 5e-6);
+    assert_relative_eq!(t.params(3)[1], 0.40014, epsilon = 5e-6);
+}
+
+#[test]
+fn lesson_5_dead_relu_stops_and_leaky_relu_rolls() {
+    let dead = session("05_dying_relu.ron", 300);
+    let t = &dead.runs[0].trajectory;
+    assert_eq!(t.records[0].grad_norm, 0.0);
+    assert_eq!(t.params(300), t.params(0), "a dead ReLU never moves");
+    let leaky = session("05b_leaky_relu.ron", 300);
+    let t = &leaky.runs[0].trajectory;
+    assert!(t.records[0].grad_norm > 0.0);
+    assert!(t.records[300].loss < 1e-3 * t.records[0].loss, "{} → {}", t.records[0].loss, t.records[300].loss);
+}
+
+#[test]
+fn lesson_6_dense_two_to_three_has_nine_parameters() {
+    let (_, o) = scene("06_dense_layer.ron");
+    let net = &o.network().unwrap().net;
+    assert_eq!(net.layers()[0].param_count(), 9);
+    assert_eq!(net.param_count(), 13);
+}
+
+#[test]
+fn lesson_7_sigmoid_gradients_vanish_with_depth_and_relu_keeps_them() {
+    let ratio = |name: &str| {
+        let (_, o) = scene(name);
+        let n = o.network().unwrap();
+        let mut g = vec![0.0; o.dim()];
+        o.loss_and_grad(o.start(), &mut g, &mut Workspace::default());
+        let norms = n.net.layer_norms(&g);
+        norms[0] / norms[norms.len() - 2]
+    };
+    let sigmoid = ratio("07b_deep_sigmoid.ron");
+    let relu = ratio("07c_deep_relu.ron");
+    assert!(sigmoid < 0.01, "first/last hidden gradient norm with sigmoid: {sigmoid}");
+    assert!(relu > 10.0 * sigmoid, "relu {relu} vs sigmoid {sigmoid}");
+}
+
+#[test]
+fn lesson_8_clipping_tames_exploding_gradients() {
+    let s = session("08_exploding.ron", 200);
+    let (free, clipped) = (&s.runs[0], &s.runs[1]);
+    let first = free.trajectory.records[0];
+    assert!(first.grad_norm > 10.0, "the start is steep: ‖g‖ = {}", first.grad_norm);
+    let blew_up = matches!(free.status, RunStatus::Diverged { .. }) || free.trajectory.last().unwrap().loss > 10.0 * first.loss;
+    assert!(blew_up, "without clipping the loss should explode");
+    assert!(clipped.trajectory.records.iter().filter(|r| r.clipped).count() > 5);
+    assert!(clipped.is_running());
+    assert!(clipped.trajectory.last().unwrap().loss < first.loss);
+}
+
+#[test]
+fn lesson_9_secants_turn_into_the_tangent() {
+    let (_, o) = scene("09_derivative_limit.ron");
+    let mut ws = Workspace::default();
+    let x = 1.7;
+    let mut g = [0.0];
+    o.loss_and_grad(&[x], &mut g, &mut ws);
+    assert_relative_eq!(g[0], 3.0 * x * x - 3.0, epsilon = 1e-12);
+    let mut last = f64::INFINITY;
+    for h in [1.0, 0.1, 0.01, 0.001] {
+        let secant = (o.loss(&[x + h], &mut ws) - o.loss(&[x], &mut ws)) / h;
+        let err = (secant - g[0]).abs();
+        assert!(err < last, "h = {h}: the secant must get closer");
+        last = err;
+    }
+    assert!(last < 0.01);
+}
