@@ -61,5 +61,30 @@ fn training(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, forward_backward, training);
+fn kernels(c: &mut Criterion) {
+    use losscape::core::kernels::{axpy, linear};
+    let (fan_in, units, n) = (8, 8, 500);
+    let input: Vec<f64> = (0..fan_in * n).map(|k| (k % 17) as f64 * 0.1).collect();
+    let w: Vec<f64> = (0..fan_in * units).map(|k| (k % 5) as f64 * 0.2 - 0.4).collect();
+    let b = vec![0.1; units];
+    let mut out = vec![0.0; units * n];
+    let mut group = c.benchmark_group("dense_8x8_500");
+    group.bench_function("blocked linear", |bch| bch.iter(|| linear(black_box(&w), &b, black_box(&input), fan_in, units, n, &mut out)));
+    group.bench_function("axpy sequence", |bch| {
+        bch.iter(|| {
+            for u in 0..units {
+                let row = &mut out[u * n..(u + 1) * n];
+                row.fill(b[u]);
+                for i in 0..fan_in {
+                    axpy(black_box(w[u * fan_in + i]), &input[i * n..(i + 1) * n], row);
+                }
+            }
+        })
+    });
+    let mut v: Vec<f64> = (0..4000).map(|k| (k as f64 - 2000.0) * 1e-3).collect();
+    group.bench_function("tanh 4000", |bch| bch.iter(|| losscape::core::kernels::tanh_in_place(black_box(&mut v))));
+    group.finish();
+}
+
+criterion_group!(benches, forward_backward, training, kernels);
 criterion_main!(benches);

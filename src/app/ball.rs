@@ -25,7 +25,7 @@ pub(super) fn plugin(app: &mut App) {
 }
 
 /// Ball radius in world units.
-pub const BALL_RADIUS: f32 = 0.16;
+pub const BALL_RADIUS: f32 = 0.22;
 
 /// A run's ball.
 #[derive(Component, Debug)]
@@ -131,8 +131,10 @@ fn last_finite_row(run: &crate::core::Run) -> Option<usize> {
 fn world_of(map: &ViewMap, run: &crate::core::Run, k: usize) -> Vec3 {
     let p = map.land.plane.project(run.trajectory.params(k));
     let w = map.world(p.a, p.b, run.trajectory.records[k].loss);
-    let f = |v: f64| if v.is_finite() { v.clamp(-1e4, 1e4) as f32 } else { 0.0 };
-    Vec3::new(f(w[0]), f(w[1]), f(w[2]))
+    // A ball that rolled off the surface is drawn at its edge (it is stopped soon after).
+    let edge = 1.15 * HALF;
+    let f = |v: f64, lim: f64| if v.is_finite() { v.clamp(-lim, lim) as f32 } else { 0.0 };
+    Vec3::new(f(w[0], edge), f(w[1], 1.5 * map.top()), f(w[2], edge))
 }
 
 /// Converts the new trajectory rows of each run into trail points.
@@ -254,14 +256,17 @@ fn draw_tangent_and_secant(gizmos: &mut Gizmos, map: &ViewMap, r: &CurveReadout,
         let w = map.world(a, 0.0, f);
         Vec3::new(w[0] as f32, w[1] as f32, 0.0)
     };
+    // The plane's coordinate of x (the curve is centred on its start): a = x − centre.
+    let a = map.land.plane.project(&[r.a]).a;
     let half = (HALF * 0.35) / map.scale().0;
     let line = |slope: f64, color: Color, gizmos: &mut Gizmos| {
-        let (p, q) = (point(r.a - half, r.f - slope * half), point(r.a + half, r.f + slope * half));
+        let (p, q) = (point(a - half, r.f - slope * half), point(a + half, r.f + slope * half));
         gizmos.line(p, q, color);
     };
     line(r.tangent, Color::srgb(0.3, 1.0, 0.5), gizmos);
     if r.secant.is_finite() {
-        line(r.secant, Color::srgb(1.0, 0.45, 0.3), gizmos);
-        gizmos.sphere(Isometry3d::from_translation(point(r.a + h, r.f_h)), 0.07, Color::srgb(1.0, 0.45, 0.3));
+        let (p, q) = (point(a - 0.3 * h, r.f - 0.3 * h * r.secant), point(a + 1.3 * h, r.f + 1.3 * h * r.secant));
+        gizmos.line(p, q, Color::srgb(1.0, 0.45, 0.3));
+        gizmos.sphere(Isometry3d::from_translation(point(a + h, r.f_h)), 0.08, Color::srgb(1.0, 0.45, 0.3));
     }
 }

@@ -14,7 +14,8 @@ use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext};
 
 use super::AppSystems;
 use super::settings::SimSettings;
-use super::surface::{HALF, HEIGHT};
+use super::sim::Simulation;
+use super::surface::{CURVE_HEIGHT, HALF, HEIGHT};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<UiLayout>().add_message::<ResetView>().add_systems(Startup, spawn_cameras_and_lights).add_systems(
@@ -43,15 +44,18 @@ pub struct Orbit {
 }
 
 impl Orbit {
-    /// The scene's camera, or a three-quarter view of the whole surface.
-    pub fn from_settings(settings: &SimSettings) -> Self {
-        let target = Vec3::new(0.0, (HEIGHT * 0.35) as f32, 0.0);
+    /// The scene's camera, or a three-quarter view of the whole surface; a 1-parameter curve is
+    /// looked at from the front.
+    pub fn from_settings(settings: &SimSettings, dim: usize) -> Self {
+        let curve = dim == 1;
+        let target = if curve { Vec3::new(0.0, (CURVE_HEIGHT * 0.45) as f32, 0.0) } else { Vec3::new(0.0, (HEIGHT * 0.35) as f32, 0.0) };
         let base = 2.0 * HALF as f32;
         match &settings.scene.camera {
             Some(c) => {
                 Self { yaw: (c.yaw as f32).to_radians(), pitch: (c.pitch as f32).to_radians(), distance: c.distance as f32 * base, target }
             }
-            None => Self { yaw: 35f32.to_radians(), pitch: 32f32.to_radians(), distance: 1.55 * base, target },
+            None if curve => Self { yaw: 0.0, pitch: 6f32.to_radians(), distance: 1.45 * base, target },
+            None => Self { yaw: 30f32.to_radians(), pitch: 30f32.to_radians(), distance: 2.0 * base, target },
         }
     }
 }
@@ -69,9 +73,14 @@ pub struct UiLayout {
     pub right: f32,
 }
 
-fn spawn_cameras_and_lights(mut commands: Commands, settings: Res<SimSettings>, mut egui_settings: ResMut<EguiGlobalSettings>) {
+fn spawn_cameras_and_lights(
+    mut commands: Commands,
+    settings: Res<SimSettings>,
+    sim: Res<Simulation>,
+    mut egui_settings: ResMut<EguiGlobalSettings>,
+) {
     egui_settings.auto_create_primary_context = false;
-    let orbit = Orbit::from_settings(&settings);
+    let orbit = Orbit::from_settings(&settings, sim.objective().dim());
     commands.spawn((ViewCamera, Camera3d::default(), Msaa::Sample4, orbit, orbit_transform(&orbit)));
     commands.spawn((
         PrimaryEguiContext,
@@ -123,9 +132,14 @@ fn orbit_with_mouse(
     }
 }
 
-fn reset_view(mut messages: MessageReader<ResetView>, settings: Res<SimSettings>, mut orbit: Single<&mut Orbit, With<ViewCamera>>) {
+fn reset_view(
+    mut messages: MessageReader<ResetView>,
+    settings: Res<SimSettings>,
+    sim: Res<Simulation>,
+    mut orbit: Single<&mut Orbit, With<ViewCamera>>,
+) {
     if messages.read().count() > 0 {
-        **orbit = Orbit::from_settings(&settings);
+        **orbit = Orbit::from_settings(&settings, sim.objective().dim());
     }
 }
 

@@ -83,9 +83,8 @@ fn handle_file_actions(
         let path = &action.path;
         let result = match action.kind {
             FileKind::OpenScene => super::load_scene(path).map(|(s, new)| {
-                let generation = sim.generation + 1;
                 *settings = s;
-                *sim = Simulation { generation, ..new };
+                sim.replace(new);
                 recompute.write(RecomputeSurface);
                 view.write(ResetView);
                 format!("opened {}", path.display())

@@ -176,6 +176,20 @@ fn poll_grid_task(mut tasks: ResMut<GridTask>, mut grid: ResMut<SurfaceGrid>, mu
     }
 }
 
+/// The rows of a path before it blows up (loss above 100× its start, or not finite), so an
+/// exploding run does not stretch the automatic span over astronomically large parameters.
+fn tame_prefix(path: &Trajectory) -> Trajectory {
+    let mut out = Trajectory::new(path.dim());
+    let limit = path.records.first().map_or(f64::INFINITY, |r| 100.0 * r.loss.abs().max(1e-12));
+    for (k, r) in path.records.iter().enumerate() {
+        if !(r.loss.is_finite() && r.loss.abs() <= limit) {
+            break;
+        }
+        out.push(*r, path.params(k));
+    }
+    out
+}
+
 /// Two axes for 1–2 parameters (the exact curve or surface); the scene's choice beyond.
 pub fn effective_directions(chosen: &Directions, dim: usize) -> Directions {
     match (dim, chosen) {
@@ -209,8 +223,8 @@ fn compute_landscape(job: GridJob, progress: &Progress) -> Result<Landscape, Str
     let span = match job.span {
         Some(s) => s,
         None => {
-            let finite: Vec<&Trajectory> = preview.runs.iter().filter(|r| r.is_running()).map(|r| &r.trajectory).collect();
-            auto_span(&plane, &finite)
+            let tame: Vec<Trajectory> = preview.runs.iter().map(|r| tame_prefix(&r.trajectory)).collect();
+            auto_span(&plane, &tame.iter().collect::<Vec<_>>())
         }
     };
     let grid = compute_grid(&job.objective, &plane, &GridSpec { res: job.res, span }, progress).ok_or_else(cancelled)?;

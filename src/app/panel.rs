@@ -97,15 +97,31 @@ pub fn draw_side_panel(
     Ok(())
 }
 
+/// Text with the few symbols egui's default fonts lack spelled in ASCII.
+pub fn plain(text: &str) -> String {
+    text.replace('‖', "|").replace('≤', "<=").replace('→', "->").replace('≥', ">=")
+}
+
+/// A small filled circle (a run's colour, or a lit indicator).
+fn swatch(ui: &mut egui::Ui, color: Color32, filled: bool) -> egui::Response {
+    let (rect, response) = ui.allocate_exact_size(egui::Vec2::splat(12.0), egui::Sense::hover());
+    if filled {
+        ui.painter().circle_filled(rect.center(), 5.0, color);
+    } else {
+        ui.painter().circle_stroke(rect.center(), 5.0, egui::Stroke::new(1.5, color));
+    }
+    response
+}
+
 fn color32(i: usize) -> Color32 {
     let [r, g, b] = run_color(i);
     Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8)
 }
 
 fn draw_header(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView, actions: &mut PanelActions) {
-    ui.heading(&settings.scene.name);
+    ui.heading(plain(&settings.scene.name));
     if !settings.scene.description.is_empty() {
-        egui::CollapsingHeader::new("About this lesson").default_open(false).show(ui, |ui| ui.label(&settings.scene.description));
+        egui::CollapsingHeader::new("About this lesson").default_open(false).show(ui, |ui| ui.label(plain(&settings.scene.description)));
     }
     ui.horizontal(|ui| {
         let label = if settings.playing { "⏸ Pause" } else { "▶ Play" };
@@ -142,12 +158,17 @@ fn draw_live_numbers(ui: &mut egui::Ui, view: &PanelView) {
         ui.label("run");
         ui.label("step");
         ui.label("loss");
-        ui.label("‖g‖");
+        ui.label("|g|");
         ui.label("clip");
         ui.end_row();
         for (i, run) in view.sim.session.runs.iter().enumerate() {
             let last = run.trajectory.last();
-            ui.colored_label(color32(i), format!("● {}", i + 1)).on_hover_text(run.spec.label());
+            ui.horizontal(|ui| {
+                swatch(ui, color32(i), true);
+                ui.label(format!("{}", i + 1));
+            })
+            .response
+            .on_hover_text(plain(&run.spec.label()));
             ui.label(run.steps().to_string());
             match run.status {
                 RunStatus::Diverged { step } => ui.colored_label(Color32::from_rgb(255, 90, 80), format!("✖ stopped @{step}")),
@@ -155,12 +176,12 @@ fn draw_live_numbers(ui: &mut egui::Ui, view: &PanelView) {
             };
             ui.monospace(last.map_or("–".into(), |r| format!("{:.3e}", r.grad_norm)));
             let fired = last.is_some_and(|r| r.clipped);
-            let (dot, color) = match (run.spec.clip.is_some(), fired) {
-                (false, _) => ("·", Color32::GRAY),
-                (true, false) => ("○", Color32::GRAY),
-                (true, true) => ("●", Color32::from_rgb(255, 200, 40)),
-            };
-            ui.colored_label(color, dot).on_hover_text("lit on the steps where clipping fires");
+            if run.spec.clip.is_some() {
+                let color = if fired { Color32::from_rgb(255, 200, 40) } else { Color32::from_gray(70) };
+                swatch(ui, color, true).on_hover_text("lit on the steps where clipping fires");
+            } else {
+                ui.label("off");
+            }
             ui.end_row();
         }
     });
@@ -220,7 +241,7 @@ fn draw_objective(ui: &mut egui::Ui, settings: &mut SimSettings, state: &mut Pan
 fn draw_layers(ui: &mut egui::Ui, layers: &mut Vec<LayerSpec>, inputs: usize) -> bool {
     let mut changed = false;
     let mut remove = None;
-    ui.label(format!("network: {inputs} inputs →"));
+    ui.label(format!("network: {inputs} inputs, then"));
     let n = layers.len();
     for (i, layer) in layers.iter_mut().enumerate() {
         ui.horizontal(|ui| {
@@ -306,9 +327,10 @@ fn draw_runs(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView) {
         let before = (run.optimizer.clone(), run.clip);
         ui.push_id(("run", i), |ui| {
             ui.horizontal(|ui| {
-                ui.colored_label(color32(i), RichText::new(format!("● run {}", i + 1)).strong());
+                swatch(ui, color32(i), true);
+                ui.label(RichText::new(format!("run {}", i + 1)).strong());
                 draw_kind(ui, &mut run.optimizer);
-                if ui.small_button("⧉").on_hover_text("duplicate").clicked() {
+                if ui.small_button("dup").on_hover_text("duplicate this run").clicked() {
                     duplicate = Some(i);
                 }
                 if n > 1 && ui.small_button("✖").on_hover_text("remove").clicked() {
@@ -406,7 +428,8 @@ fn draw_clip(ui: &mut egui::Ui, clip: &mut Option<Clip>, fired: bool) {
             Some(Clip::Value(c) | Clip::Norm(c)) => {
                 ui.add(egui::DragValue::new(c).range(1e-4..=1e4).speed(0.01));
                 let color = if fired { Color32::from_rgb(255, 200, 40) } else { Color32::DARK_GRAY };
-                ui.colored_label(color, "● clipping").on_hover_text("lit on the steps where clipping fires");
+                swatch(ui, color, true);
+                ui.colored_label(color, "fires").on_hover_text("lit on the steps where clipping fires");
             }
             None => {}
         }

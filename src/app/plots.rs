@@ -176,7 +176,8 @@ pub fn draw_plots_panel(
     );
     let response = egui::Panel::right("plots").default_size(330.0).resizable(true).show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
-            ui.label(RichText::new("Loss (log scale; dashed: held out)").strong());
+            let scale = if loss_axis(&sim) { "log scale" } else { "linear scale" };
+            ui.label(RichText::new(format!("Loss ({scale}; dashed: held out)")).strong());
             draw_loss_plot(ui, &sim);
             if sim.objective().network().is_some() {
                 ui.label(RichText::new("Data and the network's output (run 1)").strong());
@@ -199,29 +200,28 @@ fn decimated(n: usize) -> impl Iterator<Item = usize> {
     (0..n).step_by(stride).chain((n > 0 && (n - 1) % stride != 0).then_some(n - 1))
 }
 
+/// Log10 of positive losses; the losses themselves when some are ≤ 0 (a typed function).
+fn loss_axis(sim: &Simulation) -> bool {
+    sim.session.runs.iter().all(|r| r.trajectory.records.iter().all(|x| !(x.loss <= 0.0)))
+}
+
 fn draw_loss_plot(ui: &mut egui::Ui, sim: &Simulation) {
-    Plot::new("loss")
-        .height(190.0)
-        .legend(Legend::default())
-        .x_axis_label("step")
-        .y_axis_formatter(|m, _| format!("1e{:.0}", m.value))
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            for (i, run) in sim.session.runs.iter().enumerate() {
-                let rec = &run.trajectory.records;
-                let train: PlotPoints = decimated(rec.len())
-                    .filter(|&k| rec[k].loss > 0.0 && rec[k].loss.is_finite())
-                    .map(|k| [rec[k].step as f64, rec[k].loss.log10()])
-                    .collect();
-                plot.line(Line::new(format!("{} {}", i + 1, run.spec.label()), train).color(color32(i)).width(2.0));
-                if rec.first().is_some_and(|r| r.holdout_loss.is_some()) {
-                    let held: PlotPoints = decimated(rec.len())
-                        .filter_map(|k| rec[k].holdout_loss.filter(|l| *l > 0.0 && l.is_finite()).map(|l| [rec[k].step as f64, l.log10()]))
-                        .collect();
-                    plot.line(Line::new(format!("{} held out", i + 1), held).color(color32(i)).style(LineStyle::dashed_loose()));
-                }
+    let log = loss_axis(sim);
+    let y = move |l: f64| if log { (l > 0.0 && l.is_finite()).then(|| l.log10()) } else { l.is_finite().then_some(l) };
+    let plot = Plot::new("loss").height(190.0).legend(Legend::default()).x_axis_label("step").allow_scroll(false);
+    let plot = if log { plot.y_axis_formatter(|m, _| format!("1e{:.0}", m.value)) } else { plot };
+    plot.show(ui, |plot| {
+        for (i, run) in sim.session.runs.iter().enumerate() {
+            let rec = &run.trajectory.records;
+            let train: PlotPoints = decimated(rec.len()).filter_map(|k| y(rec[k].loss).map(|v| [rec[k].step as f64, v])).collect();
+            plot.line(Line::new(format!("{} {}", i + 1, super::panel::plain(&run.spec.label())), train).color(color32(i)).width(2.0));
+            if rec.first().is_some_and(|r| r.holdout_loss.is_some()) {
+                let held: PlotPoints =
+                    decimated(rec.len()).filter_map(|k| rec[k].holdout_loss.and_then(y).map(|v| [rec[k].step as f64, v])).collect();
+                plot.line(Line::new(format!("{} held out", i + 1), held).color(color32(i)).style(LineStyle::dashed_loose()));
             }
-        });
+        }
+    });
 }
 
 fn draw_data_preview(ui: &mut egui::Ui, diag: &Diagnostics, texture: Option<egui::TextureId>) {

@@ -59,6 +59,12 @@ impl Simulation {
         self.session.runs.iter().map(|r| r.steps()).max().unwrap_or(0)
     }
 
+    /// Replaces this simulation by `new`, bumping the generation so visuals start afresh.
+    pub fn replace(&mut self, new: Simulation) {
+        let generation = self.generation + 1;
+        *self = Simulation { generation, ..new };
+    }
+
     fn restart(&mut self, settings: &SimSettings) -> Result<(), String> {
         let session = Session::starting_at(self.session.objective.clone(), &settings.scene.runs, &self.start).map_err(|e| e.to_string())?;
         self.reported = vec![false; session.runs.len()];
@@ -86,8 +92,7 @@ fn rebuild_objective(
     };
     match Simulation::new(objective, &settings) {
         Ok(new) => {
-            let generation = sim.generation + 1;
-            *sim = Simulation { generation, ..new };
+            sim.replace(new);
             surface.write(RecomputeSurface);
             status.info(format!("{} parameters", sim.objective().dim()));
         }

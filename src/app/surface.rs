@@ -17,7 +17,9 @@ use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
 use bevy::window::PrimaryWindow;
+use bevy_egui::egui::{self, Align2, Color32, FontId, Pos2};
 use bevy_egui::input::EguiWantsInput;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
 use super::AppSystems;
 use super::camera::ViewCamera;
@@ -28,7 +30,8 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<GeometryTask>()
         .add_systems(Startup, spawn_surface_entities)
         .add_systems(Update, (spawn_geometry_task, swap_surface_geometry).chain().in_set(AppSystems::SyncVisuals).in_set(SurfaceSystems))
-        .add_systems(Update, pick_start_on_click.in_set(AppSystems::ReadInput));
+        .add_systems(Update, pick_start_on_click.in_set(AppSystems::ReadInput))
+        .add_systems(EguiPrimaryContextPass, draw_surface_labels.after(super::plots::draw_plots_panel));
 }
 
 /// The systems that swap the surface's geometry (balls are placed after them).
@@ -39,6 +42,8 @@ pub struct SurfaceSystems;
 pub const HALF: f64 = 5.0;
 /// Height of the surface in world units: the loss range maps to y ∈ [0, HEIGHT].
 pub const HEIGHT: f64 = 3.5;
+/// Height of a 1-parameter curve in world units (drawn flat, so it can be taller).
+pub const CURVE_HEIGHT: f64 = 6.0;
 /// Number of contour levels.
 const CONTOURS: usize = 14;
 
@@ -87,7 +92,12 @@ impl ViewMap {
         let [ra, rb] = self.land.ranges();
         let x = unit_to_world((a - ra.0) / (ra.1 - ra.0).max(1e-300));
         let z = if self.land.is_curve() { 0.0 } else { -unit_to_world((b - rb.0) / (rb.1 - rb.0).max(1e-300)) };
-        [x, self.height.unit(loss) * HEIGHT, z]
+        [x, self.height.unit(loss) * self.top(), z]
+    }
+
+    /// World height of the highest drawn loss.
+    pub fn top(&self) -> f64 {
+        if self.land.is_curve() { CURVE_HEIGHT } else { HEIGHT }
     }
 
     /// (a, b) under world (x, z).
@@ -214,7 +224,7 @@ fn build_geometry(land: Arc<Landscape>, key: GeometryKey) -> Geometry {
     let height = height_map(&land, key.log);
     let map = ViewMap { land: land.clone(), height };
     let mut lines = GizmoAsset::new();
-    draw_axes_box(&mut lines, land.is_curve());
+    draw_axes_box(&mut lines, land.is_curve(), map.top());
     if land.is_curve() {
         let points: Vec<Vec3> = land.grid.a.iter().zip(&land.grid.loss).map(|(&a, &l)| to_vec3(map.world(a, 0.0, l))).collect();
         lines.linestrip(points.iter().copied(), Color::srgb(0.95, 0.75, 0.25));
@@ -320,8 +330,8 @@ pub fn colormap(t: f64) -> [f32; 3] {
     [a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), a[2] + f * (b[2] - a[2])]
 }
 
-fn draw_axes_box(lines: &mut GizmoAsset, curve: bool) {
-    let (h, top) = (HALF as f32, HEIGHT as f32);
+fn draw_axes_box(lines: &mut GizmoAsset, curve: bool, top: f64) {
+    let (h, top) = (HALF as f32, top as f32);
     let c = Color::srgba(0.8, 0.8, 0.85, 0.6);
     if curve {
         lines.line(Vec3::new(-h, 0.0, 0.0), Vec3::new(h, 0.0, 0.0), c);
@@ -444,4 +454,107 @@ pub fn ray_hit(p: &[[f32; 3]], res: usize, origin: Vec3, dir: Vec3) -> Option<Ve
         }
     }
     best.map(|t| origin + dir * t)
+}
+
+/// Short number formatting for labels.
+pub fn fmt_num(v: f64) -> String {
+    if v == 0.0 || (1e-3..1e4).contains(&v.abs()) {
+        format!("{:.3}", v).trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{v:.2e}")
+    }
+}
+
+/// Axis names and end values at the box's edges, the colour legend and the runs' legend,
+/// painted by egui over the 3D view.
+fn draw_surface_labels(
+    mut contexts: EguiContexts,
+    view: Option<Res<SurfaceView>>,
+    camera: Single<(&Camera, &GlobalTransform), With<ViewCamera>>,
+    sim: Res<super::sim::Simulation>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
+    let (camera, transform) = *camera;
+    let (Some(view), Some(rect)) = (view, camera.logical_viewport_rect()) else { return Ok(()) };
+    let clip = egui::Rect::from_min_max(Pos2::new(rect.min.x, rect.min.y), Pos2::new(rect.max.x, rect.max.y));
+    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Middle, "surface_labels".into())).with_clip_rect(clip);
+    let text = |at: Vec3, s: &str, align: Align2, size: f32| {
+        if let Ok(p) = camera.world_to_viewport(transform, at) {
+            painter.text(Pos2::new(p.x, p.y), align, s, FontId::proportional(size), Color32::from_gray(230));
+        }
+    };
+    let map = &view.map;
+    let [ra, rb] = map.land.ranges();
+    let origin = map.land.plane.info.origin;
+    let [na, nb] = &map.land.labels;
+    let (h, top) = (HALF as f32, map.top() as f32);
+    let curve = map.land.is_curve();
+    let front = if curve { 0.0 } else { h };
+    text(Vec3::new(0.0, 0.0, front + 0.7), na, Align2::CENTER_CENTER, 20.0);
+    text(Vec3::new(-h, 0.0, front + 0.35), &fmt_num(origin[0] + ra.0), Align2::CENTER_TOP, 13.0);
+    text(Vec3::new(h, 0.0, front + 0.35), &fmt_num(origin[0] + ra.1), Align2::CENTER_TOP, 13.0);
+    if !curve {
+        text(Vec3::new(-h - 0.7, 0.0, 0.0), nb, Align2::CENTER_CENTER, 20.0);
+        text(Vec3::new(-h - 0.35, 0.0, h), &fmt_num(origin[1] + rb.0), Align2::RIGHT_CENTER, 13.0);
+        text(Vec3::new(-h - 0.35, 0.0, -h), &fmt_num(origin[1] + rb.1), Align2::RIGHT_CENTER, 13.0);
+    }
+    let loss_name = if map.height.log { "loss (log)" } else { "loss" };
+    text(Vec3::new(-h, top + 0.35, front), loss_name, Align2::CENTER_BOTTOM, 16.0);
+    draw_legends(&ctx, clip, map, &sim);
+    Ok(())
+}
+
+/// The colour bar (loss range) and one line per run, in the view's bottom-left corner.
+fn draw_legends(ctx: &egui::Context, clip: egui::Rect, map: &ViewMap, sim: &super::sim::Simulation) {
+    egui::Area::new("legend".into())
+        .fixed_pos(Pos2::new(clip.min.x + 12.0, clip.max.y - 12.0))
+        .pivot(Align2::LEFT_BOTTOM)
+        .interactable(false)
+        .show(ctx, |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    let (bar, _) = ui.allocate_exact_size(egui::Vec2::new(14.0, 90.0), egui::Sense::hover());
+                    let steps = 24;
+                    for k in 0..steps {
+                        let t = 1.0 - (k as f64 + 0.5) / steps as f64;
+                        let [r, g, b] = colormap(t);
+                        let y0 = bar.min.y + bar.height() * k as f32 / steps as f32;
+                        let cell = egui::Rect::from_min_max(
+                            Pos2::new(bar.min.x, y0),
+                            Pos2::new(bar.max.x, y0 + bar.height() / steps as f32 + 0.5),
+                        );
+                        ui.painter().rect_filled(cell, 0.0, Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8));
+                    }
+                    ui.vertical(|ui| {
+                        ui.small(format!("loss {}", fmt_num(map.height.loss_at(1.0))));
+                        ui.add_space(50.0);
+                        ui.small(format!("loss {}", fmt_num(map.height.loss_at(0.0))));
+                    });
+                    ui.separator();
+                    ui.vertical(|ui| {
+                        for (i, run) in sim.session.runs.iter().enumerate() {
+                            let [r, g, b] = super::ball::run_color(i);
+                            ui.horizontal(|ui| {
+                                let (dot, _) = ui.allocate_exact_size(egui::Vec2::splat(12.0), egui::Sense::hover());
+                                ui.painter().circle_filled(
+                                    dot.center(),
+                                    5.5,
+                                    Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8),
+                                );
+                                let mut label = super::panel::plain(&run.spec.label());
+                                if let crate::core::RunStatus::Diverged { step } = run.status {
+                                    label.push_str(&format!("  (stopped at step {step})"));
+                                }
+                                if map.land.dim > 2 {
+                                    let d = map.land.plane.project(&run.theta).distance;
+                                    label.push_str(&format!("  off-plane {}", fmt_num(d)));
+                                }
+                                ui.small(label);
+                            });
+                        }
+                        ui.small("white arrow: -lr*g   coloured arrow: last step");
+                    });
+                });
+            });
+        });
 }

@@ -135,15 +135,15 @@ fn check_extension(path: &Path, flag: &str, allowed: &[&str]) -> anyhow::Result<
 /// Checks everything, runs the scene, computes the grid, then writes the files.
 pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
     // 1. Flags that need no scene.
-    if let Some(res) = args.res {
-        if !(MIN_RES as i64..=MAX_RES as i64).contains(&res) {
-            return Err(user(format!("--res must be between {MIN_RES} and {MAX_RES}, got {res}")));
-        }
+    if let Some(res) = args.res
+        && !(MIN_RES as i64..=MAX_RES as i64).contains(&res)
+    {
+        return Err(user(format!("--res must be between {MIN_RES} and {MAX_RES}, got {res}")));
     }
-    if let Some(span) = args.span {
-        if !(span > 0.0 && span.is_finite()) {
-            return Err(user(format!("--span must be a finite number > 0, got {span}")));
-        }
+    if let Some(span) = args.span
+        && !(span > 0.0 && span.is_finite())
+    {
+        return Err(user(format!("--span must be a finite number > 0, got {span}")));
     }
     let center = match args.center.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None => None,
@@ -158,10 +158,10 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
     if let Some(mesh) = &args.mesh {
         check_extension(mesh, "--mesh", &["obj", "ply"])?;
     }
-    if let Some(steps) = args.steps {
-        if steps > MAX_STEPS {
-            return Err(user(format!("--steps must be ≤ {MAX_STEPS}, got {steps}")));
-        }
+    if let Some(steps) = args.steps
+        && steps > MAX_STEPS
+    {
+        return Err(user(format!("--steps must be ≤ {MAX_STEPS}, got {steps}")));
     }
 
     // 2. The scene and the settings it provides.
@@ -181,10 +181,11 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
             args.scene.display()
         )));
     }
-    if let Directions::Axes { i, j } = dirs {
-        if dim > 1 && (i >= dim || j >= dim || i == j) {
-            return Err(user(format!("--axes {i},{j}: need two different indices below {dim} (the objective has {dim} parameters)")));
-        }
+    if let Directions::Axes { i, j } = dirs
+        && dim > 1
+        && (i >= dim || j >= dim || i == j)
+    {
+        return Err(user(format!("--axes {i},{j}: need two different indices below {dim} (the objective has {dim} parameters)")));
     }
 
     // 3. Run the scene, build the plane, size and fill the grid.

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::kernels;
+
 /// One layer's non-linearity.
 ///
 /// `Softmax` couples the units of a layer, so it has no element-wise derivative; the network
@@ -55,8 +57,8 @@ impl Activation {
                     *v *= slope;
                 }
             }),
-            Activation::Sigmoid => values.iter_mut().for_each(|v| *v = sigmoid(*v)),
-            Activation::Tanh => values.iter_mut().for_each(|v| *v = v.tanh()),
+            Activation::Sigmoid => kernels::sigmoid_in_place(values),
+            Activation::Tanh => kernels::tanh_in_place(values),
             Activation::Softmax | Activation::Linear => {}
         }
     }
@@ -79,16 +81,8 @@ impl Activation {
                     }
                 }
             }
-            Activation::Sigmoid => {
-                for (g, &y) in grad.iter_mut().zip(y) {
-                    *g *= y * (1.0 - y);
-                }
-            }
-            Activation::Tanh => {
-                for (g, &y) in grad.iter_mut().zip(y) {
-                    *g *= 1.0 - y * y;
-                }
-            }
+            Activation::Sigmoid => kernels::mul_sigmoid_derivative(y, grad),
+            Activation::Tanh => kernels::mul_tanh_derivative(y, grad),
             Activation::Softmax | Activation::Linear => {}
         }
     }
@@ -103,12 +97,7 @@ impl Activation {
 
 /// The logistic function, computed without overflow for large |x|.
 pub fn sigmoid(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
+    kernels::sigmoid(x)
 }
 
 /// Softmax across units, sample by sample: `values[u * n + s]` holds unit `u` of sample `s`.
@@ -121,7 +110,7 @@ pub fn softmax_columns(values: &mut [f64], units: usize, n: usize) {
         }
         let mut sum = 0.0;
         for u in 0..units {
-            let e = (values[u * n + s] - max).exp();
+            let e = kernels::exp(values[u * n + s] - max);
             values[u * n + s] = e;
             sum += e;
         }

@@ -12,6 +12,7 @@ pub mod data;
 pub mod error;
 pub mod function;
 pub mod init;
+pub mod kernels;
 pub mod landscape;
 pub mod loss;
 pub mod network;

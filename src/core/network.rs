@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::activation::{Activation, softmax_backprop, softmax_columns};
 use super::error::CoreError;
+pub(crate) use super::kernels::{dot, linear, linear_transposed, sum};
 use super::loss::Loss;
 
 /// BatchNorm1d's ε.
@@ -315,12 +316,7 @@ impl Network {
             let w = &theta[l.weight_offset..l.bias_offset];
             da.clear();
             da.resize(l.fan_in * n, 0.0);
-            for u in 0..l.units {
-                let d = &dz[u * n..(u + 1) * n];
-                for i in 0..l.fan_in {
-                    axpy(w[u * l.fan_in + i], d, &mut da[i * n..(i + 1) * n]);
-                }
-            }
+            linear_transposed(w, &dz, l.fan_in, n, &mut da);
             let prev = &self.layers[li - 1];
             let pc = &ws.layers[li - 1];
             if prev.activation == Activation::Softmax {
@@ -395,23 +391,12 @@ impl Workspace {
     }
 }
 
-/// `out[u][s] = b[u] + Σ_i w[u][i]·input[i][s]`.
-fn linear(w: &[f64], b: &[f64], input: &[f64], fan_in: usize, units: usize, n: usize, out: &mut [f64]) {
-    for u in 0..units {
-        let row = &mut out[u * n..(u + 1) * n];
-        row.fill(b[u]);
-        for i in 0..fan_in {
-            axpy(w[u * fan_in + i], &input[i * n..(i + 1) * n], row);
-        }
-    }
-}
-
 fn batch_norm_forward(c: &mut LayerCache, gamma: &[f64], beta: &[f64], units: usize, n: usize) {
     let inv_n = 1.0 / n as f64;
     for u in 0..units {
         let lin = &c.lin[u * n..(u + 1) * n];
         let mean = sum(lin) * inv_n;
-        let var = lin.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() * inv_n;
+        let var = lin.iter().fold(0.0, |acc, v| (v - mean).mul_add(v - mean, acc)) * inv_n;
         let inv_std = 1.0 / (var + BN_EPS).sqrt();
         c.inv_std[u] = inv_std;
         let xhat = &mut c.xhat[u * n..(u + 1) * n];
@@ -439,48 +424,6 @@ fn batch_norm_backward(c: &LayerCache, gamma: &[f64], dz: &mut [f64], dg: &mut [
             d[s] = k * (nf * d[s] - sum_d - xhat[s] * sum_dx);
         }
     }
-}
-
-/// `y += a·x`.
-#[inline]
-pub(crate) fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
-    for (y, &x) in y.iter_mut().zip(x) {
-        *y += a * x;
-    }
-}
-
-/// Σ x·y with four interleaved accumulators: a fixed order (so results are reproducible) that
-/// the compiler can vectorise.
-#[inline]
-pub(crate) fn dot(x: &[f64], y: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let xc = x.chunks_exact(4);
-    let yc = y.chunks_exact(4);
-    let (xr, yr) = (xc.remainder(), yc.remainder());
-    for (a, b) in xc.zip(yc) {
-        for k in 0..4 {
-            acc[k] += a[k] * b[k];
-        }
-    }
-    let mut tail = 0.0;
-    for (a, b) in xr.iter().zip(yr) {
-        tail += a * b;
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
-}
-
-/// Σ x with four interleaved accumulators (see [`dot`]).
-#[inline]
-pub(crate) fn sum(x: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let c = x.chunks_exact(4);
-    let r = c.remainder();
-    for a in c {
-        for k in 0..4 {
-            acc[k] += a[k];
-        }
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + r.iter().sum::<f64>()
 }
 
 #[cfg(test)]
@@ -525,14 +468,5 @@ mod tests {
         assert!(e.to_string().contains("layers[0].units"), "{e}");
         let e = Network::new(10_000, &vec![LayerSpec::new(10_000, Activation::Tanh); 10_000], Loss::Mse, 10_000).unwrap_err();
         assert!(e.to_string().contains("exceed"), "{e}");
-    }
-
-    #[test]
-    fn dot_and_sum_handle_every_remainder() {
-        for len in 0..11 {
-            let x: Vec<f64> = (0..len).map(|i| i as f64 + 1.0).collect();
-            assert_eq!(sum(&x), x.iter().sum::<f64>());
-            assert_eq!(dot(&x, &x), x.iter().map(|v| v * v).sum::<f64>());
-        }
     }
 }

@@ -30,17 +30,25 @@ pub fn write_trajectory_csv(w: &mut dyn Write, runs: &[Run]) -> io::Result<()> {
     }
     line.push('\n');
     w.write_all(line.as_bytes())?;
+    // ryu: the shortest text that reads back as the same f64 (`NaN`, `inf` when diverged).
+    let mut fmt = ryu::Buffer::new();
     for (i, run) in runs.iter().enumerate() {
         let t = &run.trajectory;
         for (k, r) in t.records.iter().enumerate() {
             line.clear();
             use std::fmt::Write as _;
-            let _ = write!(line, "{i},{},{:?},{:?},{}", r.step, r.loss, r.grad_norm, r.clipped);
+            let _ = write!(line, "{i},{},", r.step);
+            line.push_str(fmt.format(r.loss));
+            line.push(',');
+            line.push_str(fmt.format(r.grad_norm));
+            line.push_str(if r.clipped { ",true" } else { ",false" });
             if holdout {
-                let _ = write!(line, ",{:?}", r.holdout_loss.unwrap_or(f64::NAN));
+                line.push(',');
+                line.push_str(fmt.format(r.holdout_loss.unwrap_or(f64::NAN)));
             }
-            for p in t.params(k) {
-                let _ = write!(line, ",{p:?}");
+            for &p in t.params(k) {
+                line.push(',');
+                line.push_str(fmt.format(p));
             }
             line.push('\n');
             w.write_all(line.as_bytes())?;

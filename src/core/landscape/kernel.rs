@@ -313,8 +313,8 @@ fn penalty(net: &Network, p: Option<Penalty>, theta: &[f64]) -> f64 {
 
 const LOG2E: f64 = std::f64::consts::LOG2_E;
 /// ln 2 split in a part with trailing zero bits (exact products with n) and the rest.
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 /// 1.5·2⁵²: adding it rounds to an integer, which then sits in the low mantissa bits.
 const ROUND: f64 = 6_755_399_441_055_744.0;
 /// $(e^r - 1)/r = \sum_{k \ge 0} c_k r^k$ on |r| ≤ ln2/2, Chebyshev-interpolated at degree 10
@@ -366,13 +366,5 @@ pub fn fast_tanh(x: f64) -> f64 {
 /// [−708, 708]: below, the result is 3e-308 instead of a subnormal). NaN gives NaN.
 #[inline(always)]
 pub fn fast_sigmoid(x: f64) -> f64 {
-    let m = -x;
-    let m = if m > 708.0 {
-        708.0
-    } else if m < -708.0 {
-        -708.0
-    } else {
-        m
-    };
-    1.0 / (2.0 + fast_expm1(m))
+    1.0 / (2.0 + fast_expm1((-x).clamp(-708.0, 708.0)))
 }

@@ -240,6 +240,10 @@ pub const SPAN_MARGIN: f64 = 1.25;
 /// A half-width for the grid that covers every path's projection:
 /// $\max(\text{MARGIN} \cdot \max_k \max(|a_k|, |b_k|),\ \text{MIN\_SPAN})$ over the finite
 /// rows of every path, or [`DEFAULT_SPAN`] when no path moved off the centre.
+///
+/// Random filter-normalised directions get at least [`DEFAULT_SPAN`]: their unit is each
+/// filter's own norm, and ±1 is Li et al.'s canonical view (a path, nearly orthogonal to random
+/// directions in high dimension, would otherwise shrink the view to nothing).
 pub fn auto_span(plane: &Plane, paths: &[&Trajectory]) -> f64 {
     let mut extent = 0.0f64;
     for path in paths {
@@ -250,7 +254,8 @@ pub fn auto_span(plane: &Plane, paths: &[&Trajectory]) -> f64 {
             }
         }
     }
-    if extent > 0.0 { (SPAN_MARGIN * extent).max(MIN_SPAN) } else { DEFAULT_SPAN }
+    let floor = if matches!(plane.info.directions, Directions::Random { .. }) { DEFAULT_SPAN } else { MIN_SPAN };
+    if extent > 0.0 { (SPAN_MARGIN * extent).max(floor) } else { DEFAULT_SPAN }
 }
 
 /// Builds the plane through `center` for `dirs`.
