@@ -16,8 +16,10 @@ use super::kernels;
 #[non_exhaustive]
 pub enum Activation {
     /// $\max(0, x)$.
+    #[serde(alias = "ReLU")]
     Relu,
     /// $x$ for $x > 0$, else slope·x; the slope is the layer's `negative_slope` (default 0.01).
+    #[serde(alias = "leakyrelu", alias = "LeakyReLU", alias = "leaky-relu")]
     LeakyRelu,
     /// $\sigma(x) = 1/(1 + e^{-x})$; $\sigma' = \sigma(1-\sigma) \le 1/4$.
     Sigmoid,
@@ -27,6 +29,7 @@ pub enum Activation {
     Softmax,
     /// The identity.
     #[default]
+    #[serde(alias = "identity", alias = "none")]
     Linear,
 }
 

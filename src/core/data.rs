@@ -197,14 +197,17 @@ pub enum GeneratorKind {
     /// Four quadrants, class = sign(x1·x2) (Playground's "exclusive or").
     Xor,
     /// An inner disc and an outer ring.
+    #[serde(alias = "circle")]
     Circles,
     /// Two interleaved spiral arms.
     Spiral,
     /// Gaussian blobs, one per class.
+    #[serde(alias = "blobs", alias = "gauss")]
     Gaussian,
     /// Two interleaving half-moons.
     Moons,
     /// 1-D regression: y = sin(x) + noise on x ∈ [−π, π].
+    #[serde(alias = "sin")]
     Sine,
 }
 

@@ -17,15 +17,19 @@ use super::activation::{Activation, sigmoid, softmax_backprop};
 pub enum Loss {
     /// Mean squared error $\frac1N\sum (\hat y - y)^2$ (`MSELoss`).
     #[default]
+    #[serde(alias = "l2", alias = "mean_squared_error")]
     Mse,
     /// Mean absolute error $\frac1N\sum |\hat y - y|$ (`L1Loss`; the derivative at 0 is 0).
+    #[serde(alias = "l1", alias = "mean_absolute_error")]
     Mae,
     /// Huber with δ = 1 (`HuberLoss`): quadratic within 1 of the target, linear beyond.
     Huber,
     /// Softmax cross-entropy on the logits (`CrossEntropyLoss`); targets are class indices
     /// (one column) or one row of class probabilities per sample (one-hot).
+    #[serde(alias = "crossentropy", alias = "cross-entropy", alias = "categorical_cross_entropy")]
     CrossEntropy,
     /// Binary cross-entropy on the sigmoid's logit (`BCEWithLogitsLoss`); targets in [0, 1].
+    #[serde(alias = "bce", alias = "binary_cross_entropy", alias = "log-loss")]
     LogLoss,
     /// $\frac1N \sum \max(0, 1 - y\hat y)$ with $y \in \{-1, +1\}$.
     Hinge,

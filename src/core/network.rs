@@ -34,7 +34,7 @@ pub struct LayerSpec {
     #[serde(default, skip_serializing_if = "is_false")]
     pub batch_norm: bool,
     /// LeakyReLU's slope for x ≤ 0 (torch's `negative_slope`).
-    #[serde(default = "default_slope", skip_serializing_if = "is_default_slope")]
+    #[serde(default = "default_slope", skip_serializing_if = "is_default_slope", alias = "slope")]
     pub negative_slope: f64,
 }
 

@@ -1,33 +1,49 @@
 //! Fast evaluation of the training loss at many points of one plane: the inner loop of the
 //! landscape grid.
 //!
-//! For a network the loss at $\theta(a, b) = \theta_c + a\,d_1 + b\,d_2$ is computed as
-//! [`Objective::loss`] computes it (full training set, penalty included), with three
-//! differences that make a 256² grid of a 2-8-8-1 net on 500 points take a fraction of a second:
+//! For a network the loss at $\theta(a, b) = \theta_c + a\,d_1 + b\,d_2$ is what
+//! [`Objective::loss`] computes (full training set, penalty included), evaluated so that a 256²
+//! grid of a 2-8-8-1 net on 500 points takes a fraction of a second:
 //!
-//! 1. The first layer's pre-activation is linear in (a, b):
-//!    $z_1(a, b) = Z_c + a Z_1 + b Z_2$ with $Z_c = W_c X + b_c$, $Z_1 = W_{d_1} X + b_{d_1}$,
-//!    $Z_2 = W_{d_2} X + b_{d_2}$ formed once per plane, so a vertex costs two multiply-adds per
-//!    first-layer value instead of a matrix product.
-//! 2. The samples are processed in blocks of [`BLOCK`] (all of them with batch norm, whose
-//!    statistics need the whole batch), unit-major inside a block, so every loop runs over
-//!    contiguous samples; the loops are compiled once per SIMD level (SSE4.2, AVX2) through
-//!    `fearless_simd` and picked at run time. No reduction is reordered, so every level gives
-//!    the same bits.
-//! 3. tanh and the logistic function use [`fast_tanh`] and [`fast_sigmoid`], branch-free and
-//!    vectorisable, within a few ulps of the standard library's.
+//! 1. **The first layer is linear in (a, b).** $z_1(a, b) = Z_c + a Z_1 + b Z_2$ with
+//!    $Z_c = W_c X + b_c$, $Z_1 = W_{d_1} X + b_{d_1}$, $Z_2 = W_{d_2} X + b_{d_2}$ formed once
+//!    per plane: two multiply-adds per first-layer value instead of a matrix product.
+//! 2. **Along a row its exponential is a product.** Within a row b is fixed and a advances by a
+//!    constant step h, so for a tanh (or logistic) first layer $E = e^{2 z_1}$ (or $e^{-z_1}$)
+//!    obeys $E(a + h) = E(a)\,R$ with $R = e^{2 h Z_1}$: one multiplication per value, then
+//!    $\tanh z = 1 - 2/(E + 1)$. E is recomputed exactly every [`CHAIN`] vertices (the
+//!    relative error grows by ~1 ulp per step, so it stays below 1e-14) and only where every
+//!    |z| of the sample block stays below [`CHAIN_LIMIT`] over those vertices (no overflow);
+//!    elsewhere the activation is evaluated directly.
+//! 3. **Blocks of samples, one SIMD level per CPU.** Samples go in blocks of [`BLOCK`] (the
+//!    whole batch with batch norm, whose statistics need it), unit-major inside a block, so every
+//!    loop runs over contiguous samples. The loops are compiled for AVX2 + FMA and for SSE4.2
+//!    through `fearless_simd` and the best is picked at run time. Multiply-adds are fused
+//!    (`mul_add`: an FMA instruction, or the correctly rounded software fma on CPUs without
+//!    one), and no reduction is reordered between levels, so every CPU gives the same bits.
+//!    Dense layers of width ≤ 8 (and 16, 32) have their weights unrolled into registers.
+//! 4. **tanh and the logistic function** are [`fast_tanh`] and [`fast_sigmoid`]: branch-free,
+//!    vectorisable, within ~2 ulp of the standard library's.
 //!
-//! The result agrees with [`Objective::loss`] to ~1e-13 relative (tested at 1e-9). Per-thread
-//! buffers live in [`Scratch`]; nothing is allocated per vertex. Typed functions are evaluated
-//! with [`Objective::loss`] point by point.
+//! Tested to agree with [`Objective::loss`] to 1e-9 relative (in practice ~1e-14) for every
+//! activation, loss, batch norm and penalty. Per-thread buffers live in [`Scratch`]; nothing is
+//! allocated per vertex. Typed functions are evaluated with [`Objective::loss`] point by point.
 
 use super::super::activation::{Activation, softmax_columns};
-use super::super::network::{BN_EPS, Network, Workspace};
+use super::super::loss::Loss;
+use super::super::network::{BN_EPS, LayerShape, Network, Workspace};
 use super::super::objective::{NetworkObjective, Objective, Penalty};
 use super::plane::Plane;
 
 /// Samples per block in the network kernel (when there is no batch norm).
 pub const BLOCK: usize = 128;
+
+/// Vertices between exact recomputations of the first layer's exponential chain.
+pub const CHAIN: usize = 32;
+
+/// The chain runs on a block only while every |z| of its first layer stays below this
+/// (so $e^{2z}$ stays far from overflow).
+pub const CHAIN_LIMIT: f64 = 300.0;
 
 /// The loss over one plane, ready to be evaluated row by row from several threads.
 pub struct PlaneLoss<'a> {
@@ -46,10 +62,22 @@ struct NetworkPlane<'a> {
     obj: &'a NetworkObjective,
     n: usize,
     block: usize,
+    blocks: usize,
     /// First layer's linear part from θ_c, d₁, d₂ (blocked layout, see `offset`).
     first: [Vec<f64>; 3],
     /// Targets in blocked layout.
     targets: Vec<f64>,
+    /// Whether the first layer's activation can use the exponential chain.
+    chain: Option<ChainKind>,
+}
+
+/// The exponential the chain carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ChainKind {
+    /// $E = e^{2z}$, $\tanh z = 1 - 2/(E + 1)$.
+    Tanh,
+    /// $E = e^{-z}$, $\sigma(z) = 1/(1 + E)$.
+    Sigmoid,
 }
 
 /// Per-thread buffers for [`PlaneLoss::row`].
@@ -62,6 +90,11 @@ pub struct Scratch {
     y: Vec<Vec<f64>>,
     /// Batch norm's linear output.
     lin: Vec<f64>,
+    /// The first layer's chained exponential and its per-step ratio (blocked layout).
+    chain_e: Vec<f64>,
+    chain_r: Vec<f64>,
+    /// Per block: whether the chain is valid until the next restart.
+    chain_ok: Vec<bool>,
     ws: Workspace,
 }
 
@@ -69,7 +102,7 @@ impl<'a> PlaneLoss<'a> {
     /// Prepares `objective` on `plane` (for a network: forms the first layer's three linear parts).
     pub fn new(objective: &'a Objective, plane: &'a Plane) -> Self {
         let kind = match objective.network() {
-            Some(obj) if plane.dim() == obj.net.param_count() => Kind::Network(NetworkPlane::new(obj, plane)),
+            Some(obj) if plane.dim() == obj.net.param_count() && obj.train.n > 0 => Kind::Network(NetworkPlane::new(obj, plane)),
             _ => Kind::Generic(objective),
         };
         Self { plane, kind, level: fearless_simd::Level::new() }
@@ -85,6 +118,11 @@ impl<'a> PlaneLoss<'a> {
             }
             let widest = np.obj.net.layers().iter().map(|l| l.units).max().unwrap_or(0);
             s.lin = vec![0.0; widest * np.block];
+            if np.chain.is_some() {
+                s.chain_e = vec![0.0; np.first[0].len()];
+                s.chain_r = vec![0.0; np.first[0].len()];
+                s.chain_ok = vec![false; np.blocks];
+            }
         }
         s
     }
@@ -126,14 +164,15 @@ impl<'a> NetworkPlane<'a> {
         let net = &obj.net;
         let data = &obj.train;
         let n = data.n;
-        let block = if net.layers().iter().any(|l| l.batch_norm) { n.max(1) } else { BLOCK.min(n.max(1)) };
+        let block = if net.layers().iter().any(|l| l.batch_norm) { n } else { BLOCK.min(n) };
+        let blocks = n.div_ceil(block);
         let l0 = &net.layers()[0];
         let zero = vec![0.0; plane.dim()];
         let dirs: [&[f64]; 3] = [&plane.center, &plane.d1, plane.d2.as_deref().unwrap_or(&zero)];
         let first = dirs.map(|theta| {
             // Z[u][s] = b[u] + Σ_i W[u][i]·x[i][s], the core's order of summation.
             let mut z = vec![0.0; l0.units * n];
-            for k in 0..n.div_ceil(block) {
+            for k in 0..blocks {
                 let (s0, nb) = (k * block, block.min(n - k * block));
                 let base = offset(k, block, l0.units);
                 for u in 0..l0.units {
@@ -141,8 +180,7 @@ impl<'a> NetworkPlane<'a> {
                     row.fill(theta[l0.bias_offset + u]);
                     for i in 0..l0.fan_in {
                         let w = theta[l0.weight_offset + u * l0.fan_in + i];
-                        let x = &data.x[i * n + s0..i * n + s0 + nb];
-                        for (r, &x) in row.iter_mut().zip(x) {
+                        for (r, &x) in row.iter_mut().zip(&data.x[i * n + s0..i * n + s0 + nb]) {
                             *r += w * x;
                         }
                     }
@@ -152,15 +190,35 @@ impl<'a> NetworkPlane<'a> {
         });
         let width = data.outputs;
         let mut targets = vec![0.0; width * n];
-        for k in 0..n.div_ceil(block) {
+        for k in 0..blocks {
             let (s0, nb) = (k * block, block.min(n - k * block));
             let base = offset(k, block, width);
             for c in 0..width {
                 targets[base + c * nb..base + (c + 1) * nb].copy_from_slice(&data.y[c * n + s0..c * n + s0 + nb]);
             }
         }
-        Self { obj, n, block, first, targets }
+        // The chain replaces the first layer's activation; the output layer's z is needed by
+        // the loss and batch norm breaks the linearity, so neither qualifies.
+        let chain = match l0.activation {
+            _ if l0.batch_norm || net.layers().len() == 1 => None,
+            Activation::Tanh => Some(ChainKind::Tanh),
+            Activation::Sigmoid => Some(ChainKind::Sigmoid),
+            _ => None,
+        };
+        Self { obj, n, block, blocks, first, targets, chain }
     }
+}
+
+/// The constant step of `a`, if its values are equally spaced (to 1e-12 of their range).
+fn uniform_step(a: &[f64]) -> Option<f64> {
+    let (&first, &last) = (a.first()?, a.last()?);
+    if a.len() < 2 {
+        return None;
+    }
+    let step = (last - first) / (a.len() - 1) as f64;
+    let tol = 1e-12 * (first.abs() + last.abs());
+    let uniform = a.iter().enumerate().all(|(i, &v)| (v - (first + i as f64 * step)).abs() <= tol);
+    (uniform && step.is_finite() && step != 0.0).then_some(step)
 }
 
 /// One row of the grid for a network: for each a, θ(a, b), then the forward pass block by
@@ -171,96 +229,220 @@ fn network_row(np: &NetworkPlane<'_>, plane: &Plane, b: f64, a: &[f64], s: &mut 
     let layers = net.layers();
     let last = layers.len() - 1;
     let n = np.n;
-    for (o, &ai) in out.iter_mut().zip(a) {
+    let outputs = np.obj.train.outputs;
+    let loss_kind = net.loss_kind();
+    let step = np.chain.and(uniform_step(a));
+    let mut chain_ready = false;
+    for (i, (o, &ai)) in out.iter_mut().zip(a).enumerate() {
         plane.point(ai, b, &mut s.theta);
-        let theta = &s.theta;
+        // Restart the chain every CHAIN vertices (and at the start of the row).
+        let restart = step.is_some() && (i % CHAIN == 0 || !chain_ready);
+        let horizon = a.len().min(i + CHAIN) - 1 - i;
         let mut total = 0.0;
-        for k in 0..n.div_ceil(np.block) {
-            let (s0, nb) = (k * np.block, np.block.min(n - k * np.block));
+        for k in 0..np.blocks {
+            let nb = np.block.min(n - k * np.block);
             for (li, l) in layers.iter().enumerate() {
                 let (before, rest) = s.y.split_at_mut(li);
-                let z = &mut s.z[li][..l.units * nb];
-                let target: &mut [f64] = if l.batch_norm { &mut s.lin[..l.units * nb] } else { &mut *z };
+                let y = &mut rest[0][..l.units * nb];
                 if li == 0 {
                     let base = offset(k, np.block, l.units);
-                    let len = l.units * nb;
+                    let range = base..base + l.units * nb;
                     let [c, d1, d2] = &np.first;
-                    first_layer(&c[base..base + len], &d1[base..base + len], &d2[base..base + len], ai, b, target);
+                    if let (Some(h), Some(kind)) = (step, np.chain) {
+                        let (e, r) = (&mut s.chain_e[range.clone()], &mut s.chain_r[range.clone()]);
+                        if restart {
+                            s.chain_ok[k] = chain_start(kind, &c[range.clone()], &d1[range.clone()], &d2[range.clone()], ai, b, h, horizon, e, r);
+                        } else if s.chain_ok[k] {
+                            chain_step(e, r);
+                        }
+                        if s.chain_ok[k] {
+                            chain_activate(kind, e, y);
+                            continue;
+                        }
+                    }
+                    let z = &mut s.z[0][..l.units * nb];
+                    let target: &mut [f64] = if l.batch_norm { &mut s.lin[..l.units * nb] } else { &mut *z };
+                    first_layer(&c[range.clone()], &d1[range.clone()], &d2[range], ai, b, target);
+                    finish_layer(l, &s.theta, &s.lin, nb, z, y);
                 } else {
+                    let z = &mut s.z[li][..l.units * nb];
                     let input = &before[li - 1][..layers[li - 1].units * nb];
-                    linear(
-                        &theta[l.weight_offset..l.bias_offset],
-                        &theta[l.bias_offset..l.bn_offset],
-                        input,
-                        l.fan_in,
-                        l.units,
-                        nb,
-                        target,
-                    );
+                    let target: &mut [f64] = if l.batch_norm { &mut s.lin[..l.units * nb] } else { &mut *z };
+                    linear(&s.theta[l.weight_offset..l.bias_offset], &s.theta[l.bias_offset..l.bn_offset], input, l.fan_in, l.units, nb, target);
+                    finish_layer(l, &s.theta, &s.lin, nb, z, y);
                 }
-                if l.batch_norm {
-                    let gamma = &theta[l.bn_offset..l.bn_offset + l.units];
-                    let beta = &theta[l.bn_offset + l.units..l.end];
-                    batch_norm(&s.lin[..l.units * nb], gamma, beta, l.units, nb, z);
-                }
-                let y = &mut rest[0][..l.units * nb];
-                y.copy_from_slice(z);
-                activate(l.activation, l.slope, y, l.units, nb);
             }
             let l = &layers[last];
-            let base = offset(k, np.block, np.obj.train.outputs);
-            let t = &np.targets[base..base + np.obj.train.outputs * nb];
-            let mean = net.loss_kind().evaluate(
-                l.activation,
-                l.slope,
-                &s.z[last][..l.units * nb],
-                &s.y[last][..l.units * nb],
-                t,
-                np.obj.train.outputs,
-                nb,
-                None,
-            );
-            total += mean * nb as f64;
-            let _ = s0;
+            let base = offset(k, np.block, outputs);
+            let t = &np.targets[base..base + outputs * nb];
+            let (z, y) = (&s.z[last][..l.units * nb], &s.y[last][..l.units * nb]);
+            total += match loss_kind {
+                // Sum of squares; divided by the element count once, below.
+                Loss::Mse => squared_error(y, t),
+                other => other.evaluate(l.activation, l.slope, z, y, t, outputs, nb, None) * nb as f64,
+            };
         }
-        *o = total / n as f64 + penalty(net, np.obj.penalty, theta);
+        chain_ready = step.is_some();
+        let mean = match loss_kind {
+            Loss::Mse => total / (n * layers[last].units) as f64,
+            _ => total / n as f64,
+        };
+        *o = mean + penalty(net, np.obj.penalty, &s.theta);
     }
+}
+
+/// Batch norm (if any) from `lin` into `z`, then the activation from `z` into `y`.
+#[inline(always)]
+fn finish_layer(l: &LayerShape, theta: &[f64], lin: &[f64], nb: usize, z: &mut [f64], y: &mut [f64]) {
+    if l.batch_norm {
+        let gamma = &theta[l.bn_offset..l.bn_offset + l.units];
+        let beta = &theta[l.bn_offset + l.units..l.end];
+        batch_norm(&lin[..l.units * nb], gamma, beta, l.units, nb, z);
+    }
+    y.copy_from_slice(z);
+    activate(l.activation, l.slope, y, l.units, nb);
 }
 
 /// $z = Z_c + a Z_1 + b Z_2$.
 #[inline(always)]
 fn first_layer(c: &[f64], d1: &[f64], d2: &[f64], a: f64, b: f64, out: &mut [f64]) {
     for (((o, &c), &x), &y) in out.iter_mut().zip(c).zip(d1).zip(d2) {
-        *o = c + a * x + b * y;
+        *o = b.mul_add(y, a.mul_add(x, c));
     }
 }
 
-/// `out[u][s] = b[u] + Σ_i w[u][i]·input[i][s]`, summed in the core's order (bias, then i
-/// ascending), eight samples at a time in registers.
+/// Starts the chain on one block: $E = e^{2z}$ (tanh) or $e^{-z}$ (logistic) at
+/// $z = Z_c + a Z_1 + b Z_2$, and the ratio $R$ for one step h along a. Returns `false` (chain
+/// unused until the next restart) when |z| would exceed [`CHAIN_LIMIT`] at this vertex or
+/// `horizon` steps later (z is linear in a, so these bound every vertex in between).
+#[inline(always)]
+fn chain_start(kind: ChainKind, c: &[f64], d1: &[f64], d2: &[f64], a: f64, b: f64, h: f64, horizon: usize, e: &mut [f64], r: &mut [f64]) -> bool {
+    let reach = h * horizon as f64;
+    // A NaN fails the comparison too.
+    let within = c.iter().zip(d1).zip(d2).all(|((&c, &x), &y)| {
+        let z = b.mul_add(y, a.mul_add(x, c));
+        z.abs() <= CHAIN_LIMIT && reach.mul_add(x, z).abs() <= CHAIN_LIMIT
+    });
+    if !within {
+        return false;
+    }
+    let k = match kind {
+        ChainKind::Tanh => 2.0,
+        ChainKind::Sigmoid => -1.0,
+    };
+    for ((((e, r), &c), &x), &y) in e.iter_mut().zip(r.iter_mut()).zip(c).zip(d1).zip(d2) {
+        let z = b.mul_add(y, a.mul_add(x, c));
+        *e = fast_expm1(k * z) + 1.0;
+        *r = fast_expm1(k * h * x) + 1.0;
+    }
+    true
+}
+
+/// One step along a: $E \leftarrow E R$.
+#[inline(always)]
+fn chain_step(e: &mut [f64], r: &[f64]) {
+    for (e, &r) in e.iter_mut().zip(r) {
+        *e *= r;
+    }
+}
+
+/// The activation from the chained exponential.
+#[inline(always)]
+fn chain_activate(kind: ChainKind, e: &[f64], y: &mut [f64]) {
+    match kind {
+        ChainKind::Tanh => {
+            for (y, &e) in y.iter_mut().zip(e) {
+                *y = 1.0 - 2.0 / (e + 1.0);
+            }
+        }
+        ChainKind::Sigmoid => {
+            for (y, &e) in y.iter_mut().zip(e) {
+                *y = 1.0 / (1.0 + e);
+            }
+        }
+    }
+}
+
+/// $\sum (y - t)^2$ with four interleaved accumulators (a fixed order, vectorisable).
+#[inline(always)]
+fn squared_error(y: &[f64], t: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (yc, tc) = (y.chunks_exact(4), t.chunks_exact(4));
+    let (yr, tr) = (yc.remainder(), tc.remainder());
+    for (y, t) in yc.zip(tc) {
+        for k in 0..4 {
+            let d = y[k] - t[k];
+            acc[k] = d.mul_add(d, acc[k]);
+        }
+    }
+    let mut tail = 0.0;
+    for (y, t) in yr.iter().zip(tr) {
+        let d = y - t;
+        tail = d.mul_add(d, tail);
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// `out[u][s] = b[u] + Σ_i w[u][i]·input[i][s]` (bias first, then i ascending), with the
+/// weights of one unit unrolled into registers for the common widths.
 #[inline(always)]
 fn linear(w: &[f64], bias: &[f64], input: &[f64], fan_in: usize, units: usize, nb: usize, out: &mut [f64]) {
-    const LANES: usize = 8;
     for u in 0..units {
-        let row = &mut out[u * nb..(u + 1) * nb];
         let wu = &w[u * fan_in..(u + 1) * fan_in];
-        let mut s = 0;
-        while s + LANES <= nb {
-            let mut acc = [bias[u]; LANES];
-            for (i, &wi) in wu.iter().enumerate() {
-                let x = &input[i * nb + s..i * nb + s + LANES];
-                for k in 0..LANES {
-                    acc[k] += wi * x[k];
-                }
-            }
-            row[s..s + LANES].copy_from_slice(&acc);
-            s += LANES;
+        let row = &mut out[u * nb..(u + 1) * nb];
+        match fan_in {
+            1 => unit::<1>(wu, bias[u], input, nb, row),
+            2 => unit::<2>(wu, bias[u], input, nb, row),
+            3 => unit::<3>(wu, bias[u], input, nb, row),
+            4 => unit::<4>(wu, bias[u], input, nb, row),
+            5 => unit::<5>(wu, bias[u], input, nb, row),
+            6 => unit::<6>(wu, bias[u], input, nb, row),
+            7 => unit::<7>(wu, bias[u], input, nb, row),
+            8 => unit::<8>(wu, bias[u], input, nb, row),
+            16 => unit::<16>(wu, bias[u], input, nb, row),
+            32 => unit::<32>(wu, bias[u], input, nb, row),
+            _ => unit_any(wu, bias[u], input, nb, row),
         }
-        for q in s..nb {
-            let mut acc = bias[u];
-            for (i, &wi) in wu.iter().enumerate() {
-                acc += wi * input[i * nb + q];
+    }
+}
+
+/// One unit of [`linear`] with a fan-in known at compile time: eight samples at a time, the K
+/// weights kept in registers.
+#[inline(always)]
+fn unit<const K: usize>(w: &[f64], bias: f64, input: &[f64], nb: usize, out: &mut [f64]) {
+    const LANES: usize = 8;
+    let w: [f64; K] = std::array::from_fn(|i| w[i]);
+    let rows: [&[f64]; K] = std::array::from_fn(|i| &input[i * nb..(i + 1) * nb]);
+    let out = &mut out[..nb];
+    let mut s = 0;
+    while s + LANES <= nb {
+        let mut acc = [bias; LANES];
+        for i in 0..K {
+            let x = &rows[i][s..s + LANES];
+            for k in 0..LANES {
+                acc[k] = w[i].mul_add(x[k], acc[k]);
             }
-            row[q] = acc;
+        }
+        out[s..s + LANES].copy_from_slice(&acc);
+        s += LANES;
+    }
+    for q in s..nb {
+        let mut acc = bias;
+        for i in 0..K {
+            acc = w[i].mul_add(rows[i][q], acc);
+        }
+        out[q] = acc;
+    }
+}
+
+/// [`unit`] for any fan-in.
+#[inline(always)]
+fn unit_any(w: &[f64], bias: f64, input: &[f64], nb: usize, out: &mut [f64]) {
+    let out = &mut out[..nb];
+    out.fill(bias);
+    for (i, &wi) in w.iter().enumerate() {
+        for (o, &x) in out.iter_mut().zip(&input[i * nb..(i + 1) * nb]) {
+            *o = wi.mul_add(x, *o);
         }
     }
 }
@@ -338,17 +520,17 @@ const EXPM1: [f64; 11] = [
 /// so small |x| keep full relative precision. NaN propagates; callers clamp the range.
 #[inline(always)]
 pub fn fast_expm1(x: f64) -> f64 {
-    let t = x * LOG2E + ROUND;
+    let t = x.mul_add(LOG2E, ROUND);
     let n = t - ROUND;
-    let r = (x - n * LN2_HI) - n * LN2_LO;
+    let r = (-n).mul_add(LN2_LO, (-n).mul_add(LN2_HI, x));
     let mut p = EXPM1[10];
     for &c in EXPM1[..10].iter().rev() {
-        p = p * r + c;
+        p = p.mul_add(r, c);
     }
     p *= r;
     // 2^n from the integer in t's low bits: (n + 1023) << 52.
     let scale = f64::from_bits(t.to_bits().wrapping_add(1023) << 52);
-    scale * p + (scale - 1.0)
+    scale.mul_add(p, scale - 1.0)
 }
 
 /// tanh(x) within ~2 ulp (|x| ≥ 1e-300): $\tanh|x| = u / (u + 2)$ with
@@ -367,4 +549,53 @@ pub fn fast_tanh(x: f64) -> f64 {
 #[inline(always)]
 pub fn fast_sigmoid(x: f64) -> f64 {
     1.0 / (2.0 + fast_expm1((-x).clamp(-708.0, 708.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn fast_functions_match_the_standard_library() {
+        // Dense sweep plus the awkward spots: tiny, huge, signed zeros.
+        let mut xs: Vec<f64> = (-60_000..=60_000).map(|i| i as f64 * 5e-4).collect();
+        xs.extend([1e-300, -1e-300, 1e-12, -3e-9, 0.0, -0.0, 19.99, 20.01, 700.0, -700.0, 1e300, -1e300]);
+        let (mut worst_t, mut worst_s, mut worst_e) = (0.0f64, 0.0f64, 0.0f64);
+        let rel = |a: f64, b: f64| if a == b { 0.0 } else { (a - b).abs() / b.abs() };
+        for &x in &xs {
+            worst_t = worst_t.max(rel(fast_tanh(x), x.tanh()));
+            worst_s = worst_s.max(rel(fast_sigmoid(x), crate::core::activation::sigmoid(x)));
+            if x.abs() < 700.0 {
+                worst_e = worst_e.max(rel(fast_expm1(x), x.exp_m1()));
+            }
+        }
+        eprintln!("worst relative errors: tanh {worst_t:e}, sigmoid {worst_s:e}, expm1 {worst_e:e}");
+        for &x in &xs {
+            if (fast_tanh(x) - x.tanh()).abs() > 4e-16 * x.tanh().abs() {
+                eprintln!("x = {x:e}: {:e} vs {:e}, rel {:e}", fast_tanh(x), x.tanh(), rel(fast_tanh(x), x.tanh()));
+            }
+            assert_relative_eq!(fast_tanh(x), x.tanh(), max_relative = 4e-16, epsilon = 0.0);
+            let sig = crate::core::activation::sigmoid(x);
+            assert_relative_eq!(fast_sigmoid(x), sig, max_relative = 6e-16, epsilon = 1e-300);
+            if x.abs() < 700.0 {
+                assert_relative_eq!(fast_expm1(x), x.exp_m1(), max_relative = 4e-16);
+            }
+        }
+        assert_eq!(fast_tanh(f64::INFINITY), 1.0);
+        assert_eq!(fast_tanh(f64::NEG_INFINITY), -1.0);
+        assert!(fast_tanh(f64::NAN).is_nan() && fast_sigmoid(f64::NAN).is_nan());
+        assert_eq!(fast_sigmoid(f64::INFINITY), 1.0);
+        assert!(fast_sigmoid(f64::NEG_INFINITY) < 1e-300);
+        assert!(fast_tanh(-0.0).is_sign_negative());
+    }
+
+    #[test]
+    fn uniform_steps_are_recognised() {
+        assert_eq!(uniform_step(&[-1.0, 0.0, 1.0]), Some(1.0));
+        assert_eq!(uniform_step(&[0.0, 1.0, 3.0]), None);
+        assert_eq!(uniform_step(&[2.0]), None);
+        let axis = crate::core::landscape::GridSpec { res: 257, span: 0.3 }.axis();
+        assert!(uniform_step(&axis).is_some());
+    }
 }
