@@ -40,14 +40,15 @@ pub fn describe(scene: &crate::scene::Scene, objective: &Objective) -> String {
                 let w = l.fan_in * l.units;
                 let bn = if l.batch_norm { format!(" + {} batch-norm γ/β", 2 * l.units) } else { String::new() };
                 s.push_str(&format!(
-                    "  layer {}: {} → {} {}{}: {} parameters ({w} weights + {} biases{bn})\n",
+                    "  layer {}: {} → {} {}{}: {} ({} + {}{bn})\n",
                     i + 1,
                     l.fan_in,
                     l.units,
                     l.activation.name(),
                     if l.batch_norm { " with batch norm" } else { "" },
-                    l.param_count(),
-                    l.units
+                    plural(l.param_count(), "parameter"),
+                    plural(w, "weight"),
+                    plural(l.units, "bias")
                 ));
             }
             s.push_str(&format!("  total: {} parameters\n", n.net.param_count()));
@@ -57,8 +58,10 @@ pub fn describe(scene: &crate::scene::Scene, objective: &Objective) -> String {
                 .as_ref()
                 .map_or(String::new(), |f| format!(", derived inputs {}", f.iter().map(|f| f.label()).collect::<Vec<_>>().join(" ")));
             s.push_str(&format!(
-                "data: {} training samples{held}, {} input columns{features}, {} target columns\n",
-                n.train.n, n.raw.inputs, n.train.outputs
+                "data: {}{held}, {}{features}, {}\n",
+                plural(n.train.n, "training sample"),
+                plural(n.raw.inputs, "input column"),
+                plural(n.train.outputs, "target column")
             ));
             let batch = n.batch_size.map_or("full batch".to_string(), |b| format!("mini-batches of {b} (seed {})", n.batch_seed));
             s.push_str(&format!("batches: {batch}\n"));
@@ -71,4 +74,13 @@ pub fn describe(scene: &crate::scene::Scene, objective: &Objective) -> String {
     }
     s.push_str(&format!("steps: {}\n", scene.steps));
     s
+}
+
+/// `1 bias`, `3 biases`, `2 weights`.
+fn plural(n: usize, word: &str) -> String {
+    match (n, word.ends_with('s')) {
+        (1, _) => format!("1 {word}"),
+        (_, true) => format!("{n} {word}es"),
+        _ => format!("{n} {word}s"),
+    }
 }
