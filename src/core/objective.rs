@@ -10,6 +10,9 @@ use super::init::InitSpec;
 use super::loss::Loss;
 use super::network::{LayerSpec, Network, Workspace};
 
+/// The most values one forward/backward pass may keep (about 2 GB).
+pub const MAX_BATCH_VALUES: usize = 250_000_000;
+
 /// What to minimise, as written in a scene.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -220,6 +223,16 @@ impl NetworkSpec {
             ));
         }
         let net = Network::new(self.inputs, &self.layers, self.loss, data.outputs)?;
+        // A batch keeps up to four values per unit and sample (linear, normalised, z, y):
+        // refuse what would not fit in memory before anything is allocated.
+        let units: usize = net.layers().iter().map(|l| l.units).sum();
+        let values = (data.n as u128) * (units as u128) * 4;
+        if values > MAX_BATCH_VALUES as u128 {
+            return Err(CoreError::invalid(
+                "layers",
+                format!("{} samples × {units} units would need {} GB for one pass; use fewer samples or smaller layers", data.n, values * 8 / 1_000_000_000),
+            ));
+        }
         if self.loss == Loss::CrossEntropy && data.outputs == 1 {
             let classes = net.outputs();
             if let Some(s) = (0..data.n).find(|&s| data.y[s] < 0.0 || data.y[s] >= classes as f64 || data.y[s].fract() != 0.0) {

