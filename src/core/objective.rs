@@ -279,7 +279,7 @@ impl NetworkSpec {
 /// cross-entropy, 0/1 for log loss, ±1 (one-hot ±1 beyond two classes) for the others —
 /// TensorFlow Playground's convention for a tanh output.
 fn generated_table(g: &GeneratorSpec, loss: Loss, out_units: usize) -> Result<Table, CoreError> {
-    let generated = g.generate().map_err(|e| e.within("data").clone())?;
+    let generated = g.generate()?;
     let y = generated
         .label
         .iter()
