@@ -66,6 +66,18 @@ impl Activation {
         }
     }
 
+    /// `y = f(z)` element-wise (not `Softmax`): the forward pass's form, which avoids a copy.
+    pub fn apply_into(self, z: &[f64], y: &mut [f64], slope: f64) {
+        match self {
+            Activation::Sigmoid => kernels::sigmoid_into(z, y),
+            Activation::Tanh => kernels::tanh_into(z, y),
+            _ => {
+                y.copy_from_slice(z);
+                self.apply(y, slope);
+            }
+        }
+    }
+
     /// Multiplies `grad` (dL/d output) by f'(z) in place, given the pre-activation `z` and the
     /// output `y = f(z)` of the same unit. Not valid for `Softmax`.
     pub fn backprop(self, z: &[f64], y: &[f64], grad: &mut [f64], slope: f64) {

@@ -17,41 +17,47 @@ pub fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
     }
 }
 
-/// Σ x·y in a fixed order: eight interleaved accumulators, then a fixed pairwise reduction.
+/// Σ x·y in a fixed order: two interleaved 4-lane accumulators (lane k sums the elements
+/// ≡ k mod 8), added lane-wise, then $(l_0 + l_2) + (l_1 + l_3)$, then the tail.
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
 pub fn dot(x: &[f64], y: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 8];
+    let mut lo = [0.0f64; 4];
+    let mut hi = [0.0f64; 4];
     let xc = x.chunks_exact(8);
     let yc = y.chunks_exact(8);
     let (xr, yr) = (xc.remainder(), yc.remainder());
     for (a, b) in xc.zip(yc) {
-        for k in 0..8 {
-            acc[k] = a[k].mul_add(b[k], acc[k]);
+        for k in 0..4 {
+            lo[k] = a[k].mul_add(b[k], lo[k]);
+            hi[k] = a[k + 4].mul_add(b[k + 4], hi[k]);
         }
     }
-    let mut tail = 0.0;
-    for (a, b) in xr.iter().zip(yr) {
-        tail = a.mul_add(*b, tail);
-    }
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+    reduce(lo, hi) + xr.iter().zip(yr).fold(0.0, |t, (a, b)| a.mul_add(*b, t))
 }
 
-/// Σ x in a fixed order (see [`dot`]).
+#[inline(always)]
+fn reduce(lo: [f64; 4], hi: [f64; 4]) -> f64 {
+    let mut l = [0.0; 4];
+    for k in 0..4 {
+        l[k] = lo[k] + hi[k];
+    }
+    (l[0] + l[2]) + (l[1] + l[3])
+}
+
+/// Σ x in a fixed order (as [`dot`]).
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
 pub fn sum(x: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 8];
+    let mut lo = [0.0f64; 4];
+    let mut hi = [0.0f64; 4];
     let c = x.chunks_exact(8);
     let r = c.remainder();
     for a in c {
-        for k in 0..8 {
-            acc[k] += a[k];
+        for k in 0..4 {
+            lo[k] += a[k];
+            hi[k] += a[k + 4];
         }
     }
-    let mut tail = 0.0;
-    for v in r {
-        tail += v;
-    }
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+    reduce(lo, hi) + r.iter().fold(0.0, |t, v| t + v)
 }
 
 /// A dense layer on a batch, `out[u][s] = b[u] + Σ_i w[u][i]·input[i][s]` (unit-major rows of
@@ -107,6 +113,22 @@ fn block_accumulate(coef: &[f64], stride: usize, init: f64, rows: &[f64], n: usi
 pub fn tanh_in_place(v: &mut [f64]) {
     for x in v.iter_mut() {
         *x = tanh(*x);
+    }
+}
+
+/// `y = tanh(z)`.
+#[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
+pub fn tanh_into(z: &[f64], y: &mut [f64]) {
+    for (y, &z) in y.iter_mut().zip(z) {
+        *y = tanh(z);
+    }
+}
+
+/// `y = σ(z)`.
+#[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
+pub fn sigmoid_into(z: &[f64], y: &mut [f64]) {
+    for (y, &z) in y.iter_mut().zip(z) {
+        *y = sigmoid(z);
     }
 }
 

@@ -248,11 +248,11 @@ impl Network {
                 let beta = &theta[l.bn_offset + l.units..l.end];
                 batch_norm_forward(cache, gamma, beta, l.units, n);
             }
-            cache.y.copy_from_slice(&cache.z);
             if l.activation == Activation::Softmax {
+                cache.y.copy_from_slice(&cache.z);
                 softmax_columns(&mut cache.y, l.units, n);
             } else {
-                l.activation.apply(&mut cache.y, l.slope);
+                l.activation.apply_into(&cache.z, &mut cache.y, l.slope);
             }
         }
     }
@@ -280,25 +280,33 @@ impl Network {
             let c = &ws.layers[li];
             return self.loss.evaluate(last.activation, last.slope, &c.z, &c.y, targets, target_width, n, None);
         };
+        // Two buffers as wide as the widest layer, reused every pass (every element used is
+        // overwritten before it is read, so they are never zeroed).
+        let cap = self.layers.iter().map(|l| l.units).max().unwrap_or(0) * n;
         let mut dz = std::mem::take(&mut ws.delta);
-        dz.clear();
-        dz.resize(last.units * n, 0.0);
+        if dz.len() < cap {
+            dz.resize(cap, 0.0);
+        }
         let c = &ws.layers[li];
-        let loss = self.loss.evaluate(last.activation, last.slope, &c.z, &c.y, targets, target_width, n, Some(&mut dz));
+        let loss = self.loss.evaluate(last.activation, last.slope, &c.z, &c.y, targets, target_width, n, Some(&mut dz[..last.units * n]));
         self.backward(theta, x, n, ws, dz, grad);
         loss
     }
 
     /// Backpropagates dL/dz of the output layer down to dL/dθ.
-    fn backward(&self, theta: &[f64], x: &[f64], n: usize, ws: &mut Workspace, mut dz: Vec<f64>, grad: &mut [f64]) {
-        let mut da = std::mem::take(&mut ws.delta_prev);
+    fn backward(&self, theta: &[f64], x: &[f64], n: usize, ws: &mut Workspace, mut dz_buf: Vec<f64>, grad: &mut [f64]) {
+        let mut da_buf = std::mem::take(&mut ws.delta_prev);
+        if da_buf.len() < dz_buf.len() {
+            da_buf.resize(dz_buf.len(), 0.0);
+        }
         for li in (0..self.layers.len()).rev() {
             let l = &self.layers[li];
             let cache = &ws.layers[li];
+            let dz = &mut dz_buf[..l.units * n];
             if l.batch_norm {
                 let gamma = &theta[l.bn_offset..l.bn_offset + l.units];
                 let (dg, db) = grad[l.bn_offset..l.end].split_at_mut(l.units);
-                batch_norm_backward(cache, gamma, &mut dz, dg, db, l.units, n);
+                batch_norm_backward(cache, gamma, dz, dg, db, l.units, n);
             }
             let input: &[f64] = if li == 0 { x } else { &ws.layers[li - 1].y };
             let (gw, rest) = grad[l.weight_offset..l.bn_offset].split_at_mut(l.fan_in * l.units);
@@ -314,20 +322,19 @@ impl Network {
             }
             // dL/d(previous output) = Wᵀ·dz, then through the previous activation.
             let w = &theta[l.weight_offset..l.bias_offset];
-            da.clear();
-            da.resize(l.fan_in * n, 0.0);
-            linear_transposed(w, &dz, l.fan_in, n, &mut da);
+            let da = &mut da_buf[..l.fan_in * n];
+            linear_transposed(w, dz, l.fan_in, n, da);
             let prev = &self.layers[li - 1];
             let pc = &ws.layers[li - 1];
             if prev.activation == Activation::Softmax {
-                softmax_backprop(&pc.y, &mut da, prev.units, n);
+                softmax_backprop(&pc.y, da, prev.units, n);
             } else {
-                prev.activation.backprop(&pc.z, &pc.y, &mut da, prev.slope);
+                prev.activation.backprop(&pc.z, &pc.y, da, prev.slope);
             }
-            std::mem::swap(&mut dz, &mut da);
+            std::mem::swap(&mut dz_buf, &mut da_buf);
         }
-        ws.delta = dz;
-        ws.delta_prev = da;
+        ws.delta = dz_buf;
+        ws.delta_prev = da_buf;
     }
 
     /// 2-norm of each layer's slice of a gradient (vanishing / exploding gradients).
