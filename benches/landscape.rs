@@ -66,7 +66,7 @@ fn grids(c: &mut Criterion) {
                 })
                 .collect();
             black_box(loss)
-        })
+        });
     });
     group.finish();
 }

@@ -147,9 +147,25 @@ fn bad_scenes_exit_2_with_one_line_naming_file_line_and_field() {
             "objective.network.inputs: is 3 but the data has 2 input columns",
         ),
         ("scene.txt", "{}".to_string(), "scene.txt: scene files end in .ron or .json"),
-        ("huge.ron", r#"(objective: network(inputs: 2, layers: [(units: 1000), (units: 1000), (units: 1)], data: generator(kind: xor, n: 100000)))"#.to_string(), "objective.network.layers: 100000 samples × 2001 units would need"),
-        ("rows.ron", r#"(objective: network(inputs: 2, layers: [(units: 1)], data: generator(kind: xor, n: 100000000)))"#.to_string(), "objective.network.data.generator.n: must be between 1 and 10000000"),
-        ("deep.ron", format!("(objective: network(inputs: 2, layers: [{}(units: 1)], data: generator(kind: xor, n: 10)))", "(units: 10000),".repeat(10000)), "the network would exceed 50000000 parameters"),
+        (
+            "huge.ron",
+            r#"(objective: network(inputs: 2, layers: [(units: 1000), (units: 1000), (units: 1)], data: generator(kind: xor, n: 100000)))"#
+                .to_string(),
+            "objective.network.layers: 100000 samples × 2001 units would need",
+        ),
+        (
+            "rows.ron",
+            r#"(objective: network(inputs: 2, layers: [(units: 1)], data: generator(kind: xor, n: 100000000)))"#.to_string(),
+            "objective.network.data.generator.n: must be between 1 and 10000000",
+        ),
+        (
+            "deep.ron",
+            format!(
+                "(objective: network(inputs: 2, layers: [{}(units: 1)], data: generator(kind: xor, n: 10)))",
+                "(units: 10000),".repeat(10000)
+            ),
+            "the network would exceed 50000000 parameters",
+        ),
     ];
     for (name, text, want) in cases {
         let s = write(dir.path(), name, &text);

@@ -123,6 +123,9 @@ fn view_key(map: &ViewMap) -> (u64, [u64; 2], bool) {
 
 /// The last row of a run whose θ and loss are finite.
 fn last_finite_row(run: &crate::core::Run) -> Option<usize> {
+    if run.trajectory.dim() == 0 {
+        return None;
+    }
     let t = &run.trajectory;
     (0..t.len()).rev().find(|&k| t.records[k].loss.is_finite() && t.params(k).iter().all(|p| p.is_finite()))
 }
@@ -142,7 +145,7 @@ fn extend_trails(sim: Res<Simulation>, view: Option<Res<SurfaceView>>, mut trail
     let Some(view) = view else { return };
     let key = view_key(&view.map);
     for (ball, mut trail) in &mut trails {
-        let Some(run) = sim.session.runs.get(ball.run) else { continue };
+        let Some(run) = sim.session.runs.get(ball.run).filter(|r| r.theta.len() == view.map.land.plane.dim()) else { continue };
         if trail.key != Some(key) {
             *trail = Trail { key: Some(key), ..default() };
         }
@@ -159,7 +162,7 @@ fn extend_trails(sim: Res<Simulation>, view: Option<Res<SurfaceView>>, mut trail
 fn sync_ball_transforms(sim: Res<Simulation>, view: Option<Res<SurfaceView>>, mut balls: Query<(&Ball, &mut Transform)>) {
     let Some(view) = view else { return };
     for (ball, mut transform) in &mut balls {
-        let Some(run) = sim.session.runs.get(ball.run) else { continue };
+        let Some(run) = sim.session.runs.get(ball.run).filter(|r| r.theta.len() == view.map.land.plane.dim()) else { continue };
         let Some(k) = last_finite_row(run) else { continue };
         let p = world_of(&view.map, run, k);
         let lifted = p + Vec3::Y * BALL_RADIUS * 0.8;
@@ -177,7 +180,7 @@ fn update_curve_readout(
     mut readout: ResMut<CurveReadout>,
     mut ws: Local<Workspace>,
 ) {
-    let shown = view.as_ref().is_some_and(|v| v.map.land.is_curve());
+    let shown = view.as_ref().is_some_and(|v| v.map.land.is_curve()) && sim.objective().dim() == 1;
     let Some(run) = sim.session.runs.first().filter(|_| shown) else {
         readout.shown = false;
         return;
@@ -200,7 +203,7 @@ fn draw_ball_overlays(
 ) {
     let Some(view) = view else { return };
     for (ball, trail, transform) in &trails {
-        let Some(run) = sim.session.runs.get(ball.run) else { continue };
+        let Some(run) = sim.session.runs.get(ball.run).filter(|r| r.theta.len() == view.map.land.plane.dim()) else { continue };
         let color = color_of(ball.run);
         if settings.show_trails && trail.points.len() > 1 {
             let stride = (trail.points.len() / 2000).max(1);

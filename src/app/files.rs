@@ -102,7 +102,7 @@ fn handle_file_actions(
             FileKind::Trajectory => crate::export::write_trajectory(path, sim.objective(), &sim.session.runs)
                 .map(|()| format!("trajectory saved to {}", path.display()))
                 .map_err(|e| format!("{}: {e}", path.display())),
-            FileKind::Grid | FileKind::Mesh => export_landscape(action.kind, path, &grid),
+            FileKind::Grid | FileKind::Mesh => export_landscape(action.kind, path, &grid, &sim),
             FileKind::Screenshot => {
                 capture.write(CaptureScreenshot { path: path.clone(), exit: false });
                 Ok(format!("saving a screenshot to {}", path.display()))
@@ -115,13 +115,12 @@ fn handle_file_actions(
     }
 }
 
-fn export_landscape(kind: FileKind, path: &std::path::Path, grid: &SurfaceGrid) -> Result<String, String> {
+fn export_landscape(kind: FileKind, path: &std::path::Path, grid: &SurfaceGrid, sim: &Simulation) -> Result<String, String> {
     let Some(land) = grid.current.as_ref() else { return Err("the surface is still being computed".into()) };
-    let written: std::io::Result<()> = {
-        let _ = (kind, &land.grid);
-        Err(std::io::Error::other("grid and mesh export are not available yet"))
+    let runs = crate::export::grid::project_runs(&land.plane, &sim.session.runs);
+    let (what, written) = match kind {
+        FileKind::Mesh => ("mesh", crate::export::mesh::write_mesh(path, &land.grid, &land.plane, &runs)),
+        _ => ("grid", crate::export::grid::write_grid(path, &land.grid, &land.plane, sim.objective(), &runs)),
     };
-    written
-        .map(|()| format!("{} saved to {}", if kind == FileKind::Mesh { "mesh" } else { "grid" }, path.display()))
-        .map_err(|e| format!("{}: {e}", path.display()))
+    written.map(|()| format!("{what} saved to {}", path.display())).map_err(|e| format!("{}: {e}", path.display()))
 }

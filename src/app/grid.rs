@@ -147,7 +147,7 @@ fn spawn_grid_task(
         steps: settings.scene.steps.min(PREVIEW_STEPS),
         center: settings.slice_center.clone().filter(|c| c.len() == dim),
         center_at_end: surface.center == Center::End,
-        directions: effective_directions(&scene_directions(surface), dim),
+        directions: effective_directions(&surface.directions, dim),
         span: surface.span,
         res: surface.res.clamp(*RES_RANGE.start(), *RES_RANGE.end()),
         generation: tasks.requested,
@@ -230,16 +230,4 @@ fn compute_landscape(job: GridJob, progress: &Progress) -> Result<Landscape, Str
     let grid = compute_grid(&job.objective, &plane, &GridSpec { res: job.res, span }, progress).ok_or_else(cancelled)?;
     let labels = plane.info.names.clone();
     Ok(Landscape { plane, grid, labels, dim: job.objective.dim(), generation: job.generation })
-}
-
-/// The scene's directions (a serde round trip while the scene's field type settles).
-pub fn scene_directions(surface: &crate::scene::SurfaceSettings) -> Directions {
-    serde_json::to_value(&surface.directions).ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
-}
-
-/// Writes `d` into the scene's directions.
-pub fn set_scene_directions(surface: &mut crate::scene::SurfaceSettings, d: &Directions) {
-    if let Some(v) = serde_json::to_value(d).ok().and_then(|v| serde_json::from_value(v).ok()) {
-        surface.directions = v;
-    }
 }

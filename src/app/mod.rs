@@ -23,6 +23,7 @@ pub mod screenshot;
 pub mod settings;
 pub mod sim;
 pub mod surface;
+pub mod timing;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -123,5 +124,14 @@ pub fn headless_plugin(app: &mut App) {
 /// The whole app on top of `DefaultPlugins` and `EguiPlugin`.
 pub fn plugin(app: &mut App) {
     app.add_plugins(headless_plugin);
-    app.add_plugins((surface::plugin, ball::plugin, camera::plugin, panel::plugin, plots::plugin, files::plugin, screenshot::plugin));
+    app.add_plugins((
+        surface::plugin,
+        ball::plugin,
+        camera::plugin,
+        panel::plugin,
+        plots::plugin,
+        files::plugin,
+        screenshot::plugin,
+        timing::plugin,
+    ));
 }

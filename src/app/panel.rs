@@ -20,8 +20,8 @@ use super::settings::{RebuildObjective, RecomputeSurface, Reset, SimSettings, St
 use super::sim::Simulation;
 use crate::core::landscape::Directions;
 use crate::core::{
-    Activation, Adagrad, Adam, Clip, DataSpec, GeneratorKind, InitScheme, InitSpec, LayerSpec, Loss, ObjectiveSpec, OptimizerConfig,
-    Rmsprop, RunSpec, RunStatus, Sgd,
+    Activation, Adagrad, Adam, Clip, CsvSource, DataSpec, FunctionSpec, GeneratorKind, GeneratorSpec, InitScheme, InitSpec, LayerSpec,
+    Loss, NetworkSpec, ObjectiveSpec, OptimizerConfig, Rmsprop, RunSpec, RunStatus, Sgd,
 };
 
 pub(super) fn plugin(app: &mut App) {
@@ -32,6 +32,7 @@ pub(super) fn plugin(app: &mut App) {
 #[derive(Resource, Default)]
 pub struct PanelState {
     expr: Option<String>,
+    csv: String,
     file: String,
 }
 
@@ -197,9 +198,13 @@ fn draw_objective(ui: &mut egui::Ui, settings: &mut SimSettings, state: &mut Pan
             }
         }
     });
-    let mut changed = false;
+    let mut changed = draw_objective_kind(ui, &mut settings.scene.objective);
     match &mut settings.scene.objective {
         ObjectiveSpec::Network(net) => {
+            ui.horizontal(|ui| {
+                ui.label("inputs");
+                changed |= ui.add(egui::DragValue::new(&mut net.inputs).range(1..=64)).changed();
+            });
             changed |= draw_layers(ui, &mut net.layers, net.inputs);
             ui.horizontal(|ui| {
                 ui.label("loss");
@@ -209,7 +214,7 @@ fn draw_objective(ui: &mut egui::Ui, settings: &mut SimSettings, state: &mut Pan
                     }
                 });
             });
-            changed |= draw_data(ui, &mut net.data);
+            changed |= draw_data(ui, &mut net.data, &mut state.csv, &mut net.inputs);
             changed |= draw_init(ui, &mut net.init);
         }
         ObjectiveSpec::Function(f) => {
@@ -269,15 +274,64 @@ fn draw_layers(ui: &mut egui::Ui, layers: &mut Vec<LayerSpec>, inputs: usize) ->
     changed
 }
 
-fn draw_data(ui: &mut egui::Ui, data: &mut DataSpec) -> bool {
+/// Network or typed function: switching starts from a small default of the other kind.
+fn draw_objective_kind(ui: &mut egui::Ui, objective: &mut ObjectiveSpec) -> bool {
+    let is_net = matches!(objective, ObjectiveSpec::Network(_));
+    let mut want_net = is_net;
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut want_net, true, "network");
+        ui.selectable_value(&mut want_net, false, "typed function");
+    });
+    if want_net == is_net {
+        return false;
+    }
+    *objective = if want_net {
+        ObjectiveSpec::Network(NetworkSpec {
+            inputs: 2,
+            layers: vec![LayerSpec::new(4, Activation::Tanh), LayerSpec::new(1, Activation::Tanh)],
+            loss: Loss::Mse,
+            data: DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Xor, 200, 0.1, 0)),
+            init: InitSpec::default(),
+            features: None,
+            penalty: None,
+            holdout: None,
+            batch_size: None,
+            batch_seed: 0,
+        })
+    } else {
+        ObjectiveSpec::Function(FunctionSpec { expr: "x^2 + 3*y^2".into(), start: vec![2.0, 1.5] })
+    };
+    true
+}
+
+/// Data: a generator (kind, n, noise, seed) or a CSV file (path relative to the scene).
+fn draw_data(ui: &mut egui::Ui, data: &mut DataSpec, csv_draft: &mut String, inputs: &mut usize) -> bool {
     let mut changed = false;
+    let mut use_csv = matches!(data, DataSpec::Csv(_));
+    let before = use_csv;
+    ui.horizontal(|ui| {
+        ui.label("data");
+        ui.selectable_value(&mut use_csv, false, "generator");
+        ui.selectable_value(&mut use_csv, true, "CSV file");
+    });
+    if use_csv != before {
+        if !use_csv {
+            *data = DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Xor, 200, 0.1, 0));
+            *inputs = 2;
+            changed = true;
+        } else if csv_draft.is_empty() {
+            *csv_draft = "data.csv".into();
+        }
+    }
     match data {
-        DataSpec::Generator(g) => {
+        DataSpec::Generator(g) if !use_csv => {
             ui.horizontal(|ui| {
-                ui.label("data");
                 egui::ComboBox::from_id_salt("gen").selected_text(g.kind.name()).show_ui(ui, |ui| {
                     for k in GeneratorKind::ALL {
-                        changed |= ui.selectable_value(&mut g.kind, k, k.name()).changed();
+                        if ui.selectable_value(&mut g.kind, k, k.name()).changed() {
+                            *inputs = if k == GeneratorKind::Sine { 1 } else { 2 };
+                            changed = true;
+                        }
                     }
                 });
                 changed |= ui.add(egui::DragValue::new(&mut g.n).range(4..=5000).prefix("n ")).changed();
@@ -287,11 +341,23 @@ fn draw_data(ui: &mut egui::Ui, data: &mut DataSpec) -> bool {
                 changed |= ui.add(egui::DragValue::new(&mut g.seed).prefix("seed ")).changed();
             });
         }
-        DataSpec::Inline(t) => {
-            ui.label(format!("data: {} rows written in the scene", t.x.len()));
+        DataSpec::Inline(t) if !use_csv => {
+            ui.label(format!("{} rows written in the scene", t.x.len()));
         }
-        DataSpec::Csv(c) => {
-            ui.label(format!("data: CSV {}", c.path()));
+        _ => {
+            if let DataSpec::Csv(c) = data {
+                if csv_draft.is_empty() {
+                    *csv_draft = c.path().to_string();
+                }
+            }
+            ui.horizontal(|ui| {
+                let r =
+                    ui.text_edit_singleline(csv_draft).on_hover_text("header row; every column but the last is an input; Enter to load");
+                if r.lost_focus() && !csv_draft.is_empty() && !matches!(data, DataSpec::Csv(c) if c.path() == csv_draft.as_str()) {
+                    *data = DataSpec::Csv(CsvSource::Path(csv_draft.clone()));
+                    changed = true;
+                }
+            });
         }
     }
     changed
@@ -454,11 +520,7 @@ fn draw_surface(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView,
         }
     });
     if dim > 2 {
-        let mut directions = super::grid::scene_directions(surface);
-        if draw_directions(ui, &mut directions) {
-            super::grid::set_scene_directions(surface, &directions);
-            recompute = true;
-        }
+        recompute |= draw_directions(ui, &mut surface.directions);
         if ui.button("Recentre on ball 1").on_hover_text("slice through run 1's current parameters").clicked() {
             settings.slice_center = view.sim.session.runs.first().map(|r| r.theta.clone());
             recompute = true;
@@ -496,13 +558,14 @@ fn draw_directions(ui: &mut egui::Ui, directions: &mut Directions) -> bool {
     ui.horizontal(|ui| {
         ui.label("slice");
         let is = |d: &Directions| std::mem::discriminant(d);
-        let choices = [Directions::Random { seed: 0, include_bias: false }, Directions::Pca, Directions::Hessian];
+        let choices =
+            [Directions::Axes { i: 0, j: 1 }, Directions::Random { seed: 0, include_bias: false }, Directions::Pca, Directions::Hessian];
         for choice in choices {
             let name = match choice {
                 Directions::Random { .. } => "random",
                 Directions::Pca => "PCA of path",
                 Directions::Hessian => "Hessian",
-                _ => "axes",
+                Directions::Axes { .. } => "θ0, θ1",
             };
             if ui.selectable_label(is(&choice) == is(directions), name).clicked() && is(&choice) != is(directions) {
                 *directions = choice;

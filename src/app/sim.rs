@@ -161,7 +161,7 @@ fn step_simulation(mut once: MessageReader<StepOnce>, mut settings: ResMut<SimSe
 /// Stops runs that rolled far off the drawn surface (the "left the view" case of divergence).
 fn stop_escaped_runs(grid: Res<SurfaceGrid>, mut sim: ResMut<Simulation>) {
     let Some(land) = grid.current.as_ref() else { return };
-    for run in sim.session.runs.iter_mut().filter(|r| r.is_running()) {
+    for run in sim.session.runs.iter_mut().filter(|r| r.is_running() && r.theta.len() == land.plane.dim()) {
         let p = land.plane.project(&run.theta);
         if !land.contains(p.a, p.b, ESCAPE_FACTOR) {
             run.status = RunStatus::Diverged { step: run.steps() };

@@ -467,7 +467,7 @@ pub fn fmt_num(v: f64) -> String {
 
 /// Axis names and end values at the box's edges, the colour legend and the runs' legend,
 /// painted by egui over the 3D view.
-fn draw_surface_labels(
+pub fn draw_surface_labels(
     mut contexts: EguiContexts,
     view: Option<Res<SurfaceView>>,
     camera: Single<(&Camera, &GlobalTransform), With<ViewCamera>>,

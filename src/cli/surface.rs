@@ -4,6 +4,11 @@
 //! Every flag is checked before any work and nothing is written unless everything succeeded
 //! (files are replaced atomically). Flags left out take the scene's `surface` settings; the
 //! span, when neither gives it, covers every run's path ([`auto_span`]).
+//!
+//! Every run of the scene is stepped `steps` times first (its paths go into the JSON and the
+//! meshes). Run 0 is the reference run: `--center end` is its last finite θ (where a diverged
+//! run stopped being finite), and `pca` analyses its path — the first run listed in the scene
+//! is the one a lesson is about, and one path gives one well-defined plane.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,11 +34,12 @@ pub struct SurfaceArgs {
     /// Half-width of the grid around the centre, > 0 (default: the scene's, else covering every path).
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
     span: Option<f64>,
-    /// Centre of the slice: `start` (θ₀) or `end` (run 0 after the steps).
+    /// Centre of the slice: `start` (θ₀) or `end` (run 0's last finite θ after the steps).
     #[arg(long, value_name = "start|end")]
     center: Option<String>,
-    /// Plane: `axes` (two parameters), `random` (filter-normalised), `pca` (of run 0's path) or
-    /// `hessian` (top two eigenvectors at the centre).
+    /// Plane: `axes` (two parameters), `random` (filter-normalised), `pca` (of run 0's path; needs
+    /// steps > 0) or `hessian` (the two dominant eigenvectors at the centre). A 1-parameter
+    /// objective always gives its exact curve.
     #[arg(long, value_name = "axes|random|pca|hessian")]
     directions: Option<String>,
     /// Seed of the random directions.

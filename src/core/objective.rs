@@ -230,7 +230,11 @@ impl NetworkSpec {
         if values > MAX_BATCH_VALUES as u128 {
             return Err(CoreError::invalid(
                 "layers",
-                format!("{} samples × {units} units would need {} GB for one pass; use fewer samples or smaller layers", data.n, values * 8 / 1_000_000_000),
+                format!(
+                    "{} samples × {units} units would need {} GB for one pass; use fewer samples or smaller layers",
+                    data.n,
+                    values * 8 / 1_000_000_000
+                ),
             ));
         }
         if self.loss == Loss::CrossEntropy && data.outputs == 1 {

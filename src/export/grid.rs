@@ -158,3 +158,109 @@ pub fn write_grid_json(w: &mut dyn Write, grid: &Grid, plane: &Plane, objective:
     }
     w.write_all(b"\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::landscape::{GridSpec, Progress, build_plane, compute_grid};
+    use crate::core::{CoreError, CsvSource, FunctionSpec, ObjectiveSpec, OptimizerConfig, RunSpec, Session, Sgd, Table};
+    use std::sync::Arc;
+
+    fn function(expr: &str, start: &[f64]) -> Arc<Objective> {
+        let spec = ObjectiveSpec::Function(FunctionSpec { expr: expr.into(), start: start.to_vec() });
+        Arc::new(spec.build(&|_: &CsvSource| -> Result<Table, CoreError> { unreachable!() }).unwrap())
+    }
+
+    fn surface(expr: &str, start: &[f64], dirs: &Directions, res: usize, span: f64) -> (Arc<Objective>, Plane, Grid, Vec<RunPath>) {
+        let o = function(expr, start);
+        let mut s = Session::new(o.clone(), &[RunSpec::new(OptimizerConfig::Sgd(Sgd { lr: 0.1, ..Sgd::default() }))]).unwrap();
+        s.run(3);
+        let plane = build_plane(&o, o.start(), dirs, Some(&s.runs[0].trajectory)).unwrap();
+        let grid = compute_grid(&o, &plane, &GridSpec { res, span }, &Progress::default()).unwrap();
+        let runs = project_runs(&plane, &s.runs);
+        (o, plane, grid, runs)
+    }
+
+    fn csv(grid: &Grid, plane: &Plane) -> String {
+        let mut out = Vec::new();
+        write_grid_csv(&mut out, grid, plane).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn axes_csv_prints_the_parameters_themselves() {
+        let (_, plane, grid, _) = surface("(x - 1)^2 + 2*y^2", &[1.0, 2.0], &Directions::default(), 3, 0.5);
+        let text = csv(&grid, &plane);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "a,b,loss");
+        assert_eq!(lines.len(), 1 + 9);
+        // (x, y) = (0.5, 1.5): 0.25 + 4.5; b is the outer loop.
+        assert_eq!(lines[1], "0.5,1.5,4.75");
+        assert_eq!(lines[2], "1.0,1.5,4.5");
+        assert_eq!(lines[4], "0.5,2.0,8.25");
+    }
+
+    #[test]
+    fn a_curve_is_a_comma_loss() {
+        let (_, plane, grid, _) = surface("x^2", &[10.0], &Directions::default(), 5, 12.0);
+        let text = csv(&grid, &plane);
+        assert_eq!(text.lines().collect::<Vec<_>>(), ["a,loss", "-2.0,4.0", "4.0,16.0", "10.0,100.0", "16.0,256.0", "22.0,484.0"]);
+    }
+
+    #[test]
+    fn non_finite_losses_are_written_as_nan_and_inf() {
+        // ln(x): NaN for x < 0, −∞ at x = 0.
+        let (o, plane, grid, runs) = surface("ln(x) + y^2", &[0.0, 0.0], &Directions::default(), 3, 1.0);
+        let text = csv(&grid, &plane);
+        assert!(text.contains("-1.0,-1.0,NaN"), "{text}");
+        assert!(text.contains("0.0,0.0,-inf"), "{text}");
+        for line in text.lines().skip(1) {
+            let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+            assert_eq!(v.len(), 3);
+        }
+        let mut out = Vec::new();
+        write_grid_json(&mut out, &grid, &plane, &o, &runs).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert!(doc["loss"][1][0].is_null());
+    }
+
+    #[test]
+    fn json_has_everything_a_notebook_needs() {
+        let (o, plane, grid, runs) = surface("x^2 + 3*y^2 + z^2", &[1.0, 1.0, 1.0], &Directions::Hessian, 4, 0.5);
+        let mut out = Vec::new();
+        write_grid_json(&mut out, &grid, &plane, &o, &runs).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(doc["res"], 4);
+        assert_eq!(doc["directions"], "hessian");
+        assert_eq!(doc["axis_names"], serde_json::json!(["v1", "v2"]));
+        assert_eq!(doc["param_names"], serde_json::json!(["x", "y", "z"]));
+        let eig = doc["eigenvalues"].as_array().unwrap();
+        assert!((eig[0].as_f64().unwrap() - 6.0).abs() < 1e-8);
+        assert!((doc["max_stable_lr"][0].as_f64().unwrap() - 2.0 / 6.0).abs() < 1e-8);
+        assert_eq!(doc["center"].as_array().unwrap().len(), 3);
+        assert_eq!(doc["d1"].as_array().unwrap().len(), 3);
+        assert_eq!(doc["a"].as_array().unwrap().len(), 4);
+        let loss = doc["loss"].as_array().unwrap();
+        assert_eq!(loss.len(), 4);
+        assert!(loss.iter().all(|row| row.as_array().unwrap().len() == 4));
+        assert_eq!(loss[2][1].as_f64().unwrap(), grid.at(1, 2));
+        let points = doc["runs"][0]["points"].as_array().unwrap();
+        assert_eq!(points.len(), 4);
+        for key in ["step", "a", "b", "loss", "distance"] {
+            assert!(points[3][key].is_number(), "{key}");
+        }
+        assert_eq!(points[0]["distance"].as_f64().unwrap(), 0.0);
+        assert_eq!(points[0]["loss"].as_f64().unwrap(), 5.0);
+    }
+
+    #[test]
+    fn write_grid_picks_the_format_by_extension() {
+        let (o, plane, grid, runs) = surface("x^2 + y^2", &[0.0, 0.0], &Directions::default(), 2, 1.0);
+        let dir = tempfile::tempdir().unwrap();
+        let (c, j) = (dir.path().join("g.csv"), dir.path().join("g.JSON"));
+        write_grid(&c, &grid, &plane, &o, &runs).unwrap();
+        write_grid(&j, &grid, &plane, &o, &runs).unwrap();
+        assert!(std::fs::read_to_string(&c).unwrap().starts_with("a,b,loss\n"));
+        assert!(std::fs::read_to_string(&j).unwrap().starts_with('{'));
+    }
+}

@@ -39,16 +39,78 @@ pub fn write_mesh(path: &Path, grid: &Grid, plane: &Plane, runs: &[RunPath]) -> 
     super::write_atomic(path, |w| if ply { write_ply(w, grid, plane, runs) } else { write_obj(w, grid, plane, runs) })
 }
 
-/// The mesh's vertices, triangles and polylines, before encoding.
-struct Mesh {
-    /// (a, b, height) in printed coordinates.
-    vertices: Vec<[f64; 3]>,
-    colours: Vec<[u8; 3]>,
-    triangles: Vec<[u32; 3]>,
-    /// Each polyline as vertex indices, with its label.
-    lines: Vec<(String, Vec<u32>)>,
-    /// Vertices belonging to the grid (the rest are path points).
-    grid_vertices: usize,
+/// The mesh described without materialising it: vertices and triangles are generated while
+/// writing, so a 4096² mesh costs no more memory than its grid.
+struct Mesh<'a> {
+    grid: &'a Grid,
+    plane: &'a Plane,
+    runs: &'a [RunPath],
+    heights: Heights,
+    /// Polylines as (name, first vertex, one past the last).
+    lines: Vec<(String, u32, u32)>,
+}
+
+impl<'a> Mesh<'a> {
+    fn new(grid: &'a Grid, plane: &'a Plane, runs: &'a [RunPath]) -> Self {
+        let mut lines = Vec::new();
+        let mut next = Self::grid_vertex_count(grid) as u32;
+        if grid.is_curve() {
+            lines.push(("curve".to_string(), 0, next));
+        }
+        for (r, run) in runs.iter().enumerate() {
+            let end = next + run.points.len() as u32;
+            if run.points.len() >= 2 {
+                lines.push((format!("run {r}: {}", run.label), next, end));
+            }
+            next = end;
+        }
+        Self { grid, plane, runs, heights: Heights::of(grid), lines }
+    }
+
+    fn grid_vertex_count(grid: &Grid) -> usize {
+        if grid.is_curve() { grid.res } else { grid.res * grid.res }
+    }
+
+    fn vertex_count(&self) -> usize {
+        Self::grid_vertex_count(self.grid) + self.runs.iter().map(|r| r.points.len()).sum::<usize>()
+    }
+
+    fn triangle_count(&self) -> usize {
+        if self.grid.is_curve() { 0 } else { 2 * (self.grid.res - 1) * (self.grid.res - 1) }
+    }
+
+    /// Every vertex in file order, (a, b, height) in printed coordinates and its colour: the
+    /// grid row by row, then each run's path points.
+    fn vertices(&self) -> impl Iterator<Item = ([f64; 3], [u8; 3])> + '_ {
+        let (g, p, h) = (self.grid, self.plane, &self.heights);
+        let grid: Box<dyn Iterator<Item = ([f64; 3], [u8; 3])> + '_> = if g.is_curve() {
+            Box::new(g.a.iter().zip(&g.loss).map(move |(&a, &l)| ([shown(p, 0, a), 0.0, h.height(l)], h.colour(l))))
+        } else {
+            Box::new(g.b.iter().enumerate().flat_map(move |(j, &b)| {
+                g.a.iter().enumerate().map(move |(i, &a)| {
+                    let l = g.loss[j * g.res + i];
+                    ([shown(p, 0, a), shown(p, 1, b), h.height(l)], h.colour(l))
+                })
+            }))
+        };
+        let paths = self.runs.iter().enumerate().flat_map(move |(r, run)| {
+            run.points.iter().map(move |pt| {
+                let b = if g.is_curve() { 0.0 } else { shown(p, 1, pt.b) };
+                ([shown(p, 0, pt.a), b, h.height(pt.loss)], RUN_COLOURS[r % RUN_COLOURS.len()])
+            })
+        });
+        grid.chain(paths)
+    }
+
+    /// The triangles, two per grid cell, counter-clockwise seen from above.
+    fn triangles(&self) -> impl Iterator<Item = [u32; 3]> + '_ {
+        let res = self.grid.res;
+        let cells = if self.grid.is_curve() { 0 } else { res - 1 };
+        let at = move |i: usize, j: usize| (j * res + i) as u32;
+        (0..cells).flat_map(move |j| {
+            (0..cells).flat_map(move |i| [[at(i, j), at(i + 1, j), at(i + 1, j + 1)], [at(i, j), at(i + 1, j + 1), at(i, j + 1)]])
+        })
+    }
 }
 
 /// Height and colour rules (module doc).
@@ -97,50 +159,6 @@ pub fn ramp(t: f64) -> [u8; 3] {
     [c(0), c(1), c(2)]
 }
 
-fn build(grid: &Grid, plane: &Plane, runs: &[RunPath]) -> Mesh {
-    let h = Heights::of(grid);
-    let res = grid.res;
-    let mut m = Mesh { vertices: Vec::new(), colours: Vec::new(), triangles: Vec::new(), lines: Vec::new(), grid_vertices: 0 };
-    if grid.is_curve() {
-        for (i, &a) in grid.a.iter().enumerate() {
-            m.vertices.push([shown(plane, 0, a), 0.0, h.height(grid.loss[i])]);
-            m.colours.push(h.colour(grid.loss[i]));
-        }
-        m.lines.push(("curve".into(), (0..res as u32).collect()));
-    } else {
-        m.vertices.reserve(res * res);
-        for (j, &b) in grid.b.iter().enumerate() {
-            for (i, &a) in grid.a.iter().enumerate() {
-                let loss = grid.loss[j * res + i];
-                m.vertices.push([shown(plane, 0, a), shown(plane, 1, b), h.height(loss)]);
-                m.colours.push(h.colour(loss));
-            }
-        }
-        m.triangles.reserve(2 * (res - 1) * (res - 1));
-        let at = |i: usize, j: usize| (j * res + i) as u32;
-        for j in 0..res - 1 {
-            for i in 0..res - 1 {
-                m.triangles.push([at(i, j), at(i + 1, j), at(i + 1, j + 1)]);
-                m.triangles.push([at(i, j), at(i + 1, j + 1), at(i, j + 1)]);
-            }
-        }
-    }
-    m.grid_vertices = m.vertices.len();
-    for (r, run) in runs.iter().enumerate() {
-        let first = m.vertices.len() as u32;
-        for p in &run.points {
-            let b = if grid.is_curve() { 0.0 } else { shown(plane, 1, p.b) };
-            m.vertices.push([shown(plane, 0, p.a), b, h.height(p.loss)]);
-            m.colours.push(RUN_COLOURS[r % RUN_COLOURS.len()]);
-        }
-        let last = m.vertices.len() as u32;
-        if last > first {
-            m.lines.push((format!("run {r}: {}", run.label), (first..last).collect()));
-        }
-    }
-    m
-}
-
 /// f64 → f32 for the file, kept finite.
 fn f32_of(v: f64) -> f32 {
     (v as f32).clamp(-f32::MAX, f32::MAX)
@@ -151,72 +169,88 @@ fn f32_of(v: f64) -> f32 {
 /// polyline. Indices are 1-based and global, as OBJ requires.
 pub fn write_obj(w: &mut dyn Write, grid: &Grid, plane: &Plane, runs: &[RunPath]) -> io::Result<()> {
     use std::fmt::Write as _;
-    let m = build(grid, plane, runs);
-    let mut line = String::with_capacity(96);
+    let m = Mesh::new(grid, plane, runs);
+    let names = &plane.info.names;
+    let grid_vertices = Mesh::grid_vertex_count(grid);
     writeln!(
         w,
         "# losscape surface: loss over θ(a, b) = θc + a·d1 + b·d2 ({}: {} × {})",
         plane.info.directions.name(),
-        plane.info.names[0],
-        plane.info.names[1]
+        names[0],
+        names[1]
     )?;
     writeln!(
         w,
-        "# axes: x = {}, y = loss, z = −({}); {} grid vertices, {} triangles",
-        plane.info.names[0],
-        plane.info.names[1],
-        m.grid_vertices,
-        m.triangles.len()
+        "# axes: x = {}, y = loss, z = −({}); {grid_vertices} grid vertices, {} triangles",
+        names[0],
+        names[1],
+        m.triangle_count()
     )?;
     writeln!(w, "o surface")?;
-    let vertex = |line: &mut String, k: usize| {
-        let [a, b, h] = m.vertices[k];
-        let [r, g, bl] = m.colours[k];
-        let _ = writeln!(
-            line,
-            "v {:?} {:?} {:?} {:.4} {:.4} {:.4}",
-            f32_of(a),
-            f32_of(h),
-            f32_of(-b),
-            r as f64 / 255.0,
-            g as f64 / 255.0,
-            bl as f64 / 255.0
-        );
-    };
-    for k in 0..m.grid_vertices {
-        line.clear();
-        vertex(&mut line, k);
-        w.write_all(line.as_bytes())?;
-    }
-    for t in &m.triangles {
-        line.clear();
-        let _ = writeln!(line, "f {} {} {}", t[0] + 1, t[1] + 1, t[2] + 1);
-        w.write_all(line.as_bytes())?;
-    }
-    for (name, idx) in &m.lines {
-        if grid.is_curve() && name == "curve" {
-            writeln!(w, "l {}", idx.iter().map(|i| (i + 1).to_string()).collect::<Vec<_>>().join(" "))?;
-            continue;
-        }
-        writeln!(w, "o {}", name.replace(['\n', '\r'], " "))?;
-        for &k in idx {
+    let mut line = String::with_capacity(96);
+    let mut vertices = m.vertices();
+    let mut put = |w: &mut dyn Write, count: usize| -> io::Result<()> {
+        for ([a, b, h], [r, g, bl]) in vertices.by_ref().take(count) {
             line.clear();
-            vertex(&mut line, k as usize);
+            let _ = writeln!(
+                line,
+                "v {:?} {:?} {:?} {:.4} {:.4} {:.4}",
+                f32_of(a),
+                f32_of(h),
+                f32_of(-b),
+                r as f64 / 255.0,
+                g as f64 / 255.0,
+                bl as f64 / 255.0
+            );
             w.write_all(line.as_bytes())?;
         }
-        if idx.len() >= 2 {
-            writeln!(w, "l {}", idx.iter().map(|i| (i + 1).to_string()).collect::<Vec<_>>().join(" "))?;
+        Ok(())
+    };
+    put(w, grid_vertices)?;
+    let mut text = String::with_capacity(64);
+    for t in m.triangles() {
+        text.clear();
+        let _ = writeln!(text, "f {} {} {}", t[0] + 1, t[1] + 1, t[2] + 1);
+        w.write_all(text.as_bytes())?;
+    }
+    let mut lines = m.lines.iter();
+    if grid.is_curve()
+        && let Some((_, first, end)) = lines.next()
+    {
+        write_polyline(w, *first, *end)?;
+    }
+    for (r, run) in runs.iter().enumerate() {
+        if run.points.is_empty() {
+            continue;
+        }
+        writeln!(w, "o run {r}: {}", run.label.replace(['\n', '\r'], " "))?;
+        put(w, run.points.len())?;
+        if run.points.len() >= 2
+            && let Some((_, first, end)) = lines.next()
+        {
+            write_polyline(w, *first, *end)?;
         }
     }
     Ok(())
+}
+
+/// `l i j k …` over vertices first..end (1-based in the file).
+fn write_polyline(w: &mut dyn Write, first: u32, end: u32) -> io::Result<()> {
+    let mut line = String::from("l");
+    for i in first..end {
+        line.push(' ');
+        line.push_str(&(i + 1).to_string());
+    }
+    line.push('\n');
+    w.write_all(line.as_bytes())
 }
 
 /// Binary little-endian PLY (Z-up: x = a, y = b, z = loss): `vertex` (float x, y, z; uchar
 /// red, green, blue), `face` (uchar count, int indices: the triangles) and `edge` (int vertex1,
 /// vertex2: the path polylines, and the curve itself for a 1-parameter objective).
 pub fn write_ply(w: &mut dyn Write, grid: &Grid, plane: &Plane, runs: &[RunPath]) -> io::Result<()> {
-    let m = build(grid, plane, runs);
-    let edges: Vec<[u32; 2]> = m.lines.iter().flat_map(|(_, idx)| idx.windows(2).map(|p| [p[0], p[1]])).collect();
+    let m = Mesh::new(grid, plane, runs);
+    let edges: usize = m.lines.iter().map(|(_, first, end)| (end - first - 1) as usize).sum();
     let names = &plane.info.names;
     let mut header = String::new();
     header.push_str("ply\nformat binary_little_endian 1.0\n");
@@ -226,42 +260,45 @@ pub fn write_ply(w: &mut dyn Write, grid: &Grid, plane: &Plane, runs: &[RunPath]
         "comment x = {}, y = {}, z = loss; {} grid vertices, then path points\n",
         ascii(&names[0]),
         ascii(&names[1]),
-        m.grid_vertices
+        Mesh::grid_vertex_count(grid)
     ));
     for (r, run) in runs.iter().enumerate() {
         header.push_str(&format!("comment run {r}: {}\n", ascii(&run.label)));
     }
-    header.push_str(&format!("element vertex {}\n", m.vertices.len()));
+    header.push_str(&format!("element vertex {}\n", m.vertex_count()));
     header
         .push_str("property float x\nproperty float y\nproperty float z\nproperty uchar red\nproperty uchar green\nproperty uchar blue\n");
-    header.push_str(&format!("element face {}\nproperty list uchar int vertex_indices\n", m.triangles.len()));
-    header.push_str(&format!("element edge {}\nproperty int vertex1\nproperty int vertex2\n", edges.len()));
+    header.push_str(&format!("element face {}\nproperty list uchar int vertex_indices\n", m.triangle_count()));
+    header.push_str(&format!("element edge {edges}\nproperty int vertex1\nproperty int vertex2\n"));
     header.push_str("end_header\n");
     w.write_all(header.as_bytes())?;
-    let mut buf = Vec::with_capacity(15 * 4096);
-    for (v, c) in m.vertices.iter().zip(&m.colours) {
-        for x in [v[0], v[1], v[2]] {
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let flush = |buf: &mut Vec<u8>, w: &mut dyn Write| -> io::Result<()> {
+        if buf.len() >= 60_000 {
+            w.write_all(buf)?;
+            buf.clear();
+        }
+        Ok(())
+    };
+    for (v, c) in m.vertices() {
+        for x in v {
             buf.extend_from_slice(&f32_of(x).to_le_bytes());
         }
-        buf.extend_from_slice(c);
-        if buf.len() >= 60_000 {
-            w.write_all(&buf)?;
-            buf.clear();
-        }
+        buf.extend_from_slice(&c);
+        flush(&mut buf, w)?;
     }
-    for t in &m.triangles {
+    for t in m.triangles() {
         buf.push(3);
-        for &i in t {
+        for i in t {
             buf.extend_from_slice(&(i as i32).to_le_bytes());
         }
-        if buf.len() >= 60_000 {
-            w.write_all(&buf)?;
-            buf.clear();
-        }
+        flush(&mut buf, w)?;
     }
-    for e in &edges {
-        for &i in e {
+    for (_, first, end) in &m.lines {
+        for i in *first..end - 1 {
             buf.extend_from_slice(&(i as i32).to_le_bytes());
+            buf.extend_from_slice(&(i as i32 + 1).to_le_bytes());
+            flush(&mut buf, w)?;
         }
     }
     w.write_all(&buf)
@@ -270,4 +307,176 @@ pub fn write_ply(w: &mut dyn Write, grid: &Grid, plane: &Plane, runs: &[RunPath]
 /// PLY headers are ASCII: replace anything else (θ, ·, →) by `?` and drop line breaks.
 fn ascii(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '?' }).collect()
+}
+
+/// Readers used by the tests (here and in `tests/landscape_cli.rs`, which has its own copy).
+#[cfg(test)]
+pub(crate) mod read {
+    /// What a mesh file holds.
+    #[derive(Debug, Default)]
+    pub struct MeshFile {
+        pub vertices: Vec<[f32; 3]>,
+        pub colours: Vec<[f64; 3]>,
+        pub faces: Vec<Vec<usize>>,
+        pub edges: Vec<[usize; 2]>,
+    }
+
+    /// Parses the OBJ this module writes (`v x y z r g b`, `f`, `l`; 1-based indices).
+    pub fn obj(text: &str) -> MeshFile {
+        let mut m = MeshFile::default();
+        for line in text.lines() {
+            let mut it = line.split_whitespace();
+            match it.next() {
+                Some("v") => {
+                    let v: Vec<f64> = it.map(|x| x.parse().expect("number")).collect();
+                    assert_eq!(v.len(), 6, "{line}");
+                    m.vertices.push([v[0] as f32, v[1] as f32, v[2] as f32]);
+                    m.colours.push([v[3], v[4], v[5]]);
+                }
+                Some("f") => m.faces.push(it.map(|x| x.parse::<usize>().expect("index") - 1).collect()),
+                Some("l") => {
+                    let idx: Vec<usize> = it.map(|x| x.parse::<usize>().expect("index") - 1).collect();
+                    m.edges.extend(idx.windows(2).map(|p| [p[0], p[1]]));
+                }
+                _ => {}
+            }
+        }
+        m
+    }
+
+    /// Parses the binary little-endian PLY this module writes.
+    pub fn ply(bytes: &[u8]) -> MeshFile {
+        let end = bytes.windows(11).position(|w| w == b"end_header\n").expect("header") + 11;
+        let header = std::str::from_utf8(&bytes[..end]).expect("ascii header");
+        assert!(header.starts_with("ply\nformat binary_little_endian 1.0\n"));
+        let count = |name: &str| -> usize {
+            header.lines().find_map(|l| l.strip_prefix(&format!("element {name} "))).expect("element").parse().expect("count")
+        };
+        let (nv, nf, ne) = (count("vertex"), count("face"), count("edge"));
+        let mut m = MeshFile::default();
+        let mut p = end;
+        let f32_at = |p: usize| f32::from_le_bytes(bytes[p..p + 4].try_into().expect("4 bytes"));
+        let i32_at = |p: usize| i32::from_le_bytes(bytes[p..p + 4].try_into().expect("4 bytes"));
+        for _ in 0..nv {
+            m.vertices.push([f32_at(p), f32_at(p + 4), f32_at(p + 8)]);
+            m.colours.push([bytes[p + 12] as f64 / 255.0, bytes[p + 13] as f64 / 255.0, bytes[p + 14] as f64 / 255.0]);
+            p += 15;
+        }
+        for _ in 0..nf {
+            let k = bytes[p] as usize;
+            m.faces.push((0..k).map(|i| i32_at(p + 1 + 4 * i) as usize).collect());
+            p += 1 + 4 * k;
+        }
+        for _ in 0..ne {
+            m.edges.push([i32_at(p) as usize, i32_at(p + 4) as usize]);
+            p += 8;
+        }
+        assert_eq!(p, bytes.len(), "no trailing bytes");
+        m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read::{MeshFile, obj, ply};
+    use super::*;
+    use crate::core::landscape::{Directions, GridSpec, Progress, build_plane, compute_grid};
+    use crate::core::{CoreError, CsvSource, FunctionSpec, Objective, ObjectiveSpec, OptimizerConfig, RunSpec, Session, Sgd, Table};
+    use crate::export::grid::project_runs;
+    use std::sync::Arc;
+
+    fn surface(expr: &str, start: &[f64], res: usize, span: f64) -> (Plane, Grid, Vec<RunPath>) {
+        let spec = ObjectiveSpec::Function(FunctionSpec { expr: expr.into(), start: start.to_vec() });
+        let o: Arc<Objective> = Arc::new(spec.build(&|_: &CsvSource| -> Result<Table, CoreError> { unreachable!() }).unwrap());
+        let runs = [
+            RunSpec::new(OptimizerConfig::Sgd(Sgd { lr: 0.1, ..Sgd::default() })),
+            RunSpec::new(OptimizerConfig::Sgd(Sgd { lr: 0.01, ..Sgd::default() })),
+        ];
+        let mut s = Session::new(o.clone(), &runs).unwrap();
+        s.run(7);
+        let plane = build_plane(&o, o.start(), &Directions::default(), None).unwrap();
+        let grid = compute_grid(&o, &plane, &GridSpec { res, span }, &Progress::default()).unwrap();
+        let paths = project_runs(&plane, &s.runs);
+        (plane, grid, paths)
+    }
+
+    fn check(m: &MeshFile, res: usize, path_points: usize) {
+        assert_eq!(m.vertices.len(), res * res + path_points);
+        assert_eq!(m.faces.len(), 2 * (res - 1) * (res - 1));
+        assert!(m.faces.iter().all(|f| f.len() == 3 && f.iter().all(|&i| i < res * res)));
+        assert!(m.vertices.iter().flatten().all(|v| v.is_finite()));
+        assert!(m.colours.iter().flatten().all(|c| (0.0..=1.0).contains(c)));
+        assert_eq!(m.edges.len(), path_points - 2, "one polyline per run");
+        assert!(m.edges.iter().flatten().all(|&i| i >= res * res && i < m.vertices.len()));
+    }
+
+    #[test]
+    fn obj_and_ply_have_the_grid_the_triangles_and_the_paths() {
+        let (plane, grid, runs) = surface("x^2 + 2*y^2", &[1.0, -1.0], 6, 1.5);
+        let points: usize = runs.iter().map(|r| r.points.len()).sum();
+        assert_eq!(points, 16);
+        let (mut o, mut p) = (Vec::new(), Vec::new());
+        write_obj(&mut o, &grid, &plane, &runs).unwrap();
+        write_ply(&mut p, &grid, &plane, &runs).unwrap();
+        let (mo, mp) = (obj(std::str::from_utf8(&o).unwrap()), ply(&p));
+        check(&mo, 6, points);
+        check(&mp, 6, points);
+        // Same geometry: OBJ is Y-up (a, loss, −b), PLY Z-up (a, b, loss).
+        for (v, w) in mo.vertices.iter().zip(&mp.vertices) {
+            assert_eq!([v[0], -v[2], v[1]], *w);
+        }
+        // Vertex 0 is (a, b) = (1 − 1.5, −1 − 1.5) with loss 0.25 + 12.5.
+        assert_eq!(mp.vertices[0], [-0.5, -2.5, 12.75]);
+        // Counter-clockwise seen from above: the first triangle's normal points up (+z).
+        let [a, b, c] = [0, 1, 2].map(|k| mp.vertices[mp.faces[0][k]]);
+        let (u, v) = ([b[0] - a[0], b[1] - a[1]], [c[0] - a[0], c[1] - a[1]]);
+        assert!(u[0] * v[1] - u[1] * v[0] > 0.0);
+    }
+
+    #[test]
+    fn non_finite_losses_are_clamped_and_marked() {
+        let (plane, grid, runs) = surface("ln(x) + y^2", &[0.5, 0.0], 5, 1.0);
+        assert!(grid.loss.iter().any(|l| !l.is_finite()));
+        let (lo, hi) = grid.finite_range().unwrap();
+        let mut p = Vec::new();
+        write_ply(&mut p, &grid, &plane, &runs).unwrap();
+        let m = ply(&p);
+        let points: usize = runs.iter().map(|r| r.points.len()).sum();
+        check(&m, 5, points);
+        for (k, l) in grid.loss.iter().enumerate() {
+            let z = m.vertices[k][2] as f64;
+            if l.is_finite() {
+                assert!((z - l).abs() <= 1e-6 * l.abs().max(1.0));
+            } else {
+                assert!(z == hi as f32 as f64 || z == lo as f32 as f64, "clamped to the finite range");
+                assert_eq!(m.colours[k], [1.0, 0.0, 1.0]);
+            }
+        }
+        let mut o = Vec::new();
+        write_obj(&mut o, &grid, &plane, &runs).unwrap();
+        check(&obj(std::str::from_utf8(&o).unwrap()), 5, points);
+    }
+
+    #[test]
+    fn a_curve_is_a_polyline() {
+        let (plane, grid, runs) = surface("x^2", &[10.0], 9, 12.0);
+        let mut p = Vec::new();
+        write_ply(&mut p, &grid, &plane, &runs).unwrap();
+        let m = ply(&p);
+        let points: usize = runs.iter().map(|r| r.points.len()).sum();
+        assert_eq!(m.vertices.len(), 9 + points);
+        assert!(m.faces.is_empty());
+        assert_eq!(m.edges.len(), 8 + points - runs.len());
+        let mut o = Vec::new();
+        write_obj(&mut o, &grid, &plane, &runs).unwrap();
+        assert_eq!(obj(std::str::from_utf8(&o).unwrap()).edges.len(), 8 + points - runs.len());
+    }
+
+    #[test]
+    fn the_ramp_stays_in_range() {
+        assert_eq!(ramp(0.0), [68, 1, 84]);
+        assert_eq!(ramp(1.0), [253, 231, 37]);
+        assert_eq!(ramp(f64::NAN), ramp(0.0));
+        assert_eq!(ramp(7.0), ramp(1.0));
+    }
 }

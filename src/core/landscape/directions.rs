@@ -226,3 +226,191 @@ pub fn hessian(objective: &Objective, center: &[f64]) -> Result<HessianPairs, St
     debug_assert!(dot(&d1, &d2).abs() < 1e-6);
     Ok(HessianPairs { d1, d2, eigenvalues: [l1, l2] })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::landscape::eigen::symmetric_eigen;
+    use crate::core::landscape::testing::{function, network, reference, spiral};
+    use crate::core::landscape::{Directions, build_plane};
+    use crate::core::{Activation, LayerSpec, Loss, OptimizerConfig, RunSpec, Session, Sgd};
+    use approx::assert_relative_eq;
+    use std::sync::Arc;
+
+    fn bn_net() -> Objective {
+        let mut hidden = LayerSpec::new(5, Activation::Relu);
+        hidden.batch_norm = true;
+        network(2, vec![hidden, LayerSpec::new(3, Activation::Tanh), LayerSpec::new(1, Activation::Linear)], Loss::Mse, spiral(40), None)
+    }
+
+    #[test]
+    fn random_filters_have_the_centres_norm() {
+        let o = bn_net();
+        let net = &o.network().unwrap().net;
+        let c = o.start().to_vec();
+        for include_bias in [false, true] {
+            let [d1, d2] = random(&o, &c, 11, include_bias);
+            for d in [&d1, &d2] {
+                for (filter, extra) in filters(net, include_bias) {
+                    let dn = filter.iter().map(|&k| d[k] * d[k]).sum::<f64>().sqrt();
+                    let cn = filter.iter().map(|&k| c[k] * c[k]).sum::<f64>().sqrt();
+                    assert_relative_eq!(dn, cn, max_relative = 1e-14);
+                    if !include_bias {
+                        assert!(extra.iter().all(|&k| d[k] == 0.0), "biases and batch norm are zeroed");
+                    }
+                }
+            }
+            assert_ne!(d1, d2);
+            assert_eq!(random(&o, &c, 11, include_bias), [d1, d2], "seeded");
+        }
+        assert_ne!(random(&o, &c, 11, false), random(&o, &c, 12, false));
+        // A typed function: unit Gaussian directions.
+        let f = function("x^2 + y^2 + z^2", &[1.0, 2.0, 3.0]);
+        for d in random(&f, f.start(), 0, false) {
+            assert_relative_eq!(norm(&d), 1.0, epsilon = 1e-15);
+        }
+    }
+
+    #[test]
+    fn pca_directions_are_orthonormal_with_the_variance_they_claim() {
+        let o = Arc::new(reference(60));
+        let run = RunSpec::new(OptimizerConfig::Sgd(Sgd { lr: 0.2, momentum: 0.9, ..Sgd::default() }));
+        let mut s = Session::new(o.clone(), &[run]).unwrap();
+        s.run(80);
+        let path = &s.runs[0].trajectory;
+        let pca = pca(path).unwrap();
+        assert_relative_eq!(norm(&pca.d1), 1.0, epsilon = 1e-12);
+        assert_relative_eq!(norm(&pca.d2), 1.0, epsilon = 1e-12);
+        assert_relative_eq!(dot(&pca.d1, &pca.d2), 0.0, epsilon = 1e-12);
+        // The claimed fractions are the path's squared displacements along each direction.
+        let end = path.params(path.len() - 1).to_vec();
+        let dim = end.len();
+        let deltas: Vec<Vec<f64>> = (0..path.len()).map(|k| path.params(k).iter().zip(&end).map(|(a, b)| a - b).collect()).collect();
+        let total: f64 = deltas.iter().map(|d| dot(d, d)).sum();
+        for (d, claimed) in [(&pca.d1, pca.explained[0]), (&pca.d2, pca.explained[1])] {
+            let along: f64 = deltas.iter().map(|x| dot(x, d).powi(2)).sum();
+            assert_relative_eq!(along / total, claimed, max_relative = 1e-9);
+        }
+        assert!(pca.explained[0] >= pca.explained[1] && pca.explained[0] + pca.explained[1] <= 1.0 + 1e-12);
+        // Against the dense P × P matrix Σ δ δᵀ.
+        let mut m = vec![0.0; dim * dim];
+        for d in &deltas {
+            for i in 0..dim {
+                for j in 0..dim {
+                    m[i * dim + j] += d[i] * d[j];
+                }
+            }
+        }
+        let (mut values, _) = symmetric_eigen(&m, dim);
+        values.sort_by(|a, b| b.total_cmp(a));
+        assert_relative_eq!(pca.explained[0] * total, values[0], max_relative = 1e-9);
+        assert_relative_eq!(pca.explained[1] * total, values[1], max_relative = 1e-9);
+        // Through build_plane: the info carries the fractions.
+        let plane = build_plane(&o, &end, &Directions::Pca, Some(path)).unwrap();
+        assert_eq!(plane.info.explained_variance, Some(pca.explained));
+        assert_eq!(plane.info.names, ["PC1".to_string(), "PC2".to_string()]);
+    }
+
+    #[test]
+    fn pca_of_a_straight_path_and_of_no_path() {
+        // SGD on a round bowl from (3, 4): a straight line to the origin.
+        let o = Arc::new(function("x^2 + y^2 + z^2", &[3.0, 4.0, 0.0]));
+        let run = RunSpec::new(OptimizerConfig::Sgd(Sgd { lr: 0.1, ..Sgd::default() }));
+        let mut s = Session::new(o.clone(), &[run]).unwrap();
+        s.run(10);
+        let p = pca(&s.runs[0].trajectory).unwrap();
+        assert_relative_eq!(p.explained[0], 1.0, epsilon = 1e-12);
+        assert_relative_eq!(p.explained[1], 0.0, epsilon = 1e-12);
+        assert_relative_eq!(p.d1[0].abs(), 0.6, epsilon = 1e-12);
+        assert_relative_eq!(dot(&p.d1, &p.d2), 0.0, epsilon = 1e-12);
+        let mut still = Session::new(o, &[RunSpec::new(OptimizerConfig::Sgd(Sgd { lr: 0.1, ..Sgd::default() }))]).unwrap();
+        assert!(pca(&still.runs[0].trajectory).unwrap_err().contains("steps > 0"));
+        let first = still.runs[0].trajectory.records[0];
+        still.runs[0].trajectory.push(first, &[3.0, 4.0, 0.0]);
+        assert!(pca(&still.runs[0].trajectory).unwrap_err().contains("never moved"));
+    }
+
+    /// The dense Hessian from second differences of the loss alone (no backprop):
+    /// $H_{ij} \approx [L(θ + h e_i + h e_j) − L(θ + h e_i − h e_j) − L(θ − h e_i + h e_j) + L(θ − h e_i − h e_j)] / 4h^2$.
+    fn dense_hessian(o: &Objective, theta: &[f64], h: f64) -> Vec<f64> {
+        let n = theta.len();
+        let mut ws = Workspace::default();
+        let mut l = |di: (usize, f64), dj: (usize, f64)| {
+            let mut t = theta.to_vec();
+            t[di.0] += di.1;
+            t[dj.0] += dj.1;
+            o.loss(&t, &mut ws)
+        };
+        let mut m = vec![0.0; n * n];
+        for i in 0..n {
+            for j in i..n {
+                let v = (l((i, h), (j, h)) - l((i, h), (j, -h)) - l((i, -h), (j, h)) + l((i, -h), (j, -h))) / (4.0 * h * h);
+                m[i * n + j] = v;
+                m[j * n + i] = v;
+            }
+        }
+        m
+    }
+
+    fn assert_matches_dense(o: &Objective, theta: &[f64], dense: &[f64], rel: f64) {
+        let n = theta.len();
+        let (values, vectors) = symmetric_eigen(dense, n);
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| values[b].abs().total_cmp(&values[a].abs()));
+        let h = hessian(o, theta).unwrap();
+        for (k, d) in [&h.d1, &h.d2].into_iter().enumerate() {
+            let i = order[k];
+            assert_relative_eq!(h.eigenvalues[k], values[i], max_relative = rel);
+            let overlap = dot(d, &vectors[i * n..(i + 1) * n]).abs();
+            assert_relative_eq!(overlap, 1.0, epsilon = 10.0 * rel);
+        }
+        assert_relative_eq!(dot(&h.d1, &h.d2), 0.0, epsilon = 1e-9);
+    }
+
+    #[test]
+    fn hessian_eigenpairs_equal_a_dense_hessians() {
+        // A cubic: H = [[6x, 2y, 0], [2y, 2x, 0], [0, 0, 4]] = [[6, 4, 0], [4, 2, 0], [0, 0, 4]]
+        // at (1, 2, 0.5): λ = 4 ± √20 and 4; the dominant two are 4 + √20 and 4.
+        let f = function("x^3 + x*y^2 + 2*z^2", &[1.0, 2.0, 0.5]);
+        let h = hessian(&f, f.start()).unwrap();
+        assert_relative_eq!(h.eigenvalues[0], 4.0 + 20f64.sqrt(), max_relative = 1e-9);
+        assert_relative_eq!(h.eigenvalues[1], 4.0, max_relative = 1e-9);
+        assert_relative_eq!(h.d2[2].abs(), 1.0, epsilon = 1e-9);
+        let exact = [6.0, 4.0, 0.0, 4.0, 2.0, 0.0, 0.0, 0.0, 4.0];
+        assert_matches_dense(&f, f.start(), &exact, 1e-9);
+        // Small networks against second differences of the loss (h = 1e-4: ~1e-7 accurate).
+        let nets = [
+            network(2, vec![LayerSpec::new(3, Activation::Tanh), LayerSpec::new(1, Activation::Linear)], Loss::Mse, spiral(30), None),
+            network(
+                2,
+                vec![LayerSpec::new(3, Activation::Sigmoid), LayerSpec::new(2, Activation::Softmax)],
+                Loss::CrossEntropy,
+                spiral(24),
+                None,
+            ),
+        ];
+        for o in &nets {
+            let theta = o.start().to_vec();
+            let dense = dense_hessian(o, &theta, 1e-4);
+            assert_matches_dense(o, &theta, &dense, 2e-5);
+        }
+    }
+
+    #[test]
+    fn the_largest_stable_learning_rate_is_two_over_lambda() {
+        // f = 5x² + y²: H = diag(10, 2), so SGD is stable below lr = 2/10.
+        let f = function("5*x^2 + y^2", &[1.0, 1.0]);
+        let plane = build_plane(&f, f.start(), &Directions::Hessian, None).unwrap();
+        let [l1, l2] = plane.info.eigenvalues.unwrap();
+        assert_relative_eq!(l1, 10.0, max_relative = 1e-9);
+        assert_relative_eq!(l2, 2.0, max_relative = 1e-9);
+        let [lr1, lr2] = plane.info.max_stable_lr();
+        assert_relative_eq!(lr1.unwrap(), 0.2, max_relative = 1e-9);
+        assert_relative_eq!(lr2.unwrap(), 1.0, max_relative = 1e-9);
+        // A saddle: the negative curvature counts by magnitude and has no learning-rate bound.
+        let saddle = function("x^2 - 3*y^2", &[0.5, 0.5]);
+        let p = build_plane(&saddle, saddle.start(), &Directions::Hessian, None).unwrap();
+        assert_relative_eq!(p.info.eigenvalues.unwrap()[0], -6.0, max_relative = 1e-9);
+        assert_eq!(p.info.max_stable_lr()[0], None);
+    }
+}

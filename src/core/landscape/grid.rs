@@ -183,11 +183,21 @@ mod tests {
         let xor = || DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Xor, 90, 0.1, 2));
         let cases: Vec<(Vec<LayerSpec>, Loss, DataSpec, Option<Penalty>)> = vec![
             (vec![LayerSpec::new(5, Activation::Sigmoid), LayerSpec::new(1, Activation::Sigmoid)], Loss::LogLoss, xor(), None),
-            (vec![LayerSpec::new(6, Activation::Relu), LayerSpec::new(3, Activation::LeakyRelu), LayerSpec::new(2, Activation::Softmax)], Loss::CrossEntropy, xor(), Some(Penalty::L2(0.01))),
+            (
+                vec![LayerSpec::new(6, Activation::Relu), LayerSpec::new(3, Activation::LeakyRelu), LayerSpec::new(2, Activation::Softmax)],
+                Loss::CrossEntropy,
+                xor(),
+                Some(Penalty::L2(0.01)),
+            ),
             (vec![LayerSpec::new(3, Activation::Tanh), LayerSpec::new(1, Activation::Tanh)], Loss::Hinge, xor(), Some(Penalty::L1(0.02))),
             (vec![LayerSpec::new(12, Activation::Sigmoid), LayerSpec::new(1, Activation::Linear)], Loss::Mae, spiral(200), None),
             (vec![LayerSpec::new(1, Activation::Tanh)], Loss::Huber, spiral(64), None),
-            (vec![LayerSpec::new(16, Activation::Tanh), LayerSpec::new(10, Activation::Relu), LayerSpec::new(1, Activation::Linear)], Loss::Mse, spiral(257), None),
+            (
+                vec![LayerSpec::new(16, Activation::Tanh), LayerSpec::new(10, Activation::Relu), LayerSpec::new(1, Activation::Linear)],
+                Loss::Mse,
+                spiral(257),
+                None,
+            ),
         ];
         for (layers, loss, data, penalty) in cases {
             let o = network(2, layers, loss, data, penalty);
@@ -204,7 +214,13 @@ mod tests {
             x: (0..40).map(|i| vec![(i as f64 * 0.37).sin(), (i as f64 * 0.11).cos()]).collect(),
             y: (0..40).map(|i| (0..3).map(|c| if i % 3 == c { 1.0 } else { 0.0 }).collect()).collect(),
         });
-        let o = network(2, vec![LayerSpec::new(4, Activation::Sigmoid), LayerSpec::new(3, Activation::Softmax)], Loss::CrossEntropy, onehot, None);
+        let o = network(
+            2,
+            vec![LayerSpec::new(4, Activation::Sigmoid), LayerSpec::new(3, Activation::Softmax)],
+            Loss::CrossEntropy,
+            onehot,
+            None,
+        );
         assert_grid_matches_loss(&o, &random(), GridSpec { res: 11, span: 1.0 }, 1e-9);
     }
 

@@ -17,15 +17,16 @@
 //!    elsewhere the activation is evaluated directly.
 //! 3. **Blocks of samples, one SIMD level per CPU.** Samples go in blocks of [`BLOCK`] (the
 //!    whole batch with batch norm, whose statistics need it), unit-major inside a block, so every
-//!    loop runs over contiguous samples. The loops are compiled for AVX2 + FMA and for SSE4.2
-//!    through `fearless_simd` and the best is picked at run time. Multiply-adds are fused
-//!    (`mul_add`: an FMA instruction, or the correctly rounded software fma on CPUs without
-//!    one), and no reduction is reordered between levels, so every CPU gives the same bits.
-//!    Dense layers of width ≤ 8 (and 16, 32) have their weights unrolled into registers.
+//!    loop runs over contiguous samples. The row is compiled for AVX-512, AVX2 + FMA and the
+//!    baseline (`multiversion`, as the core's kernels) and the best is picked at run time.
+//!    Multiply-adds are fused (`mul_add`: an FMA instruction, or the correctly rounded software
+//!    fma on CPUs without one), and no reduction is reordered between versions, so every CPU
+//!    gives the same bits. Dense layers of fan-in ≤ 8 (and 16, 32) keep a unit's weights in
+//!    registers.
 //! 4. **tanh and the logistic function** are [`fast_tanh`] and [`fast_sigmoid`]: branch-free,
-//!    vectorisable, within ~2 ulp of the standard library's.
+//!    vectorisable, within 5e-16 relative of the standard library's.
 //!
-//! Tested to agree with [`Objective::loss`] to 1e-9 relative (in practice ~1e-14) for every
+//! Tested to agree with [`Objective::loss`] to 1e-9 relative (in practice below 1e-13) for every
 //! activation, loss, batch norm and penalty. Per-thread buffers live in [`Scratch`]; nothing is
 //! allocated per vertex. Typed functions are evaluated with [`Objective::loss`] point by point.
 
@@ -34,6 +35,7 @@ use super::super::loss::Loss;
 use super::super::network::{BN_EPS, LayerShape, Network, Workspace};
 use super::super::objective::{NetworkObjective, Objective, Penalty};
 use super::plane::Plane;
+use multiversion::multiversion;
 
 /// Samples per block in the network kernel (when there is no batch norm).
 pub const BLOCK: usize = 128;
@@ -49,7 +51,6 @@ pub const CHAIN_LIMIT: f64 = 300.0;
 pub struct PlaneLoss<'a> {
     plane: &'a Plane,
     kind: Kind<'a>,
-    level: fearless_simd::Level,
 }
 
 enum Kind<'a> {
@@ -105,7 +106,7 @@ impl<'a> PlaneLoss<'a> {
             Some(obj) if plane.dim() == obj.net.param_count() && obj.train.n > 0 => Kind::Network(NetworkPlane::new(obj, plane)),
             _ => Kind::Generic(objective),
         };
-        Self { plane, kind, level: fearless_simd::Level::new() }
+        Self { plane, kind }
     }
 
     /// Fresh buffers for one thread.
@@ -130,10 +131,7 @@ impl<'a> PlaneLoss<'a> {
     /// The loss at $\theta(a_i, b)$ for every `a_i` of `a`, written into `out`.
     pub fn row(&self, b: f64, a: &[f64], scratch: &mut Scratch, out: &mut [f64]) {
         match &self.kind {
-            Kind::Network(np) => {
-                let plane = self.plane;
-                fearless_simd::dispatch!(self.level, _simd => network_row(np, plane, b, a, scratch, out));
-            }
+            Kind::Network(np) => network_row(np, self.plane, b, a, scratch, out),
             Kind::Generic(objective) => {
                 for (o, &ai) in out.iter_mut().zip(a) {
                     self.plane.point(ai, b, &mut scratch.theta);
@@ -222,9 +220,10 @@ fn uniform_step(a: &[f64]) -> Option<f64> {
 }
 
 /// One row of the grid for a network: for each a, θ(a, b), then the forward pass block by
-/// block, the loss and the penalty.
-#[inline(always)]
-fn network_row(np: &NetworkPlane<'_>, plane: &Plane, b: f64, a: &[f64], s: &mut Scratch, out: &mut [f64]) {
+/// block, the loss and the penalty. Compiled for AVX-512, AVX2 + FMA and the baseline, chosen
+/// at run time (`multiversion`); every helper it calls is inlined into each version.
+#[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
+fn network_row<'n>(np: &NetworkPlane<'n>, plane: &Plane, b: f64, a: &[f64], s: &mut Scratch, out: &mut [f64]) {
     let net = &np.obj.net;
     let layers = net.layers();
     let last = layers.len() - 1;
@@ -251,12 +250,11 @@ fn network_row(np: &NetworkPlane<'_>, plane: &Plane, b: f64, a: &[f64], s: &mut 
                     if let (Some(h), Some(kind)) = (step, np.chain) {
                         let (e, r) = (&mut s.chain_e[range.clone()], &mut s.chain_r[range.clone()]);
                         if restart {
-                            s.chain_ok[k] = chain_start(kind, &c[range.clone()], &d1[range.clone()], &d2[range.clone()], ai, b, h, horizon, e, r);
-                        } else if s.chain_ok[k] {
-                            chain_step(e, r);
+                            s.chain_ok[k] =
+                                chain_start(kind, &c[range.clone()], &d1[range.clone()], &d2[range.clone()], ai, b, h, horizon, e, r);
                         }
                         if s.chain_ok[k] {
-                            chain_activate(kind, e, y);
+                            chain_activate(kind, !restart, e, r, y);
                             continue;
                         }
                     }
@@ -268,7 +266,15 @@ fn network_row(np: &NetworkPlane<'_>, plane: &Plane, b: f64, a: &[f64], s: &mut 
                     let z = &mut s.z[li][..l.units * nb];
                     let input = &before[li - 1][..layers[li - 1].units * nb];
                     let target: &mut [f64] = if l.batch_norm { &mut s.lin[..l.units * nb] } else { &mut *z };
-                    linear(&s.theta[l.weight_offset..l.bias_offset], &s.theta[l.bias_offset..l.bn_offset], input, l.fan_in, l.units, nb, target);
+                    linear(
+                        &s.theta[l.weight_offset..l.bias_offset],
+                        &s.theta[l.bias_offset..l.bn_offset],
+                        input,
+                        l.fan_in,
+                        l.units,
+                        nb,
+                        target,
+                    );
                     finish_layer(l, &s.theta, &s.lin, nb, z, y);
                 }
             }
@@ -299,8 +305,47 @@ fn finish_layer(l: &LayerShape, theta: &[f64], lin: &[f64], nb: usize, z: &mut [
         let beta = &theta[l.bn_offset + l.units..l.end];
         batch_norm(&lin[..l.units * nb], gamma, beta, l.units, nb, z);
     }
-    y.copy_from_slice(z);
-    activate(l.activation, l.slope, y, l.units, nb);
+    if l.activation == Activation::Tanh {
+        tanh_slice(z, y);
+    } else {
+        y.copy_from_slice(z);
+        activate(l.activation, l.slope, y, l.units, nb);
+    }
+}
+
+/// `y = tanh(z)` as [`fast_tanh`] computes it, in two passes so that four divisions share
+/// one: first $u = e^{2|z|} - 1$ into `y`, then $\tanh|z| = u/(u + 2)$ four at a time with a
+/// single division ($u + 2 \le e^{40} + 1$, so the product of four stays below 2²³⁰), and the
+/// sign of z.
+#[inline(always)]
+fn tanh_slice(z: &[f64], y: &mut [f64]) {
+    for (y, &z) in y.iter_mut().zip(z) {
+        let az = z.abs();
+        *y = fast_expm1(2.0 * if az > 20.0 { 20.0 } else { az });
+    }
+    let q = y.len() / 4;
+    let (z0, rest) = z.split_at(q);
+    let (z1, rest) = rest.split_at(q);
+    let (z2, rest) = rest.split_at(q);
+    let (z3, zt) = rest.split_at(q);
+    let (y0, rest) = y.split_at_mut(q);
+    let (y1, rest) = rest.split_at_mut(q);
+    let (y2, rest) = rest.split_at_mut(q);
+    let (y3, yt) = rest.split_at_mut(q);
+    for s in 0..q {
+        let (u0, u1, u2, u3) = (y0[s], y1[s], y2[s], y3[s]);
+        let (d0, d1, d2, d3) = (u0 + 2.0, u1 + 2.0, u2 + 2.0, u3 + 2.0);
+        let (d01, d23) = (d0 * d1, d2 * d3);
+        let inv = 1.0 / (d01 * d23);
+        let (i01, i23) = (inv * d23, inv * d01);
+        y0[s] = (u0 * (d1 * i01)).copysign(z0[s]);
+        y1[s] = (u1 * (d0 * i01)).copysign(z1[s]);
+        y2[s] = (u2 * (d3 * i23)).copysign(z2[s]);
+        y3[s] = (u3 * (d2 * i23)).copysign(z3[s]);
+    }
+    for (y, &z) in yt.iter_mut().zip(zt) {
+        *y = (*y / (*y + 2.0)).copysign(z);
+    }
 }
 
 /// $z = Z_c + a Z_1 + b Z_2$.
@@ -316,7 +361,18 @@ fn first_layer(c: &[f64], d1: &[f64], d2: &[f64], a: f64, b: f64, out: &mut [f64
 /// unused until the next restart) when |z| would exceed [`CHAIN_LIMIT`] at this vertex or
 /// `horizon` steps later (z is linear in a, so these bound every vertex in between).
 #[inline(always)]
-fn chain_start(kind: ChainKind, c: &[f64], d1: &[f64], d2: &[f64], a: f64, b: f64, h: f64, horizon: usize, e: &mut [f64], r: &mut [f64]) -> bool {
+fn chain_start(
+    kind: ChainKind,
+    c: &[f64],
+    d1: &[f64],
+    d2: &[f64],
+    a: f64,
+    b: f64,
+    h: f64,
+    horizon: usize,
+    e: &mut [f64],
+    r: &mut [f64],
+) -> bool {
     let reach = h * horizon as f64;
     // A NaN fails the comparison too.
     let within = c.iter().zip(d1).zip(d2).all(|((&c, &x), &y)| {
@@ -338,39 +394,79 @@ fn chain_start(kind: ChainKind, c: &[f64], d1: &[f64], d2: &[f64], a: f64, b: f6
     true
 }
 
-/// One step along a: $E \leftarrow E R$.
+/// The activation from the chained exponential, after advancing it one step along a
+/// ($E \leftarrow E R$) when `advance`.
+///
+/// Divisions dominate this loop, so they are shared: four quotients $n_k/d_k$ cost one
+/// division, $1/(d_0 d_1 d_2 d_3)$, and a few products. For tanh, $E$ is capped at $2^{57}$
+/// first (tanh is then 1 in f64 either way), so the product of four denominators stays below
+/// 2²³⁰; for the logistic ($E \le e^{300}$) two quotients share a division (the product
+/// stays below e⁶⁰²).
 #[inline(always)]
-fn chain_step(e: &mut [f64], r: &[f64]) {
-    for (e, &r) in e.iter_mut().zip(r) {
-        *e *= r;
+fn chain_activate(kind: ChainKind, advance: bool, e: &mut [f64], r: &[f64], y: &mut [f64]) {
+    if advance {
+        for (e, &r) in e.iter_mut().zip(r) {
+            *e *= r;
+        }
     }
-}
-
-/// The activation from the chained exponential.
-#[inline(always)]
-fn chain_activate(kind: ChainKind, e: &[f64], y: &mut [f64]) {
     match kind {
         ChainKind::Tanh => {
-            for (y, &e) in y.iter_mut().zip(e) {
+            // tanh z = 1 − 2/(E + 1).
+            const CAP: f64 = 144_115_188_075_855_872.0; // 2^57
+            let q = e.len() / 4;
+            let (e0, rest) = e.split_at(q);
+            let (e1, rest) = rest.split_at(q);
+            let (e2, rest) = rest.split_at(q);
+            let (e3, et) = rest.split_at(q);
+            let (y0, rest) = y.split_at_mut(q);
+            let (y1, rest) = rest.split_at_mut(q);
+            let (y2, rest) = rest.split_at_mut(q);
+            let (y3, yt) = rest.split_at_mut(q);
+            for s in 0..q {
+                let d0 = e0[s].min(CAP) + 1.0;
+                let d1 = e1[s].min(CAP) + 1.0;
+                let d2 = e2[s].min(CAP) + 1.0;
+                let d3 = e3[s].min(CAP) + 1.0;
+                let (d01, d23) = (d0 * d1, d2 * d3);
+                let inv = 2.0 / (d01 * d23);
+                let (i01, i23) = (inv * d23, inv * d01);
+                y0[s] = (-d1).mul_add(i01, 1.0);
+                y1[s] = (-d0).mul_add(i01, 1.0);
+                y2[s] = (-d3).mul_add(i23, 1.0);
+                y3[s] = (-d2).mul_add(i23, 1.0);
+            }
+            for (y, &e) in yt.iter_mut().zip(et) {
                 *y = 1.0 - 2.0 / (e + 1.0);
             }
         }
         ChainKind::Sigmoid => {
-            for (y, &e) in y.iter_mut().zip(e) {
+            // σ(z) = 1/(1 + E).
+            let q = e.len() / 2;
+            let (e0, rest) = e.split_at(q);
+            let (e1, et) = rest.split_at(q);
+            let (y0, rest) = y.split_at_mut(q);
+            let (y1, yt) = rest.split_at_mut(q);
+            for s in 0..q {
+                let (d0, d1) = (1.0 + e0[s], 1.0 + e1[s]);
+                let inv = 1.0 / (d0 * d1);
+                y0[s] = d1 * inv;
+                y1[s] = d0 * inv;
+            }
+            for (y, &e) in yt.iter_mut().zip(et) {
                 *y = 1.0 / (1.0 + e);
             }
         }
     }
 }
 
-/// $\sum (y - t)^2$ with four interleaved accumulators (a fixed order, vectorisable).
+/// $\sum (y - t)^2$ with eight interleaved accumulators (a fixed order, vectorisable).
 #[inline(always)]
 fn squared_error(y: &[f64], t: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let (yc, tc) = (y.chunks_exact(4), t.chunks_exact(4));
+    let mut acc = [0.0f64; 8];
+    let (yc, tc) = (y.chunks_exact(8), t.chunks_exact(8));
     let (yr, tr) = (yc.remainder(), tc.remainder());
     for (y, t) in yc.zip(tc) {
-        for k in 0..4 {
+        for k in 0..8 {
             let d = y[k] - t[k];
             acc[k] = d.mul_add(d, acc[k]);
         }
@@ -380,7 +476,7 @@ fn squared_error(y: &[f64], t: &[f64]) -> f64 {
         let d = y - t;
         tail = d.mul_add(d, tail);
     }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
 }
 
 /// `out[u][s] = b[u] + Σ_i w[u][i]·input[i][s]` (bias first, then i ascending), with the
@@ -410,7 +506,7 @@ fn linear(w: &[f64], bias: &[f64], input: &[f64], fan_in: usize, units: usize, n
 /// weights kept in registers.
 #[inline(always)]
 fn unit<const K: usize>(w: &[f64], bias: f64, input: &[f64], nb: usize, out: &mut [f64]) {
-    const LANES: usize = 8;
+    const LANES: usize = 16;
     let w: [f64; K] = std::array::from_fn(|i| w[i]);
     let rows: [&[f64]; K] = std::array::from_fn(|i| &input[i * nb..(i + 1) * nb]);
     let out = &mut out[..nb];

@@ -65,7 +65,10 @@ pub(crate) mod testing {
             inputs: 1,
             layers: vec![LayerSpec::new(1, Activation::Linear)],
             loss: Loss::Mse,
-            data: DataSpec::Inline(Table { x: HOURS.iter().map(|&(x, _)| vec![x]).collect(), y: HOURS.iter().map(|&(_, y)| vec![y]).collect() }),
+            data: DataSpec::Inline(Table {
+                x: HOURS.iter().map(|&(x, _)| vec![x]).collect(),
+                y: HOURS.iter().map(|&(_, y)| vec![y]).collect(),
+            }),
             init: InitSpec::Params(start.to_vec()),
             features: None,
             penalty: None,

@@ -331,3 +331,120 @@ pub fn build_plane(objective: &Objective, center: &[f64], dirs: &Directions, pat
     };
     Ok(Plane { center: center.to_vec(), d1, d2: Some(d2), info })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::landscape::testing::{function, hours_studied, reference};
+    use crate::core::{OptimizerConfig, RunSpec, Session, Sgd};
+    use approx::assert_relative_eq;
+    use std::sync::Arc;
+
+    #[test]
+    fn projection_recovers_coordinates_and_distance() {
+        let o = reference(20);
+        let c = o.start().to_vec();
+        let plane = build_plane(&o, &c, &Directions::Random { seed: 9, include_bias: true }, None).unwrap();
+        let (d1, d2) = (&plane.d1, plane.d2.as_ref().unwrap());
+        // A normal to the plane: a third vector minus its projection on an orthonormal basis
+        // (q1, q2) of span(d1, d2).
+        let q1: Vec<f64> = d1.iter().map(|x| x / norm(d1)).collect();
+        let c12 = dot(&q1, d2);
+        let mut q2: Vec<f64> = d2.iter().zip(&q1).map(|(y, x)| y - c12 * x).collect();
+        let n2 = norm(&q2);
+        q2.iter_mut().for_each(|x| *x /= n2);
+        let mut nrm: Vec<f64> = (0..c.len()).map(|k| ((k * 7 % 5) as f64 - 2.0) + 0.1 * k as f64).collect();
+        for q in [&q1, &q2] {
+            let coef = dot(&nrm, q);
+            nrm.iter_mut().zip(q).for_each(|(x, y)| *x -= coef * y);
+        }
+        let scale = 0.25 / norm(&nrm);
+        nrm.iter_mut().for_each(|x| *x *= scale);
+        let mut theta = vec![0.0; c.len()];
+        plane.point(0.3, -0.7, &mut theta);
+        theta.iter_mut().zip(&nrm).for_each(|(t, n)| *t += n);
+        let p = plane.project(&theta);
+        assert_relative_eq!(p.a, 0.3, epsilon = 1e-12);
+        assert_relative_eq!(p.b, -0.7, epsilon = 1e-12);
+        assert_relative_eq!(p.distance, 0.25, epsilon = 1e-12);
+        let on = plane.project(&c);
+        assert_eq!((on.a, on.b, on.distance), (0.0, 0.0, 0.0));
+        assert!(plane.project(&vec![f64::NAN; c.len()]).a.is_nan());
+    }
+
+    #[test]
+    fn two_parameters_with_axes_are_the_parameters_themselves() {
+        let o = hours_studied([0.0, 0.0]);
+        let plane = build_plane(&o, &[0.2, 1.0], &Directions::default(), None).unwrap();
+        assert_eq!(plane.info.names, ["w".to_string(), "b".to_string()]);
+        assert_eq!(plane.info.origin, [0.2, 1.0]);
+        let mut theta = [0.0; 2];
+        plane.point(0.35, 0.9, &mut theta);
+        assert_eq!(theta, [0.2 + 0.35, 1.0 + 0.9]);
+        let p = plane.project(&[0.55, 1.9]);
+        assert_relative_eq!(p.a, 0.35, epsilon = 1e-15);
+        assert_relative_eq!(p.b, 0.9, epsilon = 1e-15);
+        assert_eq!(p.distance, 0.0);
+        // Swapped axes.
+        let swapped = build_plane(&o, &[0.2, 1.0], &Directions::Axes { i: 1, j: 0 }, None).unwrap();
+        assert_eq!(swapped.info.origin, [1.0, 0.2]);
+    }
+
+    #[test]
+    fn bad_planes_are_refused_with_the_field() {
+        let o = reference(10);
+        let c = o.start().to_vec();
+        let err = |d: Directions, path| build_plane(&o, &c, &d, path).unwrap_err().to_string();
+        assert!(err(Directions::Axes { i: 0, j: 500 }, None).contains("out of range"));
+        assert!(err(Directions::Axes { i: 3, j: 3 }, None).contains("two different"));
+        assert!(err(Directions::Pca, None).contains("steps > 0"));
+        assert!(err(Directions::Pca, Some(&Trajectory::new(c.len()))).contains("steps > 0"));
+        assert!(build_plane(&o, &c[1..], &Directions::default(), None).unwrap_err().to_string().contains("surface.center"));
+        let mut nan = c.clone();
+        nan[2] = f64::NAN;
+        assert!(build_plane(&o, &nan, &Directions::default(), None).is_err());
+        // Every weight zero: filter-normalised random directions vanish.
+        let zero = vec![0.0; c.len()];
+        assert!(
+            build_plane(&o, &zero, &Directions::Random { seed: 0, include_bias: false }, None).unwrap_err().to_string().contains("vanish")
+        );
+    }
+
+    #[test]
+    fn auto_span_covers_every_path() {
+        let o = Arc::new(function("(x - 3)^2 + 4*(y + 1)^2", &[0.0, 0.0]));
+        let runs = [RunSpec::new(OptimizerConfig::Sgd(Sgd { lr: 0.05, ..Sgd::default() }))];
+        let mut s = Session::new(o.clone(), &runs).unwrap();
+        s.run(100);
+        let plane = build_plane(&o, o.start(), &Directions::default(), None).unwrap();
+        let span = auto_span(&plane, &[&s.runs[0].trajectory]);
+        // The path goes from (0, 0) towards (3, −1): |a| reaches almost 3.
+        for p in plane.project_path(&s.runs[0].trajectory) {
+            assert!(p.a.abs() <= span && p.b.abs() <= span);
+        }
+        assert!(span > 3.0 * 0.99 && span < 3.0 * SPAN_MARGIN * 1.01, "{span}");
+        assert_eq!(auto_span(&plane, &[]), DEFAULT_SPAN);
+        let random =
+            build_plane(&reference(10).clone(), reference(10).start(), &Directions::Random { seed: 1, include_bias: false }, None).unwrap();
+        assert!(auto_span(&random, &[]) >= DEFAULT_SPAN);
+    }
+
+    #[test]
+    fn directions_read_from_scene_text() {
+        let json = |t: &str| serde_json::from_str::<Directions>(t).unwrap();
+        assert_eq!(json(r#""pca""#), Directions::Pca);
+        assert_eq!(json(r#""hessian""#), Directions::Hessian);
+        assert_eq!(json(r#"{"axes": {}}"#), Directions::Axes { i: 0, j: 1 });
+        assert_eq!(json(r#"{"axes": {"i": 2, "j": 5}}"#), Directions::Axes { i: 2, j: 5 });
+        assert_eq!(json(r#"{"random": {"seed": 7}}"#), Directions::Random { seed: 7, include_bias: false });
+        assert_eq!(
+            ron::from_str::<Directions>("random(seed: 3, include_bias: true)").unwrap(),
+            Directions::Random { seed: 3, include_bias: true }
+        );
+        assert_eq!(ron::from_str::<Directions>("axes(i: 1, j: 0)").unwrap(), Directions::Axes { i: 1, j: 0 });
+        assert_eq!(ron::from_str::<Directions>("pca").unwrap(), Directions::Pca);
+        assert!(serde_json::from_str::<Directions>(r#""sideways""#).is_err());
+        assert_eq!(Directions::default(), Directions::Axes { i: 0, j: 1 });
+        assert_eq!(Directions::NAMES.map(|n| n.len()), [4, 6, 3, 7]);
+    }
+}
