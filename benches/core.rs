@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use losscape::core::{
-    Activation, CoreError, CsvSource, DataSpec, GeneratorKind, GeneratorSpec, InitSpec, LayerSpec, Loss, NetworkSpec, Objective,
-    ObjectiveSpec, OptimizerConfig, RunSpec, Session, Sgd, Table, Workspace,
+    Activation, CoreError, CsvSource, DataSpec, GeneratorKind, GeneratorSpec, LayerSpec, Loss, NetworkSpec, Objective, ObjectiveSpec,
+    OptimizerConfig, RunSpec, Session, Sgd, Table, Workspace,
 };
 
 fn network(widths: &[usize], n: usize) -> Objective {
@@ -17,18 +17,7 @@ fn network(widths: &[usize], n: usize) -> Objective {
         .enumerate()
         .map(|(i, &u)| LayerSpec::new(u, if i + 2 == widths.len() { Activation::Linear } else { Activation::Tanh }))
         .collect();
-    let spec = NetworkSpec {
-        inputs: widths[0],
-        layers,
-        loss: Loss::Mse,
-        data: DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Spiral, n, 0.1, 1)),
-        init: InitSpec::default(),
-        features: None,
-        penalty: None,
-        holdout: None,
-        batch_size: None,
-        batch_seed: 0,
-    };
+    let spec = NetworkSpec::new(widths[0], layers, Loss::Mse, DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Spiral, n, 0.1, 1)));
     let no_csv = |_: &CsvSource| -> Result<Table, CoreError> { unreachable!() };
     ObjectiveSpec::Network(spec).build(&no_csv).expect("valid bench network")
 }

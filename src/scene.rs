@@ -548,21 +548,8 @@ fn find_element(b: &[u8], open: usize, n: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
-    const JSON: &str = r#"{
-  "name": "tanh net on xor",
-  "objective": {"network": {
-    "inputs": 2,
-    "layers": [{"units": 3, "activation": "tanh"}, {"units": 1, "activation": "sigmoid"}],
-    "loss": "log_loss",
-    "data": {"inline": {"x": [[0,0],[0,1],[1,0],[1,1]], "y": [[0],[1],[1],[0]]}},
-    "init": {"params": [0.1, -0.2, 0.3, 0.05, -0.1, 0.2, 0.0, 0.0, 0.0, 0.4, -0.3, 0.2, 0.0]}
-  }},
-  "runs": [
-    {"optimizer": {"sgd": {"lr": 0.5, "momentum": 0.9, "nesterov": true}}},
-    {"optimizer": {"adam": {"lr": 0.05}}, "clip": {"norm": 1.0}}
-  ],
-  "steps": 200
-}"#;
+    /// DESIGN.md's scene example, exactly as written there.
+    const JSON: &str = include_str!("../tests/data/design_example.json");
 
     #[test]
     fn design_example_loads_as_written() {

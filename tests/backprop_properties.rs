@@ -2,7 +2,7 @@
 //! without batch norm, random data and parameters — backprop equals central finite differences.
 
 use losscape::core::{
-    Activation, CoreError, CsvSource, DataSpec, InitSpec, LayerSpec, Loss, NetworkSpec, Objective, ObjectiveSpec, Penalty, Table, Workspace,
+    Activation, CoreError, CsvSource, DataSpec, LayerSpec, Loss, NetworkSpec, Objective, ObjectiveSpec, Penalty, Table, Workspace,
 };
 use proptest::prelude::*;
 
@@ -55,18 +55,8 @@ fn build(c: &Case) -> Objective {
         .collect();
     // Class indices and one-hot rows cannot share a table: use indices only when every row has one.
     let y = if c.loss == Loss::CrossEntropy { y.iter().map(|r| if r.len() == 1 { r.clone() } else { vec![0.0] }).collect() } else { y };
-    let spec = NetworkSpec {
-        inputs: c.inputs,
-        layers,
-        loss: c.loss,
-        data: DataSpec::Inline(Table { x, y }),
-        init: InitSpec::default(),
-        features: None,
-        penalty: c.penalty,
-        holdout: None,
-        batch_size: None,
-        batch_seed: 0,
-    };
+    let mut spec = NetworkSpec::new(c.inputs, layers, c.loss, DataSpec::Inline(Table { x, y }));
+    spec.penalty = c.penalty;
     let no_csv = |_: &CsvSource| -> Result<Table, CoreError> { unreachable!() };
     let mut o = ObjectiveSpec::Network(spec).build(&no_csv).expect("the strategy only draws valid networks");
     // Random parameters, including biases and batch-norm γ/β away from their defaults.

@@ -56,6 +56,25 @@ pub struct NetworkSpec {
     pub batch_seed: u64,
 }
 
+impl NetworkSpec {
+    /// A network on `data` with the scene defaults: seeded Xavier init (seed 0), full batch, no
+    /// derived features, penalty or held-out set.
+    pub fn new(inputs: usize, layers: Vec<LayerSpec>, loss: Loss, data: DataSpec) -> Self {
+        Self {
+            inputs,
+            layers,
+            loss,
+            data,
+            init: InitSpec::default(),
+            features: None,
+            penalty: None,
+            holdout: None,
+            batch_size: None,
+            batch_seed: 0,
+        }
+    }
+}
+
 fn is_zero(v: &u64) -> bool {
     *v == 0
 }
@@ -478,17 +497,13 @@ mod tests {
 
     #[test]
     fn generator_targets_follow_the_loss() {
-        let spec = |loss, act, units| NetworkSpec {
-            inputs: 2,
-            layers: vec![LayerSpec::new(units, act)],
-            loss,
-            data: DataSpec::Generator(GeneratorSpec::new(crate::core::GeneratorKind::Xor, 20, 0.0, 1)),
-            init: InitSpec::default(),
-            features: None,
-            penalty: None,
-            holdout: None,
-            batch_size: None,
-            batch_seed: 0,
+        let spec = |loss, act, units| {
+            NetworkSpec::new(
+                2,
+                vec![LayerSpec::new(units, act)],
+                loss,
+                DataSpec::Generator(GeneratorSpec::new(crate::core::GeneratorKind::Xor, 20, 0.0, 1)),
+            )
         };
         let n = spec(Loss::Mse, Activation::Tanh, 1).build(&no_csv).unwrap();
         assert!(n.train.y.iter().all(|&v| v == 1.0 || v == -1.0));
@@ -500,18 +515,11 @@ mod tests {
 
     #[test]
     fn penalty_gradient_matches_finite_differences() {
-        let spec = NetworkSpec {
-            inputs: 1,
-            layers: vec![LayerSpec::new(2, Activation::Tanh), LayerSpec::new(1, Activation::Linear)],
-            loss: Loss::Mse,
-            data: DataSpec::Inline(Table { x: vec![vec![0.5], vec![-1.0]], y: vec![vec![0.2], vec![0.7]] }),
-            init: InitSpec::Params(vec![0.3, -0.4, 0.1, 0.2, 0.5, -0.6, 0.05]),
-            features: None,
-            penalty: Some(Penalty::L2(0.1)),
-            holdout: None,
-            batch_size: None,
-            batch_seed: 0,
-        };
+        let data = DataSpec::Inline(Table { x: vec![vec![0.5], vec![-1.0]], y: vec![vec![0.2], vec![0.7]] });
+        let mut spec =
+            NetworkSpec::new(1, vec![LayerSpec::new(2, Activation::Tanh), LayerSpec::new(1, Activation::Linear)], Loss::Mse, data);
+        spec.init = InitSpec::Params(vec![0.3, -0.4, 0.1, 0.2, 0.5, -0.6, 0.05]);
+        spec.penalty = Some(Penalty::L2(0.1));
         let obj = ObjectiveSpec::Network(spec).build(&no_csv).unwrap();
         let theta = obj.start().to_vec();
         let mut ws = Workspace::default();
