@@ -23,6 +23,7 @@ pub mod cli;
 pub mod core;
 pub mod export;
 pub mod scene;
+pub mod share;
 
 #[cfg(feature = "gui")]
 pub mod app;

@@ -320,7 +320,7 @@ pub fn save(path: &Path, scene: &Scene) -> Result<(), SceneError> {
 }
 
 /// Reads a CSV data file with a header: the named (or default) input and target columns.
-fn read_csv(path: &Path, src: &CsvSource) -> Result<Table, CoreError> {
+pub(crate) fn read_csv(path: &Path, src: &CsvSource) -> Result<Table, CoreError> {
     let shown = path.display();
     let fail = |m: String| CoreError::invalid("data.csv", m);
     let mut reader =

@@ -209,3 +209,23 @@ fn csv_data_is_read_relative_to_the_scene_and_bad_cells_are_located() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("grades.csv:3:2: column \"grade\": \"five\" is not a finite number"), "{}", stderr(&o));
 }
+
+#[test]
+fn share_and_open_restore_a_scene_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = losscape(&["share", &scene("08_exploding.ron")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let line = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(line.lines().count(), 1);
+    let out = dir.path().join("restored.json");
+    let o = losscape(&["open", line.trim(), "--save", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let a = losscape(&["train", &scene("08_exploding.ron"), "--steps", "20"]);
+    let b = losscape(&["train", out.to_str().unwrap(), "--steps", "20"]);
+    assert!(a.status.success() && b.status.success());
+    assert_eq!(a.stdout, b.stdout, "the restored scene trains to the same numbers");
+    let o = losscape(&["open", "losscape1.garbage!", "--save", dir.path().join("x.ron").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(!dir.path().join("x.ron").exists());
+}

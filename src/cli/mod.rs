@@ -5,6 +5,7 @@
 
 mod check;
 mod info;
+mod share;
 mod surface;
 mod train;
 
@@ -39,6 +40,10 @@ enum Command {
     Info(info::InfoArgs),
     /// Compute the loss over a plane of parameters: grid CSV/JSON and OBJ/PLY meshes.
     Surface(surface::SurfaceArgs),
+    /// Print a scene as one compact, URL-safe line of text to share.
+    Share(share::ShareArgs),
+    /// Restore a shared line: open it in the app, or write it to a scene file with --save.
+    Open(share::OpenArgs),
 }
 
 /// Bad input: printed as one line, exit code 2.
@@ -89,6 +94,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Check(a)) => check::run(&a),
         Some(Command::Info(a)) => info::run(&a),
         Some(Command::Surface(a)) => surface::run(&a),
+        Some(Command::Share(a)) => share::share(&a),
+        Some(Command::Open(a)) => share::open(&a),
         None => open_app(cli.scene, cli.screenshot, cli.frames),
     }
 }

@@ -1,0 +1,95 @@
+//! A scene as one compact line of text that can be pasted into a chat or an e-mail and restores
+//! the scene exactly — what a URL is to TensorFlow Playground.
+//!
+//! Format: `losscape1.` followed by the URL-safe base64 (no padding) of the DEFLATE-compressed
+//! compact JSON of the scene. CSV data is inlined first, so the line needs no file to restore.
+
+use std::path::Path;
+
+use data_encoding::BASE64URL_NOPAD;
+
+use crate::core::{DataSpec, ObjectiveSpec};
+use crate::scene::{Format, Scene, SceneError};
+
+/// What every shared line starts with (the number is the format's version).
+pub const PREFIX: &str = "losscape1.";
+
+/// The largest scene a line may inflate to, so a hostile line cannot exhaust memory.
+pub const MAX_SCENE_BYTES: usize = 64 << 20;
+
+/// Encodes a scene; CSV data is read relative to `dir` and inlined.
+pub fn encode(scene: &Scene, dir: &Path) -> Result<String, SceneError> {
+    let mut scene = scene.clone();
+    if let ObjectiveSpec::Network(n) = &mut scene.objective {
+        if let DataSpec::Csv(src) = &n.data {
+            let path = dir.join(src.path());
+            let table =
+                crate::scene::read_csv(&path, src).map_err(|e| SceneError { path, position: None, field: None, message: e.to_string() })?;
+            n.data = DataSpec::Inline(table);
+        }
+    }
+    let json = serde_json::to_vec(&scene).expect("scenes hold only plain data");
+    let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    Ok(format!("{PREFIX}{}", BASE64URL_NOPAD.encode(&packed)))
+}
+
+/// Decodes a shared line (surrounding whitespace ignored), checking the scene as a file would be.
+pub fn decode(text: &str) -> Result<Scene, SceneError> {
+    let shown = Path::new("shared scene");
+    let fail = |message: String| SceneError { path: shown.into(), position: None, field: None, message };
+    let body = text.trim().strip_prefix(PREFIX).ok_or_else(|| fail(format!("a shared scene starts with {PREFIX:?}")))?;
+    let packed = BASE64URL_NOPAD
+        .decode(body.as_bytes())
+        .map_err(|e| fail(format!("not valid URL-safe base64 at character {}: {e}", e.position + 1)))?;
+    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_SCENE_BYTES)
+        .map_err(|e| fail(format!("the text is damaged or incomplete (cannot inflate: {:?})", e.status)))?;
+    let text = std::str::from_utf8(&json).map_err(|_| fail("the text does not hold a scene (not UTF-8)".into()))?;
+    crate::scene::parse(text, Format::Json, shown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lesson(name: &str) -> Scene {
+        crate::scene::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes").join(name)).unwrap()
+    }
+
+    #[test]
+    fn every_lesson_round_trips_exactly() {
+        for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes")).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            let scene = lesson(&name);
+            let line = encode(&scene, Path::new(".")).unwrap();
+            assert!(line.starts_with(PREFIX) && !line.contains(['\n', ' ', '+', '/', '=']), "{line}");
+            assert_eq!(decode(&format!("  {line}\n")).unwrap(), scene, "{name}");
+        }
+    }
+
+    #[test]
+    fn csv_data_is_inlined() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("d.csv"), "x,y\n1,2\n3,4\n").unwrap();
+        let mut scene = lesson("03_hours_studied.ron");
+        if let ObjectiveSpec::Network(n) = &mut scene.objective {
+            n.data = DataSpec::Csv(crate::core::CsvSource::Path("d.csv".into()));
+        }
+        let back = decode(&encode(&scene, dir.path()).unwrap()).unwrap();
+        let ObjectiveSpec::Network(n) = back.objective else { panic!() };
+        assert_eq!(n.data, DataSpec::Inline(crate::core::Table { x: vec![vec![1.0], vec![3.0]], y: vec![vec![2.0], vec![4.0]] }));
+    }
+
+    #[test]
+    fn damaged_lines_are_refused_with_one_line() {
+        let line = encode(&lesson("01_x_squared.ron"), Path::new(".")).unwrap();
+        for bad in ["hello", "losscape1.", "losscape1.!!!!", &line[..line.len() / 2], &line.replace('A', "B")] {
+            let e = decode(bad).unwrap_err().to_string();
+            assert!(e.starts_with("shared scene") && !e.contains('\n'), "{e}");
+        }
+        // A valid line whose scene has a bad value names the field.
+        let mut scene = lesson("01_x_squared.ron");
+        scene.steps = u64::MAX;
+        let e = decode(&encode(&scene, Path::new(".")).unwrap()).unwrap_err().to_string();
+        assert!(e.contains("steps: must be ≤"), "{e}");
+    }
+}
