@@ -18,7 +18,10 @@ In one run the script:
       np.tanh on whole arrays -- the straightforward vectorised code one would write. Timed
       from just before the loop to the finished loss matrix;
   (c) prints both times, the ratio NumPy / losscape (DESIGN.md's target is >= 10 on 2 cores)
-      and the largest relative difference between the two loss matrices.
+      and the largest relative difference between the two loss matrices. It also prints CPU
+      times (the losscape child's user+sys time, NumPy's process time): on a busy machine wall
+      times mean little, while CPU time divided by the cores used still estimates the idle
+      wall time.
 
 Run by hand (needs numpy, e.g. the venv of scripts/torch_fixtures.py):
 
@@ -35,6 +38,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -150,11 +154,14 @@ def main():
                "--directions", "random", "--seed", "0", "--out", str(grid_path)]
         print(f"workload: 2-8-8-1 tanh, MSE, {len(x)} spiral points, {args.res}x{args.res} grid of a random "
               f"filter-normalised slice (seed 0), span 1")
-        wall, inner = [], []
+        wall, inner, cpu = [], [], []
         for _ in range(args.repeat):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             proc = subprocess.run(cmd, capture_output=True, text=True)
             wall.append(time.perf_counter() - t0)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
             if proc.returncode != 0:
                 sys.exit(f"error: `{' '.join(cmd)}` exited {proc.returncode}:\n{proc.stderr.strip()}")
             m = re.search(r"\(([0-9.]+) s\)", proc.stdout)
@@ -166,11 +173,13 @@ def main():
         b_axis = np.array(doc["b"], dtype=float) - doc["origin"][1]
         ours = np.array([[np.nan if v is None else v for v in row] for row in doc["loss"]], dtype=float)
 
-        times = []
+        times, np_cpu = [], []
         for _ in range(args.repeat):
+            c0 = time.process_time()
             t0 = time.perf_counter()
             theirs = numpy_grid(x, y, center, d1, d2, a_axis, b_axis)
             times.append(time.perf_counter() - t0)
+            np_cpu.append(time.process_time() - c0)
 
         t_np = min(times)
         t_wall = min(wall)
@@ -183,6 +192,8 @@ def main():
         print(f"ratio numpy / losscape (wall)        : {t_np / t_wall:.1f}x   (target >= 10)")
         if inner:
             print(f"ratio numpy / losscape (grid)        : {t_np / t_in:.1f}x")
+        print(f"CPU time: losscape {min(cpu):.3f} s (all threads), numpy {min(np_cpu):.3f} s; "
+              f"ratio {min(np_cpu) / min(cpu):.1f}x, so {2 * min(np_cpu) / min(cpu):.1f}x on 2 idle cores")
         print(f"max relative difference of the grids : {rel:.2e}")
     finally:
         if args.keep is None:

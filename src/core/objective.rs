@@ -404,19 +404,7 @@ impl NetworkObjective {
     }
 
     fn penalty_value(&self, theta: &[f64]) -> f64 {
-        let Some(p) = self.penalty else { return 0.0 };
-        let mut total = 0.0;
-        for r in self.net.weight_ranges() {
-            for &w in &theta[r] {
-                total += match p {
-                    Penalty::L1(_) => w.abs(),
-                    Penalty::L2(_) => w * w,
-                };
-            }
-        }
-        match p {
-            Penalty::L1(l) | Penalty::L2(l) => l * total,
-        }
+        penalty_value(&self.net, self.penalty, theta)
     }
 
     /// Adds the penalty's gradient to `grad`; returns the penalty.
@@ -455,6 +443,23 @@ impl NetworkObjective {
         self.net.forward(theta, &d.x, d.n, ws);
         let out = self.net.output(ws);
         (0..d.n).map(|s| (0..self.net.outputs()).map(|k| out[k * d.n + s]).collect()).collect()
+    }
+}
+
+/// The weight penalty at θ: λ·Σ|w| or λ·Σw² over the Linear weights (0 without a penalty).
+pub fn penalty_value(net: &Network, penalty: Option<Penalty>, theta: &[f64]) -> f64 {
+    let Some(p) = penalty else { return 0.0 };
+    let mut total = 0.0;
+    for r in net.weight_ranges() {
+        for &w in &theta[r] {
+            total += match p {
+                Penalty::L1(_) => w.abs(),
+                Penalty::L2(_) => w * w,
+            };
+        }
+    }
+    match p {
+        Penalty::L1(l) | Penalty::L2(l) => l * total,
     }
 }
 

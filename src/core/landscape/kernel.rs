@@ -32,8 +32,8 @@
 
 use super::super::activation::{Activation, softmax_columns};
 use super::super::loss::Loss;
-use super::super::network::{BN_EPS, LayerShape, Network, Workspace};
-use super::super::objective::{NetworkObjective, Objective, Penalty};
+use super::super::network::{BN_EPS, LayerShape, Workspace};
+use super::super::objective::{NetworkObjective, Objective, penalty_value};
 use super::plane::Plane;
 use multiversion::multiversion;
 
@@ -293,7 +293,7 @@ fn network_row<'n>(np: &NetworkPlane<'n>, plane: &Plane, b: f64, a: &[f64], s: &
             Loss::Mse => total / (n * layers[last].units) as f64,
             _ => total / n as f64,
         };
-        *o = mean + penalty(net, np.obj.penalty, &s.theta);
+        *o = mean + penalty_value(net, np.obj.penalty, &s.theta);
     }
 }
 
@@ -404,58 +404,71 @@ fn chain_start(
 /// stays below e⁶⁰²).
 #[inline(always)]
 fn chain_activate(kind: ChainKind, advance: bool, e: &mut [f64], r: &[f64], y: &mut [f64]) {
-    if advance {
+    match (kind, advance) {
+        (ChainKind::Tanh, true) => chain_tanh::<true>(e, r, y),
+        (ChainKind::Tanh, false) => chain_tanh::<false>(e, r, y),
+        (ChainKind::Sigmoid, true) => chain_sigmoid::<true>(e, r, y),
+        (ChainKind::Sigmoid, false) => chain_sigmoid::<false>(e, r, y),
+    }
+}
+
+/// [`chain_activate`] for tanh: $\tanh z = 1 - 2/(E + 1)$, four quotients per division.
+#[inline(always)]
+fn chain_tanh<const ADVANCE: bool>(e: &mut [f64], r: &[f64], y: &mut [f64]) {
+    const CAP: f64 = 144_115_188_075_855_872.0; // 2^57
+    if ADVANCE {
         for (e, &r) in e.iter_mut().zip(r) {
             *e *= r;
         }
     }
-    match kind {
-        ChainKind::Tanh => {
-            // tanh z = 1 − 2/(E + 1).
-            const CAP: f64 = 144_115_188_075_855_872.0; // 2^57
-            let q = e.len() / 4;
-            let (e0, rest) = e.split_at(q);
-            let (e1, rest) = rest.split_at(q);
-            let (e2, rest) = rest.split_at(q);
-            let (e3, et) = rest.split_at(q);
-            let (y0, rest) = y.split_at_mut(q);
-            let (y1, rest) = rest.split_at_mut(q);
-            let (y2, rest) = rest.split_at_mut(q);
-            let (y3, yt) = rest.split_at_mut(q);
-            for s in 0..q {
-                let d0 = e0[s].min(CAP) + 1.0;
-                let d1 = e1[s].min(CAP) + 1.0;
-                let d2 = e2[s].min(CAP) + 1.0;
-                let d3 = e3[s].min(CAP) + 1.0;
-                let (d01, d23) = (d0 * d1, d2 * d3);
-                let inv = 2.0 / (d01 * d23);
-                let (i01, i23) = (inv * d23, inv * d01);
-                y0[s] = (-d1).mul_add(i01, 1.0);
-                y1[s] = (-d0).mul_add(i01, 1.0);
-                y2[s] = (-d3).mul_add(i23, 1.0);
-                y3[s] = (-d2).mul_add(i23, 1.0);
-            }
-            for (y, &e) in yt.iter_mut().zip(et) {
-                *y = 1.0 - 2.0 / (e + 1.0);
-            }
+    let q = e.len() / 4;
+    let (e0, rest) = e.split_at(q);
+    let (e1, rest) = rest.split_at(q);
+    let (e2, rest) = rest.split_at(q);
+    let (e3, et) = rest.split_at(q);
+    let (y0, rest) = y.split_at_mut(q);
+    let (y1, rest) = rest.split_at_mut(q);
+    let (y2, rest) = rest.split_at_mut(q);
+    let (y3, yt) = rest.split_at_mut(q);
+    for s in 0..q {
+        let d0 = e0[s].min(CAP) + 1.0;
+        let d1 = e1[s].min(CAP) + 1.0;
+        let d2 = e2[s].min(CAP) + 1.0;
+        let d3 = e3[s].min(CAP) + 1.0;
+        let (d01, d23) = (d0 * d1, d2 * d3);
+        let inv = 2.0 / (d01 * d23);
+        let (i01, i23) = (inv * d23, inv * d01);
+        y0[s] = (-d1).mul_add(i01, 1.0);
+        y1[s] = (-d0).mul_add(i01, 1.0);
+        y2[s] = (-d3).mul_add(i23, 1.0);
+        y3[s] = (-d2).mul_add(i23, 1.0);
+    }
+    for (y, &e) in yt.iter_mut().zip(et) {
+        *y = 1.0 - 2.0 / (e + 1.0);
+    }
+}
+
+/// [`chain_activate`] for the logistic: $\sigma(z) = 1/(1 + E)$, two quotients per division.
+#[inline(always)]
+fn chain_sigmoid<const ADVANCE: bool>(e: &mut [f64], r: &[f64], y: &mut [f64]) {
+    if ADVANCE {
+        for (e, &r) in e.iter_mut().zip(r) {
+            *e *= r;
         }
-        ChainKind::Sigmoid => {
-            // σ(z) = 1/(1 + E).
-            let q = e.len() / 2;
-            let (e0, rest) = e.split_at(q);
-            let (e1, et) = rest.split_at(q);
-            let (y0, rest) = y.split_at_mut(q);
-            let (y1, yt) = rest.split_at_mut(q);
-            for s in 0..q {
-                let (d0, d1) = (1.0 + e0[s], 1.0 + e1[s]);
-                let inv = 1.0 / (d0 * d1);
-                y0[s] = d1 * inv;
-                y1[s] = d0 * inv;
-            }
-            for (y, &e) in yt.iter_mut().zip(et) {
-                *y = 1.0 / (1.0 + e);
-            }
-        }
+    }
+    let q = e.len() / 2;
+    let (e0, rest) = e.split_at(q);
+    let (e1, et) = rest.split_at(q);
+    let (y0, rest) = y.split_at_mut(q);
+    let (y1, yt) = rest.split_at_mut(q);
+    for s in 0..q {
+        let (d0, d1) = (1.0 + e0[s], 1.0 + e1[s]);
+        let inv = 1.0 / (d0 * d1);
+        y0[s] = d1 * inv;
+        y1[s] = d0 * inv;
+    }
+    for (y, &e) in yt.iter_mut().zip(et) {
+        *y = 1.0 / (1.0 + e);
     }
 }
 
@@ -572,22 +585,6 @@ fn activate(act: Activation, slope: f64, v: &mut [f64], units: usize, nb: usize)
     }
 }
 
-/// The objective's weight penalty at θ (as [`NetworkObjective::loss_on`] adds it).
-fn penalty(net: &Network, p: Option<Penalty>, theta: &[f64]) -> f64 {
-    let Some(p) = p else { return 0.0 };
-    let mut total = 0.0;
-    for r in net.weight_ranges() {
-        for &w in &theta[r] {
-            total += match p {
-                Penalty::L1(_) => w.abs(),
-                Penalty::L2(_) => w * w,
-            };
-        }
-    }
-    match p {
-        Penalty::L1(l) | Penalty::L2(l) => l * total,
-    }
-}
 
 const LOG2E: f64 = std::f64::consts::LOG2_E;
 /// ln 2 split in a part with trailing zero bits (exact products with n) and the rest.
