@@ -22,7 +22,18 @@ fn files_are_byte_identical_across_runs_and_thread_counts() {
         let o = losscape(&["train", &scene("06_dense_layer.ron"), "--steps", "50", "--out", traj.to_str().unwrap()], threads);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let o = losscape(
-            &["surface", &scene("06_dense_layer.ron"), "--res", "24", "--directions", "random", "--seed", "4", "--out", grid.to_str().unwrap()],
+            &[
+                "surface",
+                &scene("06_dense_layer.ron"),
+                "--res",
+                "24",
+                "--directions",
+                "random",
+                "--seed",
+                "4",
+                "--out",
+                grid.to_str().unwrap(),
+            ],
             threads,
         );
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -36,7 +47,11 @@ fn files_are_byte_identical_across_runs_and_thread_counts() {
 fn a_diverging_run_is_marked_and_stopped() {
     let dir = tempfile::tempdir().unwrap();
     let s = dir.path().join("diverge.ron");
-    std::fs::write(&s, r#"(objective: function(expr: "x^4", start: [3.0]), runs: [(optimizer: sgd(lr: 10.0)), (optimizer: sgd(lr: 0.001))], steps: 100)"#).unwrap();
+    std::fs::write(
+        &s,
+        r#"(objective: function(expr: "x^4", start: [3.0]), runs: [(optimizer: sgd(lr: 10.0)), (optimizer: sgd(lr: 0.001))], steps: 100)"#,
+    )
+    .unwrap();
     let out = dir.path().join("t.csv");
     let o = losscape(&["train", s.to_str().unwrap(), "--out", out.to_str().unwrap()], "2");
     assert!(o.status.success(), "a diverged run is a result, not an error: {}", String::from_utf8_lossy(&o.stderr));
