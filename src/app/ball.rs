@@ -151,10 +151,15 @@ fn extend_trails(sim: Res<Simulation>, view: Option<Res<SurfaceView>>, mut trail
         }
         let end = last_finite_row(run).map_or(0, |k| k + 1);
         for k in trail.rows..end {
-            let p = world_of(&view.map, run, k);
-            trail.points.push(p);
+            // The trail ends where the run leaves the drawn surface.
+            let p = view.map.land.plane.project(run.trajectory.params(k));
+            if !view.map.land.contains(p.a, p.b, 1.1) {
+                trail.rows = usize::MAX;
+                break;
+            }
+            trail.points.push(world_of(&view.map, run, k));
+            trail.rows = k + 1;
         }
-        trail.rows = trail.rows.max(end);
     }
 }
 

@@ -31,7 +31,7 @@ pub(super) fn plugin(app: &mut App) {
 pub const RES_RANGE: std::ops::RangeInclusive<usize> = 8..=512;
 
 /// At most this many steps are replayed to size the surface.
-const PREVIEW_STEPS: u64 = 5_000;
+const PREVIEW_STEPS: u64 = 1_000;
 
 /// A computed landscape: the plane (or line) and the loss on its grid.
 #[derive(Debug)]

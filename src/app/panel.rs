@@ -311,8 +311,20 @@ fn draw_data(ui: &mut egui::Ui, data: &mut DataSpec, csv_draft: &mut String, inp
     let before = use_csv;
     ui.horizontal(|ui| {
         ui.label("data");
-        ui.selectable_value(&mut use_csv, false, "generator");
-        ui.selectable_value(&mut use_csv, true, "CSV file");
+        if matches!(data, DataSpec::Inline(_)) {
+            let _ = ui.selectable_label(true, "inline");
+        }
+        if ui.selectable_label(matches!(data, DataSpec::Generator(_)), "generator").clicked() {
+            use_csv = false;
+            if matches!(data, DataSpec::Inline(_)) {
+                *data = DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Xor, 200, 0.1, 0));
+                *inputs = 2;
+                changed = true;
+            }
+        }
+        if ui.selectable_label(use_csv, "CSV file").clicked() {
+            use_csv = true;
+        }
     });
     if use_csv != before {
         if !use_csv {

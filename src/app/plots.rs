@@ -23,11 +23,11 @@ pub(super) fn plugin(app: &mut App) {
 }
 
 /// Heat-map cells per side.
-const HEAT: usize = 48;
+const HEAT: usize = 40;
 /// Frames between two refreshes of the diagnostics.
-const REFRESH_EVERY: u32 = 4;
+const REFRESH_EVERY: u32 = 8;
 /// Most points drawn per loss curve.
-const MAX_POINTS: usize = 800;
+const MAX_POINTS: usize = 400;
 
 /// Per-run numbers for the plots, and the heat-map of run 1's output.
 #[derive(Resource, Default)]
@@ -67,15 +67,19 @@ fn update_diagnostics(
         return;
     };
     diag.layer_norms = sim.session.runs.iter().map(|r| net.net.layer_norms(&r.grad)).collect();
-    diag.dead = sim
-        .session
-        .runs
-        .iter()
-        .map(|r| {
-            net.loss_on(&r.theta, &net.train, &mut ws, None);
-            net.net.dead_units(&ws)
-        })
-        .collect();
+    let has_relu = net.net.layers().iter().any(|l| l.activation == crate::core::Activation::Relu);
+    diag.dead = if !has_relu {
+        vec![vec![0; net.net.layers().len()]; sim.session.runs.len()]
+    } else {
+        sim.session
+            .runs
+            .iter()
+            .map(|r| {
+                net.loss_on(&r.theta, &net.train, &mut ws, None);
+                net.net.dead_units(&ws)
+            })
+            .collect()
+    };
     fill_preview(&mut diag, net, &sim.session.runs[0].theta, &mut ws);
 }
 
