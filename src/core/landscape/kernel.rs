@@ -585,7 +585,6 @@ fn activate(act: Activation, slope: f64, v: &mut [f64], units: usize, nb: usize)
     }
 }
 
-
 const LOG2E: f64 = std::f64::consts::LOG2_E;
 /// ln 2 split in a part with trailing zero bits (exact products with n) and the rest.
 const LN2_HI: f64 = 6.931_471_803_691_238e-1;
