@@ -12,24 +12,14 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use losscape::core::landscape::{Directions, GridSpec, Plane, Progress, build_plane, compute_grid};
 use losscape::core::{
-    Activation, CoreError, CsvSource, DataSpec, GeneratorKind, GeneratorSpec, InitSpec, LayerSpec, Loss, NetworkSpec, Objective,
-    ObjectiveSpec, OptimizerConfig, RunSpec, Session, Sgd, Table, Workspace,
+    Activation, CoreError, CsvSource, DataSpec, GeneratorKind, GeneratorSpec, LayerSpec, Loss, NetworkSpec, Objective, ObjectiveSpec,
+    OptimizerConfig, RunSpec, Session, Sgd, Table, Workspace,
 };
 
 /// The reference network on `n` spiral points.
 fn reference(n: usize) -> Objective {
-    let spec = NetworkSpec {
-        inputs: 2,
-        layers: vec![LayerSpec::new(8, Activation::Tanh), LayerSpec::new(8, Activation::Tanh), LayerSpec::new(1, Activation::Linear)],
-        loss: Loss::Mse,
-        data: DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Spiral, n, 0.1, 1)),
-        init: InitSpec::default(),
-        features: None,
-        penalty: None,
-        holdout: None,
-        batch_size: None,
-        batch_seed: 0,
-    };
+    let layers = vec![LayerSpec::new(8, Activation::Tanh), LayerSpec::new(8, Activation::Tanh), LayerSpec::new(1, Activation::Linear)];
+    let spec = NetworkSpec::new(2, layers, Loss::Mse, DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Spiral, n, 0.1, 1)));
     let no_csv = |_: &CsvSource| -> Result<Table, CoreError> { unreachable!() };
     ObjectiveSpec::Network(spec).build(&no_csv).expect("valid bench network")
 }

@@ -286,18 +286,12 @@ fn draw_objective_kind(ui: &mut egui::Ui, objective: &mut ObjectiveSpec) -> bool
         return false;
     }
     *objective = if want_net {
-        ObjectiveSpec::Network(NetworkSpec {
-            inputs: 2,
-            layers: vec![LayerSpec::new(4, Activation::Tanh), LayerSpec::new(1, Activation::Tanh)],
-            loss: Loss::Mse,
-            data: DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Xor, 200, 0.1, 0)),
-            init: InitSpec::default(),
-            features: None,
-            penalty: None,
-            holdout: None,
-            batch_size: None,
-            batch_seed: 0,
-        })
+        ObjectiveSpec::Network(NetworkSpec::new(
+            2,
+            vec![LayerSpec::new(4, Activation::Tanh), LayerSpec::new(1, Activation::Tanh)],
+            Loss::Mse,
+            DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Xor, 200, 0.1, 0)),
+        ))
     } else {
         ObjectiveSpec::Function(FunctionSpec { expr: "x^2 + 3*y^2".into(), start: vec![2.0, 1.5] })
     };
