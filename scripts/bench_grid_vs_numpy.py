@@ -48,34 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-LAYERS = [(8, "tanh"), (8, "tanh"), (1, "linear")]
-INPUTS = 2
-
-
-def spiral(n=500, noise=0.1, seed=1):
-    """Two interleaved spiral arms in [-1, 1]^2 (n/2 points each); y = +1 on arm 0, -1 on arm 1."""
-    rng = np.random.default_rng(seed)
-    half = n // 2
-    xs, ys = [], []
-    for arm, label in ((0, 1.0), (1, -1.0)):
-        t = np.linspace(0.05, 1.0, half)
-        angle = 3.0 * np.pi * t + arm * np.pi
-        r = t + noise * rng.normal(size=half) * 0.5
-        xs.append(np.stack([r * np.cos(angle), r * np.sin(angle)], axis=1))
-        ys.append(np.full((half, 1), label))
-    x, y = np.concatenate(xs), np.concatenate(ys)
-    order = rng.permutation(len(x))
-    return x[order], y[order]
-
-
-def init_params(seed=7, scale=0.5):
-    rng = np.random.default_rng(seed)
-    n, fan = 0, INPUTS
-    for units, _ in LAYERS:
-        n += units * fan + units
-        fan = units
-    return rng.normal(size=n) * scale
+from reference_workload import INPUTS, LAYERS, ROOT, init_params, spiral  # noqa: E402  (the script's folder is on sys.path)
 
 
 def scene(x, y, theta):
