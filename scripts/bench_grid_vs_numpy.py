@@ -48,22 +48,13 @@ from pathlib import Path
 
 import numpy as np
 
+import reference_workload  # noqa: E402
 from reference_workload import INPUTS, LAYERS, ROOT, init_params, spiral  # noqa: E402  (the script's folder is on sys.path)
 
 
 def scene(x, y, theta):
-    return {
-        "name": "bench grid 2-8-8-1 tanh spiral",
-        "objective": {"network": {
-            "inputs": INPUTS,
-            "layers": [{"units": u, "activation": a} for u, a in LAYERS],
-            "loss": "mse",
-            "data": {"inline": {"x": x.tolist(), "y": y.tolist()}},
-            "init": {"params": theta.tolist()},
-        }},
-        "runs": [{"optimizer": {"sgd": {"lr": 0.1}}}],
-        "steps": 0,
-    }
+    runs = [{"optimizer": {"sgd": {"lr": 0.1}}}]
+    return reference_workload.scene("bench grid 2-8-8-1 tanh spiral", x, y, theta, runs, 0)
 
 
 def unpack(thetas):

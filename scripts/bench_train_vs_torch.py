@@ -43,22 +43,13 @@ from pathlib import Path
 
 import numpy as np
 
+import reference_workload  # noqa: E402
 from reference_workload import INPUTS, LAYERS, ROOT, init_params, spiral  # noqa: E402  (the script's folder is on sys.path)
 
 
 def scene(x, y, theta, steps, lr, momentum):
-    return {
-        "name": "bench 2-8-8-1 tanh spiral",
-        "objective": {"network": {
-            "inputs": INPUTS,
-            "layers": [{"units": u, "activation": a} for u, a in LAYERS],
-            "loss": "mse",
-            "data": {"inline": {"x": x.tolist(), "y": y.tolist()}},
-            "init": {"params": theta.tolist()},
-        }},
-        "runs": [{"optimizer": {"sgd": {"lr": lr, "momentum": momentum}}}],
-        "steps": steps,
-    }
+    runs = [{"optimizer": {"sgd": {"lr": lr, "momentum": momentum}}}]
+    return reference_workload.scene("bench 2-8-8-1 tanh spiral", x, y, theta, runs, steps)
 
 
 def run_losscape(binary, scene_path, out_csv, steps):

@@ -35,3 +35,19 @@ def init_params(seed=7, scale=0.5):
         n += units * fan + units
         fan = units
     return rng.normal(size=n) * scale
+
+
+def scene(name, x, y, theta, runs, steps):
+    """The workload as a losscape scene (JSON-ready dict) with inline data and explicit θ."""
+    return {
+        "name": name,
+        "objective": {"network": {
+            "inputs": INPUTS,
+            "layers": [{"units": u, "activation": a} for u, a in LAYERS],
+            "loss": "mse",
+            "data": {"inline": {"x": x.tolist(), "y": y.tolist()}},
+            "init": {"params": theta.tolist()},
+        }},
+        "runs": runs,
+        "steps": steps,
+    }
