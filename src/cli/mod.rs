@@ -1,10 +1,11 @@
-//! The command line: `losscape [SCENE]` opens the app; `train`, `check`, `info` and `surface`
-//! run headless. A thin shell over the core: parse, load, call, write.
+//! The command line: `losscape [SCENE]` opens the app; `train`, `check`, `info`, `surface`,
+//! `share`, `open --save` and `plot` run headless. A thin shell over the core: parse, load, call, write.
 //!
 //! Exit codes: 0 success, 1 a failed check, 2 bad input (one line on stderr, never a panic).
 
 mod check;
 mod info;
+pub mod plot;
 mod share;
 mod surface;
 mod train;
@@ -44,6 +45,8 @@ enum Command {
     Share(share::ShareArgs),
     /// Restore a shared line: open it in the app, or write it to a scene file with --save.
     Open(share::OpenArgs),
+    /// Draw loss against step for every run of a trajectory CSV as a PNG.
+    Plot(plot::PlotArgs),
 }
 
 /// Bad input: printed as one line, exit code 2.
@@ -96,6 +99,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Surface(a)) => surface::run(&a),
         Some(Command::Share(a)) => share::share(&a),
         Some(Command::Open(a)) => share::open(&a),
+        Some(Command::Plot(a)) => plot::run(&a),
         None => open_app(cli.scene, cli.screenshot, cli.frames),
     }
 }

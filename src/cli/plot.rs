@@ -1,0 +1,440 @@
+//! `losscape plot`: a PNG of loss against step for every run of a trajectory CSV written by
+//! `losscape train`, for handouts and slides.
+//!
+//! One coloured line per run, the held-out loss dashed in the same colour, a run that diverged
+//! cut at its last finite loss and marked with a cross there. The y axis is logarithmic when the
+//! losses span two decades or more (`--log` / `--linear` force it).
+//!
+//! Drawn with plotters into an RGB buffer and encoded by `png` in memory, then written
+//! atomically. Text uses a font compiled into the binary (egui's Ubuntu Light): CI machines and
+//! many classroom machines have no system fonts, and the picture must not depend on them.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::prelude::*;
+
+use super::UserError;
+
+/// Line colours, one per run in file order (Tableau 10), repeated after ten runs.
+pub const PALETTE: [(u8, u8, u8); 10] = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+];
+
+/// The smallest and largest picture, in pixels: below the smallest the legend and the labels
+/// overlap, above the largest the buffer is over 200 MB.
+const MIN_SIDE: u32 = 200;
+const MAX_SIDE: u32 = 8192;
+
+/// Arguments of `losscape plot`.
+#[derive(clap::Args, Debug)]
+pub struct PlotArgs {
+    /// Trajectory CSV written by `losscape train --out traj.csv`.
+    trajectory: PathBuf,
+    /// The PNG to write.
+    #[arg(long, value_name = "PNG")]
+    out: PathBuf,
+    /// The scene the trajectory came from: its name titles the plot and its runs' names label the lines.
+    #[arg(long, value_name = "SCENE")]
+    scene: Option<PathBuf>,
+    /// Title (default: the scene's name with --scene, else the trajectory's file name).
+    #[arg(long)]
+    title: Option<String>,
+    /// Width in pixels.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(MIN_SIDE as i64..=MAX_SIDE as i64))]
+    width: u32,
+    /// Height in pixels.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u32).range(MIN_SIDE as i64..=MAX_SIDE as i64))]
+    height: u32,
+    /// Logarithmic loss axis (default: when the losses span two decades or more).
+    #[arg(long, conflicts_with = "linear")]
+    log: bool,
+    /// Linear loss axis.
+    #[arg(long)]
+    linear: bool,
+}
+
+/// One run's curve as read from the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// The `run` column's value.
+    pub run: String,
+    /// (step, loss) up to and excluding the first non-finite loss.
+    pub loss: Vec<(f64, f64)>,
+    /// (step, held-out loss), cut the same way; empty without the column.
+    pub holdout: Vec<(f64, f64)>,
+    /// The step whose loss was first non-finite, for a run that diverged.
+    pub diverged_at: Option<u64>,
+}
+
+/// Reads a trajectory CSV: runs in order of first appearance. Errors are
+/// `FILE:LINE: field: message`.
+pub fn read_trajectory(path: &Path) -> Result<Vec<Series>, UserError> {
+    let shown = path.display();
+    let bytes = std::fs::read(path).map_err(|e| UserError(format!("{shown}: cannot read: {e}")))?;
+    read_trajectory_text(&bytes, &shown.to_string())
+}
+
+/// [`read_trajectory`] on the file's bytes; `shown` names the file in messages.
+pub fn read_trajectory_text(bytes: &[u8], shown: &str) -> Result<Vec<Series>, UserError> {
+    let fail = |line: u64, field: &str, message: String| UserError(format!("{shown}:{line}: {field}: {message}"));
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(fail(1, "header", "the file is empty; expected a trajectory CSV written by `losscape train`".into()));
+    }
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
+    let header: Vec<String> = reader.headers().map_err(|e| fail(1, "header", csv_message(&e)))?.iter().map(str::to_string).collect();
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let (Some(run_col), Some(step_col), Some(loss_col)) = (column("run"), column("step"), column("loss")) else {
+        let missing: Vec<&str> = ["run", "step", "loss"].into_iter().filter(|c| column(c).is_none()).collect();
+        return Err(fail(
+            1,
+            "header",
+            format!("not a trajectory CSV: no column {} (expected run,step,loss,… as written by `losscape train`)", missing.join(", ")),
+        ));
+    };
+    let holdout_col = column("holdout_loss");
+    let mut runs: Vec<Series> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Err(fail(line, "row", csv_message(&e)));
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let number = |col: usize| -> Result<f64, UserError> {
+            let s = record.get(col).unwrap_or("");
+            s.parse::<f64>().map_err(|_| fail(line, &header[col], format!("{s:?} is not a number")))
+        };
+        let step_text = record.get(step_col).unwrap_or("");
+        let step: u64 =
+            step_text.parse().map_err(|_| fail(line, "step", format!("{step_text:?} is not a step number (a whole number ≥ 0)")))?;
+        let loss = number(loss_col)?;
+        let holdout = holdout_col.map(number).transpose()?;
+        let name = record.get(run_col).unwrap_or("");
+        if name.is_empty() {
+            return Err(fail(line, "run", "is empty".into()));
+        }
+        let i = *index.entry(name.to_string()).or_insert_with(|| {
+            runs.push(Series { run: name.to_string(), loss: Vec::new(), holdout: Vec::new(), diverged_at: None });
+            runs.len() - 1
+        });
+        let s = &mut runs[i];
+        if s.diverged_at.is_some() {
+            continue;
+        }
+        if !loss.is_finite() {
+            s.diverged_at = Some(step);
+            continue;
+        }
+        s.loss.push((step as f64, loss));
+        // The held-out loss is cut at its own first non-finite value.
+        if let Some(h) = holdout
+            && h.is_finite()
+            && s.holdout.len() + 1 == s.loss.len()
+        {
+            s.holdout.push((step as f64, h));
+        }
+    }
+    if runs.is_empty() {
+        return Err(fail(2, "row", "the file has a header but no rows".into()));
+    }
+    Ok(runs)
+}
+
+/// csv's message without its own "position: line N" suffix (the line is ours).
+fn csv_message(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!("has {len} fields but the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8 text".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// What the axis shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scale {
+    /// Plain loss.
+    Linear,
+    /// log10 of the loss.
+    Log,
+}
+
+/// Log when every loss is positive and the largest is at least 100× the smallest.
+pub fn auto_scale(lo: f64, hi: f64) -> Scale {
+    if lo > 0.0 && hi / lo >= 100.0 { Scale::Log } else { Scale::Linear }
+}
+
+/// Everything drawn.
+struct Figure<'a> {
+    title: String,
+    series: &'a [Series],
+    labels: Vec<String>,
+    x: (f64, f64),
+    y: (f64, f64),
+}
+
+/// Writes the PNG.
+pub fn run(args: &PlotArgs) -> anyhow::Result<ExitCode> {
+    let series = read_trajectory(&args.trajectory)?;
+    let scene = args.scene.as_deref().map(crate::scene::load).transpose()?;
+    super::train::check_writable(&args.out)?;
+    let labels = series
+        .iter()
+        .map(|s| {
+            let named = scene.as_ref().and_then(|sc| s.run.parse::<usize>().ok().and_then(|i| sc.runs.get(i))).map(|r| r.label());
+            named.unwrap_or_else(|| format!("run {}", s.run))
+        })
+        .collect();
+    let title = args.title.clone().unwrap_or_else(|| match &scene {
+        Some(sc) if !sc.name.is_empty() => sc.name.clone(),
+        _ => args.trajectory.file_name().map_or_else(|| args.trajectory.display().to_string(), |n| n.to_string_lossy().into_owned()),
+    });
+    let points = || series.iter().flat_map(|s| s.loss.iter().chain(&s.holdout));
+    let (lo, hi) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, l)| (lo.min(l), hi.max(l)));
+    if !lo.is_finite() {
+        let what = args.trajectory.display();
+        return Err(UserError(format!("{what}:2: loss: no run has a finite loss at any step; nothing to plot")).into());
+    }
+    let scale = if args.log {
+        if lo <= 0.0 {
+            return Err(UserError(format!("--log needs positive losses, the smallest is {lo}; use --linear")).into());
+        }
+        Scale::Log
+    } else if args.linear {
+        Scale::Linear
+    } else {
+        auto_scale(lo, hi)
+    };
+    let max_step = points().fold(0.0f64, |m, &(s, _)| m.max(s)).max(series.iter().filter_map(|s| s.diverged_at).max().unwrap_or(0) as f64);
+    let y = match scale {
+        Scale::Log => (lo / 1.5, hi * 1.5),
+        Scale::Linear if hi > lo => (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)),
+        Scale::Linear => (lo - lo.abs().max(1.0) * 0.1, hi + hi.abs().max(1.0) * 0.1),
+    };
+    let fig = Figure { title, series: &series, labels, x: (0.0, max_step.max(1.0)), y };
+    let png = render(&fig, scale, args.width, args.height).map_err(|e| anyhow::anyhow!("cannot draw the plot: {e}"))?;
+    crate::export::write_atomic(&args.out, |w| w.write_all(&png))
+        .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", args.out.display()))?;
+    println!(
+        "wrote {} ({}×{}, {} runs, {} loss axis)",
+        args.out.display(),
+        args.width,
+        args.height,
+        series.len(),
+        match scale {
+            Scale::Log => "log",
+            Scale::Linear => "linear",
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The embedded font: egui's Ubuntu Light.
+const FONT: &[u8] = epaint_default_fonts::UBUNTU_LIGHT;
+
+/// Registers the embedded font as plotters' "sans-serif", once per process.
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The bytes are a valid TTF compiled into the binary; a failure here is a build defect.
+        if plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_err() {
+            panic!("the embedded font does not load");
+        }
+    });
+}
+
+/// `text` with every character the font lacks spelled in ASCII (`→` as `->`, `‖` as `||`), or
+/// `?`: plotters draws one font, and a missing glyph would be an empty box in a run's name.
+fn displayable(text: &str) -> String {
+    use ab_glyph::Font;
+    let Ok(font) = ab_glyph::FontRef::try_from_slice(FONT) else { return text.to_string() };
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_whitespace() || font.glyph_id(c).0 != 0 {
+            out.push(c);
+            continue;
+        }
+        out.push_str(match c {
+            '→' => "->",
+            '←' => "<-",
+            '‖' => "||",
+            '≤' => "<=",
+            '≥' => ">=",
+            '≠' => "!=",
+            '×' => "x",
+            '·' => ".",
+            '–' | '—' | '−' => "-",
+            _ => "?",
+        });
+    }
+    out
+}
+
+/// Draws the figure and encodes it as PNG bytes.
+fn render(fig: &Figure<'_>, scale: Scale, width: u32, height: u32) -> Result<Vec<u8>, String> {
+    register_font();
+    let mut rgb = vec![255u8; width as usize * height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        match scale {
+            Scale::Linear => draw(&root, fig, fig.y.0..fig.y.1, fmt_linear)?,
+            Scale::Log => draw(&root, fig, (fig.y.0..fig.y.1).log_scale(), fmt_log)?,
+        }
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let mut png_bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png_bytes, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer.write_image_data(&rgb).map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(png_bytes)
+}
+
+fn fmt_linear(v: &f64) -> String {
+    let a = v.abs();
+    if a != 0.0 && !(1e-3..1e5).contains(&a) { format!("{v:.1e}") } else { format!("{}", (v * 1e6).round() / 1e6) }
+}
+
+fn fmt_log(v: &f64) -> String {
+    let a = v.abs();
+    if (1e-2..1e4).contains(&a) { format!("{}", (v * 1e6).round() / 1e6) } else { format!("{v:.0e}") }
+}
+
+/// Lays out the axes for the y coordinate `y` (linear or log) and draws every series.
+fn draw<DB, Y>(root: &DrawingArea<DB, Shift>, fig: &Figure<'_>, y: Y, y_fmt: fn(&f64) -> String) -> Result<(), String>
+where
+    DB: DrawingBackend,
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let (w, h) = root.dim_in_pixel();
+    let text = (h.min(w) / 40).clamp(10, 40);
+    let mut chart = ChartBuilder::on(root)
+        .caption(displayable(&fig.title), ("sans-serif", text * 3 / 2))
+        .margin(text)
+        .x_label_area_size(text * 3)
+        .y_label_area_size(text * 5)
+        .build_cartesian_2d(fig.x.0..fig.x.1, y)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("step")
+        .y_desc("loss")
+        .label_style(("sans-serif", text))
+        .axis_desc_style(("sans-serif", text * 6 / 5))
+        // Ticks fall between whole steps on short runs: label only the whole ones.
+        .x_labels((fig.x.1 as usize + 1).min(11))
+        .x_label_formatter(&|v| if v.fract() == 0.0 { format!("{v:.0}") } else { String::new() })
+        .y_label_formatter(&y_fmt)
+        .light_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let stroke = (text / 6).max(2);
+    let legend_len = (text * 2) as i32;
+    for (i, (s, label)) in fig.series.iter().zip(&fig.labels).enumerate() {
+        let (r, g, b) = PALETTE[i % PALETTE.len()];
+        let colour = RGBColor(r, g, b);
+        let style = colour.stroke_width(stroke);
+        chart
+            .draw_series(LineSeries::new(s.loss.iter().copied(), style))
+            .map_err(|e| e.to_string())?
+            .label(displayable(&match s.diverged_at {
+                Some(step) => format!("{label} (diverged at step {step})"),
+                None => label.clone(),
+            }))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + legend_len, y)], style));
+        if !s.holdout.is_empty() {
+            let dash = (stroke * 4) as i32;
+            chart
+                .draw_series(DashedLineSeries::new(s.holdout.iter().copied(), dash, dash, style))
+                .map_err(|e| e.to_string())?
+                .label(displayable(&format!("{label}, held-out")))
+                .legend(move |(x, y)| {
+                    let third = legend_len / 3;
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (third, 0)], style)
+                        + PathElement::new(vec![(2 * third, 0), (legend_len, 0)], style)
+                });
+        }
+        if let (Some(_), Some(&last)) = (s.diverged_at, s.loss.last()) {
+            chart
+                .draw_series(std::iter::once(Cross::new(last, text as i32 / 2, colour.stroke_width(stroke))))
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", text))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(160, 160, 160))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_are_grouped_and_cut_at_divergence() {
+        let csv = "run,step,loss,grad_norm,clipped,holdout_loss,p0\n\
+                   0,0,4,1,false,5,0\n0,1,2,1,false,NaN,0\n0,2,1,1,false,1.5,0\n\
+                   1,0,4,1,false,5,0\n1,1,1e300,1,false,5,0\n1,2,inf,NaN,false,NaN,0\n1,3,NaN,NaN,false,NaN,0\n";
+        let runs = read_trajectory_text(csv.as_bytes(), "t.csv").unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].loss, [(0.0, 4.0), (1.0, 2.0), (2.0, 1.0)]);
+        assert_eq!(runs[0].holdout, [(0.0, 5.0)], "the held-out curve stops at its first NaN");
+        assert_eq!(runs[0].diverged_at, None);
+        assert_eq!(runs[1].loss, [(0.0, 4.0), (1.0, 1e300)]);
+        assert_eq!(runs[1].diverged_at, Some(2));
+    }
+
+    #[test]
+    fn bad_input_names_file_line_and_field() {
+        let e = |text: &str| read_trajectory_text(text.as_bytes(), "t.csv").unwrap_err().to_string();
+        assert_eq!(e(""), "t.csv:1: header: the file is empty; expected a trajectory CSV written by `losscape train`");
+        assert!(e("a,b,loss\n1,2,3\n").starts_with("t.csv:1: header: not a trajectory CSV: no column run, step"), "{}", e("a,b\n"));
+        assert_eq!(e("run,step,loss\n0,0,1\n0,1,abc\n"), "t.csv:3: loss: \"abc\" is not a number");
+        assert_eq!(e("run,step,loss\n0,0,1\n0,x,1\n"), "t.csv:3: step: \"x\" is not a step number (a whole number ≥ 0)");
+        assert_eq!(e("run,step,loss\n0,0,1\n0,1\n"), "t.csv:3: row: has 2 fields but the header has 3");
+        assert_eq!(e("run,step,loss\n"), "t.csv:2: row: the file has a header but no rows");
+    }
+
+    #[test]
+    fn log_only_for_positive_losses_spanning_decades() {
+        assert_eq!(auto_scale(0.01, 10.0), Scale::Log);
+        assert_eq!(auto_scale(0.2, 10.0), Scale::Linear);
+        assert_eq!(auto_scale(0.0, 10.0), Scale::Linear);
+        assert_eq!(auto_scale(-1.0, 1e6), Scale::Linear);
+    }
+
+    #[test]
+    fn characters_the_font_lacks_are_spelled_out() {
+        assert_eq!(displayable("hours → grade, clip ‖g‖ ≤ 1"), "hours -> grade, clip ||g|| ≤ 1");
+        assert_eq!(displayable("plain"), "plain");
+    }
+}
