@@ -322,9 +322,15 @@ pub fn save(path: &Path, scene: &Scene) -> Result<(), SceneError> {
 /// Reads a CSV data file with a header: the named (or default) input and target columns.
 pub(crate) fn read_csv(path: &Path, src: &CsvSource) -> Result<Table, CoreError> {
     let shown = path.display();
+    let file = std::fs::File::open(path).map_err(|e| CoreError::invalid("data.csv", format!("cannot read {shown}: {e}")))?;
+    read_csv_from(std::io::BufReader::new(file), &shown.to_string(), src)
+}
+
+/// [`read_csv`] on any reader (the fuzz target feeds it bytes); `shown` names the file in
+/// messages.
+pub fn read_csv_from(input: impl std::io::Read, shown: &str, src: &CsvSource) -> Result<Table, CoreError> {
     let fail = |m: String| CoreError::invalid("data.csv", m);
-    let mut reader =
-        csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(|e| fail(format!("cannot read {shown}: {e}")))?;
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
     let header: Vec<String> = reader.headers().map_err(|e| fail(format!("{shown}: {e}")))?.iter().map(str::to_string).collect();
     if header.len() < 2 {
         return Err(fail(format!("{shown}:1: needs at least two columns (inputs and a target), found {}", header.len())));
@@ -432,6 +438,9 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
         while i < b.len() && b[i].is_ascii_whitespace() {
             i += 1;
         }
+        if i >= b.len() {
+            return b.len();
+        }
         if b[i..].starts_with(b"//") {
             while i < b.len() && b[i] != b'\n' {
                 i += 1;
@@ -453,12 +462,14 @@ fn read_ident(b: &[u8], i: usize) -> Option<(&str, usize)> {
     (j > start && !b[start].is_ascii_digit()).then(|| (std::str::from_utf8(&b[start..j]).unwrap_or(""), j))
 }
 
+/// One past the closing quote of the string opening at `i`; the end of the text for a string
+/// left open (or ending in a lone backslash).
 fn skip_string(b: &[u8], mut i: usize) -> usize {
     i += 1;
     while i < b.len() && b[i] != b'"' {
         i += if b[i] == b'\\' { 2 } else { 1 };
     }
-    i + 1
+    (i + 1).min(b.len())
 }
 
 /// Inside the container opening at `open`, the key `k` at depth 1: (key position, value position).

@@ -1,0 +1,7 @@
+//! libFuzzer target `data_csv`: see `losscape_fuzz` (fuzz/src/lib.rs) for what it checks.
+
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    losscape_fuzz::data_csv(data);
+});

@@ -1,0 +1,7 @@
+//! libFuzzer target `expr`: see `losscape_fuzz` (fuzz/src/lib.rs) for what it checks.
+
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    losscape_fuzz::expr(data);
+});
