@@ -8,11 +8,15 @@ use std::time::{Duration, Instant};
 
 use bevy::ecs::schedule::{LogLevel, ScheduleBuildSettings};
 use bevy::prelude::*;
+use losscape::app::camera::ResetView;
+use losscape::app::files::{self, FileAction, FileKind};
 use losscape::app::grid::{GridTask, SurfaceGrid};
-use losscape::app::settings::{RecomputeSurface, SimSettings, StatusLine};
-use losscape::app::sim::Simulation;
+use losscape::app::screenshot::CaptureScreenshot;
+use losscape::app::settings::{RebuildObjective, RecomputeSurface, SetStart, SimSettings, StatusLine};
+use losscape::app::sim::{HISTORY_ROWS, Simulation};
 use losscape::app::{headless_plugin, load_scene};
-use losscape::core::RunStatus;
+use losscape::core::landscape::Directions;
+use losscape::core::{CsvColumns, CsvSource, DataSpec, Feature, Holdout, NetworkSpec, ObjectiveSpec, Penalty, RunStatus};
 use losscape::scene::{self, Format};
 
 fn lesson(name: &str) -> PathBuf {
@@ -172,4 +176,254 @@ fn update_has_no_system_order_ambiguities() {
         schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..default() });
     });
     app.update();
+}
+
+/// The network spec being edited, as the panel would reach it.
+fn network_spec(app: &mut App) -> Mut<'_, NetworkSpec> {
+    app.world_mut().resource_mut::<SimSettings>().map_unchanged(|s| match &mut s.scene.objective {
+        ObjectiveSpec::Network(n) => n,
+        ObjectiveSpec::Function(_) => panic!("a network lesson"),
+    })
+}
+
+/// Sends `RebuildObjective` (what every panel edit of the objective does) and runs one frame.
+fn rebuild(app: &mut App) {
+    app.world_mut().write_message(RebuildObjective);
+    app.update();
+}
+
+/// The edit was refused: red status line and objective message naming `needle`, and the
+/// previous objective still running (same spec, still stepping).
+fn assert_refused(app: &mut App, needle: &str, before: &ObjectiveSpec) {
+    let status = app.world().resource::<StatusLine>().clone();
+    assert!(status.error && status.text.contains(needle), "status line: {}", status.text);
+    let why = status.objective.expect("the panel shows why the objective was not applied");
+    assert!(why.contains(needle) && !why.contains('\n'), "one line naming {needle:?}: {why}");
+    let steps = app.world().resource::<Simulation>().steps();
+    app.update();
+    let sim = app.world().resource::<Simulation>();
+    assert_eq!(&sim.applied, before, "the previous objective keeps running");
+    assert!(sim.steps() > steps, "and keeps stepping");
+}
+
+#[test]
+fn an_expression_that_does_not_parse_keeps_the_previous_function() {
+    let mut app = app_for_lesson("01_x_squared.ron");
+    app.update();
+    let before = app.world().resource::<Simulation>().applied.clone();
+    if let ObjectiveSpec::Function(f) = &mut app.world_mut().resource_mut::<SimSettings>().scene.objective {
+        f.expr = "3*x^^2 +".into();
+    }
+    rebuild(&mut app);
+    assert_refused(&mut app, "cannot parse", &before);
+    assert_eq!(app.world().resource::<Simulation>().objective().dim(), 1);
+}
+
+#[test]
+fn a_missing_or_malformed_csv_is_reported_and_the_old_data_kept() {
+    let mut app = app_for_lesson("03_hours_studied.ron");
+    app.update();
+    let before = app.world().resource::<Simulation>().applied.clone();
+    network_spec(&mut app).data = DataSpec::Csv(CsvSource::Path("no_such_file.csv".into()));
+    rebuild(&mut app);
+    assert_refused(&mut app, "no_such_file.csv", &before);
+
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("hours.csv");
+    std::fs::write(&csv, "hours,grade\n2,3\n4,five\n").unwrap();
+    let path = csv.display().to_string();
+    network_spec(&mut app).data = DataSpec::Csv(CsvSource::Path(path.clone()));
+    rebuild(&mut app);
+    assert_refused(&mut app, "hours.csv:3", &before);
+
+    std::fs::write(&csv, "hours,grade\n2,3\n4,5\n6,4\n").unwrap();
+    network_spec(&mut app).data =
+        DataSpec::Csv(CsvSource::Columns(CsvColumns { path: path.clone(), x: None, y: Some(vec!["mark".into()]) }));
+    rebuild(&mut app);
+    assert_refused(&mut app, "no column named \"mark\"", &before);
+
+    // The same file with the right column applies, and the message goes away.
+    network_spec(&mut app).data = DataSpec::Csv(CsvSource::Columns(CsvColumns { path, x: None, y: Some(vec!["grade".into()]) }));
+    rebuild(&mut app);
+    let status = app.world().resource::<StatusLine>();
+    assert!(!status.error && status.objective.is_none(), "{}", status.text);
+    assert_eq!(app.world().resource::<Simulation>().objective().network().unwrap().train.n, 3);
+}
+
+#[test]
+fn values_the_core_refuses_leave_the_running_network() {
+    let mut app = app_for_lesson("06_dense_layer.ron");
+    app.update();
+    let before = app.world().resource::<Simulation>().applied.clone();
+    network_spec(&mut app).batch_size = Some(500);
+    rebuild(&mut app);
+    assert_refused(&mut app, "batch_size", &before);
+    network_spec(&mut app).batch_size = None;
+
+    network_spec(&mut app).inputs = 3;
+    rebuild(&mut app);
+    assert_refused(&mut app, "inputs", &before);
+    network_spec(&mut app).inputs = 2;
+
+    network_spec(&mut app).holdout = Some(Holdout { share: 0.999, seed: 0 });
+    rebuild(&mut app);
+    assert_refused(&mut app, "holdout", &before);
+}
+
+#[test]
+fn features_penalty_holdout_and_batches_apply_live() {
+    let mut app = app_for_lesson("06_dense_layer.ron");
+    app.update();
+    {
+        let mut net = network_spec(&mut app);
+        net.features = Some(vec![Feature::X1, Feature::X2, Feature::X1X2]);
+        net.inputs = 3;
+        net.penalty = Some(Penalty::L2(0.01));
+        net.holdout = Some(Holdout { share: 0.25, seed: 1 });
+        net.batch_size = Some(16);
+        net.batch_seed = 4;
+    }
+    rebuild(&mut app);
+    let status = app.world().resource::<StatusLine>();
+    assert!(!status.error, "{}", status.text);
+    for _ in 0..3 {
+        app.update();
+    }
+    let sim = app.world().resource::<Simulation>();
+    let net = sim.objective().network().expect("still a network");
+    assert_eq!(net.net.inputs(), 3);
+    // 3 inputs → 3 tanh units → 1: 12 + 4 parameters.
+    assert_eq!(sim.objective().dim(), 16);
+    assert_eq!((net.train.n, net.holdout.as_ref().map(|h| h.n)), (150, Some(50)));
+    assert_eq!((net.penalty, net.batch_size, net.batch_seed), (Some(Penalty::L2(0.01)), Some(16), 4));
+    let last = sim.session.runs[0].trajectory.last().unwrap();
+    assert!(last.holdout_loss.is_some_and(f64::is_finite), "the held-out loss is recorded");
+}
+
+#[test]
+fn a_click_on_the_surface_restarts_every_run_there() {
+    let mut app = app_for_lesson("03_hours_studied.ron");
+    for _ in 0..5 {
+        app.update();
+    }
+    let generation = app.world().resource::<Simulation>().generation;
+    app.world_mut().resource_mut::<SimSettings>().playing = false;
+    app.world_mut().write_message(SetStart(vec![2.0, -1.0]));
+    app.update();
+    let sim = app.world().resource::<Simulation>();
+    assert_eq!(sim.start, [2.0, -1.0]);
+    assert_eq!(sim.generation, generation + 1, "visuals start afresh");
+    for run in &sim.session.runs {
+        assert_eq!((run.steps(), run.theta.as_slice()), (0, [2.0, -1.0].as_slice()));
+    }
+    // A point of the wrong size (a stale click after the objective changed) is ignored.
+    app.world_mut().write_message(SetStart(vec![1.0, 2.0, 3.0]));
+    app.update();
+    assert_eq!(app.world().resource::<Simulation>().start, [2.0, -1.0]);
+    assert_eq!(app.world().resource::<Simulation>().generation, generation + 1);
+}
+
+#[test]
+fn every_slice_direction_draws_a_surface_for_a_nine_parameter_layer() {
+    let mut app = app_for_lesson("06_dense_layer.ron");
+    for directions in [Directions::Pca, Directions::Hessian, Directions::Random { seed: 5, include_bias: false }] {
+        app.world_mut().resource_mut::<SimSettings>().scene.surface.directions = directions.clone();
+        app.world_mut().resource_mut::<SimSettings>().scene.surface.res = 16;
+        app.world_mut().write_message(RecomputeSurface);
+        app.update();
+        let wanted = app.world().resource::<GridTask>().requested;
+        update_until(&mut app, |w| w.resource::<SurfaceGrid>().current.as_ref().is_some_and(|l| l.generation == wanted));
+        let land = app.world().resource::<SurfaceGrid>().current.clone().unwrap();
+        let status = app.world().resource::<StatusLine>();
+        assert!(!status.error, "{directions:?}: {}", status.text);
+        assert_eq!((land.dim, land.res()), (13, 16), "{directions:?}");
+        assert!(land.grid.loss.iter().all(|l| l.is_finite()), "{directions:?}");
+        let [ra, rb] = land.ranges();
+        assert!(ra.1 > ra.0 && rb.1 > rb.0, "{directions:?}: a real plane");
+    }
+}
+
+#[test]
+fn each_layers_gradient_norm_is_recorded_at_every_step() {
+    let mut app = app_for_lesson("07b_deep_sigmoid.ron");
+    for _ in 0..20 {
+        app.update();
+    }
+    let sim = app.world().resource::<Simulation>();
+    let history = &sim.layer_norms[0];
+    let steps = sim.session.runs[0].steps();
+    assert_eq!(history.steps, (0..=steps).collect::<Vec<_>>());
+    assert!(history.norms.iter().all(|n| n.len() == 7), "one norm per layer");
+    // Vanishing gradients: six sigmoids shrink the first layer's gradient far below the last's.
+    let last = history.norms.last().unwrap();
+    assert!(last[0] < 0.1 * last[6], "first layer {} vs output {}", last[0], last[6]);
+}
+
+#[test]
+fn a_long_gradient_history_thins_itself_and_still_spans_the_run() {
+    let mut app = app_for_ron(
+        "(objective: network(inputs: 1, layers: [(units: 1, activation: tanh)], loss: mse, data: inline(x: [[0.5]], y: [[0.8]])), runs: [(optimizer: sgd(lr: 0.01))], steps: 6000, steps_per_frame: 200)",
+    );
+    for _ in 0..30 {
+        app.update();
+    }
+    let sim = app.world().resource::<Simulation>();
+    let history = &sim.layer_norms[0];
+    assert_eq!(sim.steps(), 6000);
+    assert!(history.steps.len() < HISTORY_ROWS && history.steps.len() > HISTORY_ROWS / 4, "{} rows", history.steps.len());
+    assert_eq!(history.steps[0], 0);
+    assert!(*history.steps.last().unwrap() > 6000 - 8, "reaches the end: {:?}", history.steps.last());
+    assert!(history.steps.windows(2).all(|w| w[1] - w[0] == history.steps[1] - history.steps[0]), "evenly spaced");
+}
+
+/// The headless app plus the files plugin (it needs no window: the camera is optional).
+fn app_with_files(name: &str) -> App {
+    let mut app = app_for_lesson(name);
+    app.add_message::<CaptureScreenshot>().add_message::<ResetView>().add_plugins(files::plugin);
+    app
+}
+
+fn file_action(app: &mut App, kind: FileKind, path: &Path) {
+    app.world_mut().write_message(FileAction { kind, path: path.to_path_buf() });
+    app.update();
+}
+
+#[test]
+fn save_open_and_export_write_files_and_say_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app_with_files("06_dense_layer.ron");
+    update_until(&mut app, |w| w.resource::<SurfaceGrid>().current.is_some());
+    let said = |app: &App| app.world().resource::<StatusLine>().clone();
+
+    let scene_path = dir.path().join("edited.json");
+    app.world_mut().resource_mut::<SimSettings>().scene.steps = 123;
+    file_action(&mut app, FileKind::SaveScene, &scene_path);
+    let status = said(&app);
+    assert!(!status.error && status.text.contains(&scene_path.display().to_string()), "{}", status.text);
+    assert_eq!(scene::load(&scene_path).unwrap().steps, 123, "the edited scene was written");
+
+    for (kind, name, header) in
+        [(FileKind::Trajectory, "traj.csv", "run,step,loss,grad_norm,clipped,p0"), (FileKind::Grid, "grid.csv", "a,b,loss")]
+    {
+        let path = dir.path().join(name);
+        file_action(&mut app, kind, &path);
+        let status = said(&app);
+        assert!(!status.error && status.text.contains(&path.display().to_string()), "{}", status.text);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with(header), "{name}: {}", text.lines().next().unwrap_or(""));
+    }
+    let mesh = dir.path().join("surface.obj");
+    file_action(&mut app, FileKind::Mesh, &mesh);
+    assert!(std::fs::read_to_string(&mesh).unwrap().lines().any(|l| l.starts_with("v ")));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(leftovers.len(), 4, "no temporary files left behind: {leftovers:?}");
+
+    // Opening a file that is not there changes nothing; opening the saved one restores it.
+    app.world_mut().resource_mut::<SimSettings>().scene.steps = 7;
+    file_action(&mut app, FileKind::OpenScene, &dir.path().join("missing.ron"));
+    assert!(said(&app).error);
+    assert_eq!(app.world().resource::<SimSettings>().scene.steps, 7);
+    file_action(&mut app, FileKind::OpenScene, &scene_path);
+    assert!(!said(&app).error, "{}", said(&app).text);
+    assert_eq!(app.world().resource::<SimSettings>().scene.steps, 123);
 }

@@ -4,17 +4,24 @@
 //!
 //! For a 1-parameter objective the ball rides the curve with its tangent and a secant through
 //! x and x + h whose h the panel shrinks. For a slice of more parameters each ball sits at its
-//! projection on the plane, at the height of its true loss.
+//! projection on the plane, at the height of its true loss — which may be below the slice's
+//! surface (the ball is off the plane), so every ball also gets a ring drawn over everything.
+//!
+//! Trails stay inside the drawn box: a trail ends at the first point that leaves it (sideways
+//! or more than 10 % above the highest drawn loss), and a stopped run's ball and cross sit at
+//! that end, so a run that explodes leaves a mark where it left instead of a spike to the sky.
 
 use bevy::prelude::*;
 
 use super::AppSystems;
+use super::camera::ViewCamera;
 use super::settings::SimSettings;
 use super::sim::Simulation;
 use super::surface::{HALF, SurfaceView, ViewMap};
 use crate::core::{RunStatus, Workspace};
 
 pub(super) fn plugin(app: &mut App) {
+    app.insert_gizmo_config(OnTopGizmos, GizmoConfig { depth_bias: -1.0, ..default() });
     app.init_resource::<CurveReadout>().add_systems(
         Update,
         (respawn_balls, extend_trails, sync_ball_transforms, update_curve_readout, draw_ball_overlays)
@@ -26,6 +33,15 @@ pub(super) fn plugin(app: &mut App) {
 
 /// Ball radius in world units.
 pub const BALL_RADIUS: f32 = 0.22;
+
+/// How far above the highest drawn loss (as a fraction of the box's height) a point still
+/// counts as in view.
+const VIEW_HEADROOM: f64 = 0.1;
+
+/// Gizmos drawn in front of everything (depth bias −1): the rings and stop marks that keep a
+/// ball visible when the surface hides it.
+#[derive(Default, Reflect, GizmoConfigGroup)]
+pub struct OnTopGizmos;
 
 /// A run's ball.
 #[derive(Component, Debug)]
@@ -134,10 +150,22 @@ fn last_finite_row(run: &crate::core::Run) -> Option<usize> {
 fn world_of(map: &ViewMap, run: &crate::core::Run, k: usize) -> Vec3 {
     let p = map.land.plane.project(run.trajectory.params(k));
     let w = map.world(p.a, p.b, run.trajectory.records[k].loss);
-    // A ball that rolled off the surface is drawn at its edge (it is stopped soon after).
+    // A ball that rolled off the surface is drawn at its edge (it is stopped soon after), and
+    // one whose loss is off the drawn range at the box's floor or just above its top.
     let edge = 1.15 * HALF;
-    let f = |v: f64, lim: f64| if v.is_finite() { v.clamp(-lim, lim) as f32 } else { 0.0 };
-    Vec3::new(f(w[0], edge), f(w[1], 1.5 * map.top()), f(w[2], edge))
+    let f = |v: f64, lo: f64, hi: f64| if v.is_finite() { v.clamp(lo, hi) as f32 } else { 0.0 };
+    Vec3::new(f(w[0], -edge, edge), f(w[1], 0.0, (1.0 + VIEW_HEADROOM) * map.top()), f(w[2], -edge, edge))
+}
+
+/// Whether row `k` of a run lies in the drawn box: finite, over the surface (with a 10 %
+/// margin) and at most `VIEW_HEADROOM` above its highest loss.
+fn in_view(map: &ViewMap, run: &crate::core::Run, k: usize) -> bool {
+    let (theta, loss) = (run.trajectory.params(k), run.trajectory.records[k].loss);
+    if !loss.is_finite() || !theta.iter().all(|v| v.is_finite()) {
+        return false;
+    }
+    let p = map.land.plane.project(theta);
+    map.land.contains(p.a, p.b, 1.1) && map.height.unit(loss) <= 1.0 + VIEW_HEADROOM
 }
 
 /// Converts the new trajectory rows of each run into trail points.
@@ -151,9 +179,8 @@ fn extend_trails(sim: Res<Simulation>, view: Option<Res<SurfaceView>>, mut trail
         }
         let end = last_finite_row(run).map_or(0, |k| k + 1);
         for k in trail.rows..end {
-            // The trail ends where the run leaves the drawn surface.
-            let p = view.map.land.plane.project(run.trajectory.params(k));
-            if !view.map.land.contains(p.a, p.b, 1.1) {
+            // The trail ends where the run leaves the drawn box.
+            if !in_view(&view.map, run, k) {
                 trail.rows = usize::MAX;
                 break;
             }
@@ -163,13 +190,17 @@ fn extend_trails(sim: Res<Simulation>, view: Option<Res<SurfaceView>>, mut trail
     }
 }
 
-/// Puts each ball at its run's current θ (its projection, at its true loss).
-fn sync_ball_transforms(sim: Res<Simulation>, view: Option<Res<SurfaceView>>, mut balls: Query<(&Ball, &mut Transform)>) {
+/// Puts each ball at its run's current θ (its projection, at its true loss); a stopped run's
+/// ball stays where its trail ends, the last point it had in view.
+fn sync_ball_transforms(sim: Res<Simulation>, view: Option<Res<SurfaceView>>, mut balls: Query<(&Ball, &Trail, &mut Transform)>) {
     let Some(view) = view else { return };
-    for (ball, mut transform) in &mut balls {
+    for (ball, trail, mut transform) in &mut balls {
         let Some(run) = sim.session.runs.get(ball.run).filter(|r| r.theta.len() == view.map.land.plane.dim()) else { continue };
         let Some(k) = last_finite_row(run) else { continue };
-        let p = world_of(&view.map, run, k);
+        let p = match trail.points.last() {
+            Some(end) if !run.is_running() => *end,
+            _ => world_of(&view.map, run, k),
+        };
         let lifted = p + Vec3::Y * BALL_RADIUS * 0.8;
         if transform.translation != lifted {
             transform.translation = lifted;
@@ -204,9 +235,12 @@ fn draw_ball_overlays(
     view: Option<Res<SurfaceView>>,
     readout: Res<CurveReadout>,
     trails: Query<(&Ball, &Trail, &Transform)>,
+    camera: Option<Single<&GlobalTransform, With<ViewCamera>>>,
     mut gizmos: Gizmos,
+    mut on_top: Gizmos<OnTopGizmos>,
 ) {
     let Some(view) = view else { return };
+    let facing = camera.map_or(Quat::IDENTITY, |c| c.compute_transform().rotation);
     for (ball, trail, transform) in &trails {
         let Some(run) = sim.session.runs.get(ball.run).filter(|r| r.theta.len() == view.map.land.plane.dim()) else { continue };
         let color = color_of(ball.run);
@@ -216,9 +250,12 @@ fn draw_ball_overlays(
             gizmos.linestrip(lifted, color.with_alpha(0.9));
         }
         let at = transform.translation;
+        // A ring facing the camera, over everything: the ball is found even under the surface.
+        on_top.circle(Isometry3d::new(at, facing), BALL_RADIUS * 1.45, color);
         if let RunStatus::Diverged { .. } = run.status {
-            gizmos.cross(Isometry3d::from_translation(at + Vec3::Y * 0.25), 0.35, Color::srgb(1.0, 0.1, 0.1));
-            gizmos.circle(Isometry3d::new(at, Quat::from_rotation_x(std::f32::consts::FRAC_PI_2)), 0.35, Color::srgb(1.0, 0.1, 0.1));
+            let red = Color::srgb(1.0, 0.1, 0.1);
+            on_top.cross(Isometry3d::new(at, facing), 0.4, red);
+            on_top.circle(Isometry3d::new(at, facing), BALL_RADIUS * 1.9, red);
             continue;
         }
         draw_arrows(&mut gizmos, &view.map, run, at, &settings, color);

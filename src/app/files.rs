@@ -16,7 +16,8 @@ use super::sim::Simulation;
 use super::surface::HALF;
 use crate::scene::{self, CameraSettings};
 
-pub(super) fn plugin(app: &mut App) {
+/// Public so the headless tests can add it (it needs no window: the camera is optional).
+pub fn plugin(app: &mut App) {
     app.add_message::<FileAction>()
         .add_systems(Startup, list_presets)
         .add_systems(Update, handle_file_actions.in_set(AppSystems::ReadInput));
@@ -73,7 +74,7 @@ fn handle_file_actions(
     mut settings: ResMut<SimSettings>,
     mut sim: ResMut<Simulation>,
     grid: Res<SurfaceGrid>,
-    orbit: Single<&Orbit, With<ViewCamera>>,
+    orbit: Option<Single<&Orbit, With<ViewCamera>>>,
     mut status: ResMut<StatusLine>,
     mut recompute: MessageWriter<RecomputeSurface>,
     mut view: MessageWriter<ResetView>,
@@ -87,32 +88,44 @@ fn handle_file_actions(
                 sim.replace(new);
                 recompute.write(RecomputeSurface);
                 view.write(ResetView);
-                format!("opened {}", path.display())
+                format!("opened {}", shown(path))
             }),
             FileKind::SaveScene => {
                 let mut scene = settings.scene.clone();
                 let base = 2.0 * HALF as f32;
-                scene.camera = Some(CameraSettings {
-                    yaw: f64::from(orbit.yaw.to_degrees()),
-                    pitch: f64::from(orbit.pitch.to_degrees()),
-                    distance: f64::from(orbit.distance / base),
-                });
-                scene::save(path, &scene).map(|()| format!("scene saved to {}", path.display())).map_err(|e| e.to_string())
+                if let Some(orbit) = &orbit {
+                    scene.camera = Some(CameraSettings {
+                        yaw: f64::from(orbit.yaw.to_degrees()),
+                        pitch: f64::from(orbit.pitch.to_degrees()),
+                        distance: f64::from(orbit.distance / base),
+                    });
+                }
+                scene::save(path, &scene).map(|()| format!("scene saved to {}", shown(path))).map_err(|e| e.to_string())
             }
             FileKind::Trajectory => crate::export::write_trajectory(path, sim.objective(), &sim.session.runs)
-                .map(|()| format!("trajectory saved to {}", path.display()))
+                .map(|()| format!("trajectory saved to {}", shown(path)))
                 .map_err(|e| format!("{}: {e}", path.display())),
             FileKind::Grid | FileKind::Mesh => export_landscape(action.kind, path, &grid, &sim),
             FileKind::Screenshot => {
                 capture.write(CaptureScreenshot { path: path.clone(), exit: false });
-                Ok(format!("saving a screenshot to {}", path.display()))
+                Ok(format!("saving a screenshot to {}", shown(path)))
             }
         };
         match result {
-            Ok(m) => status.info(m),
+            Ok(m) => {
+                if action.kind == FileKind::OpenScene {
+                    status.objective = None;
+                }
+                status.info(m);
+            }
             Err(e) => status.error(e),
         }
     }
+}
+
+/// The absolute path, so the status line says exactly where a file went.
+fn shown(path: &std::path::Path) -> String {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
 }
 
 fn export_landscape(kind: FileKind, path: &std::path::Path, grid: &SurfaceGrid, sim: &Simulation) -> Result<String, String> {
@@ -122,5 +135,5 @@ fn export_landscape(kind: FileKind, path: &std::path::Path, grid: &SurfaceGrid, 
         FileKind::Mesh => ("mesh", crate::export::mesh::write_mesh(path, &land.grid, &land.plane, &runs)),
         _ => ("grid", crate::export::grid::write_grid(path, &land.grid, &land.plane, sim.objective(), &runs)),
     };
-    written.map(|()| format!("{what} saved to {}", path.display())).map_err(|e| format!("{}: {e}", path.display()))
+    written.map(|()| format!("{what} saved to {}", shown(path))).map_err(|e| format!("{}: {e}", path.display()))
 }

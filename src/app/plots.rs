@@ -1,9 +1,16 @@
 //! The right panel: training and held-out loss against step for every run (log scale), the
-//! gradient norm of each layer and the dead-ReLU count, and the data under the network's
-//! current output (TensorFlow Playground's decision heat-map, redrawn as the balls move).
+//! data under the network's current output (TensorFlow Playground's decision heat-map, redrawn
+//! as the balls move), each layer's gradient norm over the steps for one run (vanishing and
+//! exploding gradients show as lines drifting apart), the same norms now for every run, and
+//! the dead-ReLU count.
 //!
-//! The numbers come from the core (`layer_norms`, `dead_units`, `predict`) in
-//! `update_diagnostics`, a throttled `Update` system; the UI system only draws them.
+//! The numbers come from the core (`layer_norms`, `dead_units`, `predict`): the history is
+//! recorded by the simulation at every step, the rest in `update_diagnostics`, a throttled
+//! `Update` system; the UI system only draws them.
+//!
+//! A run that diverged is drawn up to its last sensible loss (at most [`DIVERGED_DECADES`]
+//! above every other curve) and ends in a cross, so one exploding run does not squash the
+//! others into a flat line at the bottom of the plot.
 
 use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32, RichText};
@@ -28,14 +35,19 @@ const HEAT: usize = 40;
 const REFRESH_EVERY: u32 = 8;
 /// Most points drawn per loss curve.
 const MAX_POINTS: usize = 400;
+/// How far (in powers of ten) above the highest loss of the healthy runs, and of every start,
+/// a diverged run's loss curve is still drawn.
+pub const DIVERGED_DECADES: f64 = 3.0;
 
 /// Per-run numbers for the plots, and the heat-map of run 1's output.
 #[derive(Resource, Default)]
 pub struct Diagnostics {
     /// Gradient 2-norm per layer, per run.
     pub layer_norms: Vec<Vec<f64>>,
-    /// Dead ReLU units per layer, per run.
+    /// Dead ReLU units per layer, per run (empty when no layer is a ReLU).
     pub dead: Vec<Vec<usize>>,
+    /// Units per layer for the ReLU layers, 0 for the others.
+    pub relu_units: Vec<usize>,
     /// Run 1's output over the data's box, `HEAT × HEAT`, row 0 at the top; sRGB.
     pub heat: Option<egui::ColorImage>,
     /// The data's box: x1 range then x2 range.
@@ -58,7 +70,7 @@ fn update_diagnostics(
 ) {
     *frame += 1;
     let key = (sim.generation, sim.steps());
-    if *frame % REFRESH_EVERY != 0 || *seen == Some(key) {
+    if !(*frame).is_multiple_of(REFRESH_EVERY) || *seen == Some(key) {
         return;
     }
     *seen = Some(key);
@@ -67,9 +79,10 @@ fn update_diagnostics(
         return;
     };
     diag.layer_norms = sim.session.runs.iter().map(|r| net.net.layer_norms(&r.grad)).collect();
+    diag.relu_units = net.net.layers().iter().map(|l| if l.activation == crate::core::Activation::Relu { l.units } else { 0 }).collect();
     let has_relu = net.net.layers().iter().any(|l| l.activation == crate::core::Activation::Relu);
     diag.dead = if !has_relu {
-        vec![vec![0; net.net.layers().len()]; sim.session.runs.len()]
+        Vec::new()
     } else {
         sim.session
             .runs
@@ -162,6 +175,7 @@ pub fn draw_plots_panel(
     diag: Res<Diagnostics>,
     mut layout: ResMut<UiLayout>,
     mut texture: Local<Option<(u64, egui::TextureHandle)>>,
+    mut history_run: Local<usize>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     if let Some(image) = diag.heat.clone().filter(|_| texture.as_ref().is_none_or(|(v, _)| *v != diag.version)) {
@@ -186,7 +200,8 @@ pub fn draw_plots_panel(
             if sim.objective().network().is_some() {
                 ui.label(RichText::new("Data and the network's output (run 1)").strong());
                 draw_data_preview(ui, &diag, texture.as_ref().map(|(_, t)| t.id()));
-                ui.label(RichText::new("Gradient norm per layer (log scale)").strong());
+                draw_norm_history(ui, &sim, &mut history_run);
+                ui.label(RichText::new("Gradient norm per layer now, every run").strong());
                 draw_layer_norms(ui, &diag);
                 draw_dead_units(ui, &diag);
             }
@@ -201,24 +216,70 @@ pub fn draw_plots_panel(
 
 fn decimated(n: usize) -> impl Iterator<Item = usize> {
     let stride = n.div_ceil(MAX_POINTS).max(1);
-    (0..n).step_by(stride).chain((n > 0 && (n - 1) % stride != 0).then_some(n - 1))
+    (0..n).step_by(stride).chain((n > 0 && !(n - 1).is_multiple_of(stride)).then_some(n - 1))
 }
 
 /// Log10 of positive losses; the losses themselves when some are ≤ 0 (a typed function).
 fn loss_axis(sim: &Simulation) -> bool {
-    sim.session.runs.iter().all(|r| r.trajectory.records.iter().all(|x| !(x.loss <= 0.0)))
+    sim.session.runs.iter().all(|r| r.trajectory.records.iter().all(|x| x.loss > 0.0 || x.loss.is_nan()))
+}
+
+/// Tick labels of a log10 axis: `1e-3` on whole decades; in between, the value itself with just
+/// enough digits to tell neighbouring ticks apart (a loss creeping from 1.0012 to 1.0003 gets
+/// four decimals, not four labels reading "1.001").
+fn log_tick(mark: egui_plot::GridMark, _: &std::ops::RangeInclusive<f64>) -> String {
+    let v = mark.value;
+    if (v - v.round()).abs() < 1e-9 {
+        return format!("1e{}", v.round());
+    }
+    let x = 10f64.powf(v);
+    // Linear distance to the next tick: d(10^v) = 10^v · ln 10 · dv.
+    let dx = (x * std::f64::consts::LN_10 * mark.step_size).max(f64::MIN_POSITIVE);
+    if (1e-3..1e4).contains(&x) {
+        let decimals = (-dx.log10().floor()).clamp(0.0, 12.0) as usize;
+        format!("{x:.decimals$}")
+    } else {
+        let digits = (x.log10().floor() - dx.log10().floor()).clamp(0.0, 12.0) as usize;
+        format!("{x:.digits$e}")
+    }
+}
+
+/// The highest plotted value (log10 when `log`): [`DIVERGED_DECADES`] above the healthy runs'
+/// highest loss and every run's start, so a diverged run's curve stops instead of stretching
+/// the axis; `None` when nothing is known yet.
+fn loss_ceiling(sim: &Simulation, log: bool) -> Option<f64> {
+    let y = |l: f64| if log { (l > 0.0 && l.is_finite()).then(|| l.log10()) } else { l.is_finite().then_some(l) };
+    let starts = sim.session.runs.iter().filter_map(|r| r.trajectory.records.first()).filter_map(|r| y(r.loss));
+    let healthy = sim.session.runs.iter().filter(|r| r.is_running()).flat_map(|r| r.trajectory.records.iter().filter_map(|x| y(x.loss)));
+    let (lo, hi) = starts.chain(healthy).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if !hi.is_finite() {
+        return None;
+    }
+    Some(if log { hi + DIVERGED_DECADES } else { hi + (hi - lo).max(hi.abs()).max(1.0) * 10f64.powf(DIVERGED_DECADES) })
 }
 
 fn draw_loss_plot(ui: &mut egui::Ui, sim: &Simulation) {
     let log = loss_axis(sim);
     let y = move |l: f64| if log { (l > 0.0 && l.is_finite()).then(|| l.log10()) } else { l.is_finite().then_some(l) };
+    let ceiling = loss_ceiling(sim, log);
     let plot = Plot::new("loss").height(190.0).legend(Legend::default()).x_axis_label("step").allow_scroll(false);
-    let plot = if log { plot.y_axis_formatter(|m, _| format!("1e{:.0}", m.value)) } else { plot };
+    let plot = if log { plot.y_axis_formatter(log_tick) } else { plot };
     plot.show(ui, |plot| {
         for (i, run) in sim.session.runs.iter().enumerate() {
             let rec = &run.trajectory.records;
+            // A stopped run is drawn up to its last point under the ceiling, then marked.
+            let end = if run.is_running() {
+                rec.len()
+            } else {
+                rec.iter().position(|r| y(r.loss).is_none_or(|v| ceiling.is_some_and(|c| v > c))).unwrap_or(rec.len())
+            };
+            let rec = &rec[..end];
             let train: PlotPoints = decimated(rec.len()).filter_map(|k| y(rec[k].loss).map(|v| [rec[k].step as f64, v])).collect();
-            plot.line(Line::new(format!("{} {}", i + 1, super::panel::plain(&run.spec.label())), train).color(color32(i)).width(2.0));
+            let name = format!("{} {}", i + 1, super::panel::plain(&run.spec.label()));
+            plot.line(Line::new(name.clone(), train).color(color32(i)).width(2.0));
+            if let (false, Some(last)) = (run.is_running(), rec.last().and_then(|r| y(r.loss).map(|v| [r.step as f64, v]))) {
+                plot.points(Points::new(name, vec![last]).shape(MarkerShape::Cross).radius(6.0).color(color32(i)));
+            }
             if rec.first().is_some_and(|r| r.holdout_loss.is_some()) {
                 let held: PlotPoints =
                     decimated(rec.len()).filter_map(|k| rec[k].holdout_loss.and_then(y).map(|v| [rec[k].step as f64, v])).collect();
@@ -226,6 +287,52 @@ fn draw_loss_plot(ui: &mut egui::Ui, sim: &Simulation) {
             }
         }
     });
+}
+
+/// Colour of layer `l` of `n`: dark blue (first) to yellow (output), so depth reads as colour.
+fn layer_color(l: usize, n: usize) -> Color32 {
+    let t = if n > 1 { l as f32 / (n - 1) as f32 } else { 1.0 };
+    let (a, b) = ([70.0, 110.0, 250.0], [250.0, 220.0, 40.0]);
+    let c = |k: usize| (a[k] + (b[k] - a[k]) * t) as u8;
+    Color32::from_rgb(c(0), c(1), c(2))
+}
+
+/// ‖∂L/∂θ_l‖ of every layer against step for one run, log scale: with deep sigmoids the
+/// first layers' lines sit decades below the last's (vanishing gradients); with a large init
+/// they all climb (exploding gradients).
+fn draw_norm_history(ui: &mut egui::Ui, sim: &Simulation, selected: &mut usize) {
+    let runs = sim.session.runs.len();
+    *selected = (*selected).min(runs.saturating_sub(1));
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Gradient norm per layer over steps").strong());
+        if runs > 1 {
+            egui::ComboBox::from_id_salt("history_run").selected_text(format!("run {}", *selected + 1)).width(60.0).show_ui(ui, |ui| {
+                for i in 0..runs {
+                    ui.selectable_value(selected, i, RichText::new(format!("run {}", i + 1)).color(color32(i)));
+                }
+            });
+        }
+    });
+    let Some(history) = sim.layer_norms.get(*selected) else { return };
+    let layers = history.norms.first().map_or(0, Vec::len);
+    Plot::new("norm_history")
+        .height(150.0)
+        .legend(Legend::default())
+        .x_axis_label("step")
+        .y_axis_formatter(log_tick)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            for l in 0..layers {
+                let pts: PlotPoints = decimated(history.steps.len())
+                    .filter_map(|k| {
+                        let v = history.norms[k][l];
+                        (v > 0.0 && v.is_finite()).then(|| [history.steps[k] as f64, v.log10()])
+                    })
+                    .collect();
+                let name = if l + 1 == layers { "out".to_string() } else { format!("L{}", l + 1) };
+                plot.line(Line::new(name, pts).color(layer_color(l, layers)).width(1.5));
+            }
+        });
 }
 
 fn draw_data_preview(ui: &mut egui::Ui, diag: &Diagnostics, texture: Option<egui::TextureId>) {
@@ -253,29 +360,36 @@ fn draw_data_preview(ui: &mut egui::Ui, diag: &Diagnostics, texture: Option<egui
 }
 
 fn draw_layer_norms(ui: &mut egui::Ui, diag: &Diagnostics) {
-    Plot::new("layer_norms")
-        .height(130.0)
-        .x_axis_label("layer")
-        .y_axis_formatter(|m, _| format!("1e{:.0}", m.value))
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            for (i, norms) in diag.layer_norms.iter().enumerate() {
-                let pts: Vec<[f64; 2]> = norms
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, n)| **n > 0.0 && n.is_finite())
-                    .map(|(l, n)| [(l + 1) as f64, n.log10()])
-                    .collect();
-                plot.line(Line::new(format!("run {}", i + 1), PlotPoints::from(pts.clone())).color(color32(i)));
-                plot.points(Points::new(format!("run {}", i + 1), PlotPoints::from(pts)).color(color32(i)).radius(3.0));
-            }
-        });
+    Plot::new("layer_norms").height(130.0).x_axis_label("layer").y_axis_formatter(log_tick).allow_scroll(false).show(ui, |plot| {
+        for (i, norms) in diag.layer_norms.iter().enumerate() {
+            let pts: Vec<[f64; 2]> =
+                norms.iter().enumerate().filter(|(_, n)| **n > 0.0 && n.is_finite()).map(|(l, n)| [(l + 1) as f64, n.log10()]).collect();
+            plot.line(Line::new(format!("run {}", i + 1), PlotPoints::from(pts.clone())).color(color32(i)));
+            plot.points(Points::new(format!("run {}", i + 1), PlotPoints::from(pts)).color(color32(i)).radius(3.0));
+        }
+    });
 }
 
+/// Dead ReLU units (input ≤ 0 on every sample: no gradient flows through them) per run, as
+/// "dead of units" per ReLU layer.
 fn draw_dead_units(ui: &mut egui::Ui, diag: &Diagnostics) {
+    if diag.dead.is_empty() {
+        ui.small("dead ReLU units: no ReLU layer");
+        return;
+    }
+    ui.label(RichText::new("Dead ReLU units").strong())
+        .on_hover_text("units whose input is ≤ 0 for every sample: no gradient flows through them");
     for (i, dead) in diag.dead.iter().enumerate() {
         let total: usize = dead.iter().sum();
-        let per_layer = dead.iter().map(usize::to_string).collect::<Vec<_>>().join(" / ");
-        ui.colored_label(color32(i), format!("run {}: {total} dead ReLU units (per layer {per_layer})", i + 1));
+        let per_layer = dead
+            .iter()
+            .zip(&diag.relu_units)
+            .enumerate()
+            .filter(|(_, (_, u))| **u > 0)
+            .map(|(l, (d, u))| format!("L{} {d}/{u}", l + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let color = if total > 0 { Color32::from_rgb(255, 120, 100) } else { color32(i) };
+        ui.colored_label(color, format!("run {}: {total} dead ({per_layer})", i + 1));
     }
 }

@@ -85,6 +85,9 @@ pub struct StatusLine {
     pub text: String,
     /// Whether it reports a failure.
     pub error: bool,
+    /// Why the edited objective was not applied, while it is not: shown in red under the
+    /// objective's fields, because the status line is soon overwritten by other news.
+    pub objective: Option<String>,
 }
 
 impl StatusLine {

@@ -13,7 +13,7 @@ use bevy::prelude::*;
 use super::AppSystems;
 use super::grid::SurfaceGrid;
 use super::settings::{RebuildObjective, RecomputeSurface, Reset, SetStart, SimSettings, StatusLine, StepOnce};
-use crate::core::{Objective, RunStatus, Session};
+use crate::core::{Objective, ObjectiveSpec, Run, RunStatus, Session};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
@@ -36,8 +36,53 @@ pub struct Simulation {
     pub start: Vec<f64>,
     /// Bumped whenever the runs restart, so visuals can drop their trails.
     pub generation: u64,
+    /// The spec the running objective was built from: what "Revert" puts back in the panel
+    /// after an edit the core refused.
+    pub applied: ObjectiveSpec,
+    /// Per run, each layer's gradient norm over the steps (networks only; empty otherwise).
+    pub layer_norms: Vec<LayerNormHistory>,
     /// Runs whose stop has been reported already.
     reported: Vec<bool>,
+}
+
+/// Most rows a [`LayerNormHistory`] keeps before it thins itself to every other row.
+pub const HISTORY_ROWS: usize = 2048;
+
+/// ‖∂L/∂θ_l‖ (weights, bias and batch-norm parameters of layer l) of one run over its steps,
+/// so vanishing and exploding gradients show as lines drifting apart over time. Rows are
+/// every `stride`-th step; when `HISTORY_ROWS` is reached the stride doubles and every other
+/// row goes, so a long run costs bounded memory and still spans step 0 to now.
+#[derive(Clone, Debug, Default)]
+pub struct LayerNormHistory {
+    /// Steps recorded, increasing.
+    pub steps: Vec<u64>,
+    /// `norms[k][l]`: layer l's gradient norm at `steps[k]` (may be non-finite after divergence).
+    pub norms: Vec<Vec<f64>>,
+    stride: u64,
+    last: Option<u64>,
+}
+
+impl LayerNormHistory {
+    /// Records the run's current gradient if its step is new and on the stride.
+    fn record(&mut self, net: &crate::core::Network, run: &Run) {
+        let step = run.steps();
+        if self.last == Some(step) {
+            return;
+        }
+        self.last = Some(step);
+        let stride = self.stride.max(1);
+        if !step.is_multiple_of(stride) {
+            return;
+        }
+        self.steps.push(step);
+        self.norms.push(net.layer_norms(&run.grad));
+        if self.steps.len() >= HISTORY_ROWS {
+            let stride = stride * 2;
+            let rows = std::mem::take(&mut self.steps).into_iter().zip(std::mem::take(&mut self.norms));
+            (self.steps, self.norms) = rows.filter(|(s, _)| s.is_multiple_of(stride)).unzip();
+            self.stride = stride;
+        }
+    }
 }
 
 impl Simulation {
@@ -46,7 +91,10 @@ impl Simulation {
         let start = objective.start().to_vec();
         let session = Session::starting_at(objective, &settings.scene.runs, &start).map_err(|e| e.to_string())?;
         let reported = vec![false; session.runs.len()];
-        Ok(Self { session, start, generation: 0, reported })
+        let applied = settings.scene.objective.clone();
+        let mut sim = Self { session, start, generation: 0, applied, layer_norms: Vec::new(), reported };
+        sim.record_layer_norms();
+        Ok(sim)
     }
 
     /// The objective.
@@ -65,11 +113,25 @@ impl Simulation {
         *self = Simulation { generation, ..new };
     }
 
+    /// Appends each run's per-layer gradient norms for the step it is at (networks only).
+    pub fn record_layer_norms(&mut self) {
+        let Some(net) = self.session.objective.network() else {
+            self.layer_norms.clear();
+            return;
+        };
+        self.layer_norms.resize_with(self.session.runs.len(), LayerNormHistory::default);
+        for (history, run) in self.layer_norms.iter_mut().zip(&self.session.runs) {
+            history.record(&net.net, run);
+        }
+    }
+
     fn restart(&mut self, settings: &SimSettings) -> Result<(), String> {
         let session = Session::starting_at(self.session.objective.clone(), &settings.scene.runs, &self.start).map_err(|e| e.to_string())?;
         self.reported = vec![false; session.runs.len()];
         self.session = session;
         self.generation += 1;
+        self.layer_norms.clear();
+        self.record_layer_norms();
         Ok(())
     }
 }
@@ -86,17 +148,18 @@ fn rebuild_objective(
     if messages.read().count() == 0 {
         return;
     }
-    let objective = match settings.scene.build_in(&settings.scene_dir()) {
-        Ok(o) => o,
-        Err(e) => return status.error(format!("objective not changed: {e}")),
-    };
-    match Simulation::new(objective, &settings) {
+    let built = settings.scene.build_in(&settings.scene_dir()).map_err(|e| e.to_string()).and_then(|o| Simulation::new(o, &settings));
+    match built {
         Ok(new) => {
             sim.replace(new);
             surface.write(RecomputeSurface);
+            status.objective = None;
             status.info(format!("{} parameters", sim.objective().dim()));
         }
-        Err(e) => status.error(e),
+        Err(e) => {
+            status.error(format!("objective not changed: {e}"));
+            status.objective = Some(e);
+        }
     }
 }
 
@@ -134,10 +197,10 @@ fn sync_run_specs(settings: Res<SimSettings>, mut sim: ResMut<Simulation>, mut s
         return;
     }
     for (i, spec) in specs.iter().enumerate() {
-        if sim.session.runs[i].spec != *spec {
-            if let Err(e) = sim.session.set_run_spec(i, spec.clone()) {
-                status.error(format!("run {}: {e}", i + 1));
-            }
+        if sim.session.runs[i].spec != *spec
+            && let Err(e) = sim.session.set_run_spec(i, spec.clone())
+        {
+            status.error(format!("run {}: {e}", i + 1));
         }
     }
 }
@@ -152,6 +215,7 @@ fn step_simulation(mut once: MessageReader<StepOnce>, mut settings: ResMut<SimSe
             break;
         }
         sim.session.step();
+        sim.record_layer_norms();
     }
     if settings.playing && sim.steps() >= limit {
         settings.playing = false;
@@ -173,13 +237,13 @@ fn stop_escaped_runs(grid: Res<SurfaceGrid>, mut sim: ResMut<Simulation>) {
 fn report_stopped_runs(mut sim: ResMut<Simulation>, mut status: ResMut<StatusLine>) {
     let sim = &mut *sim;
     for (i, run) in sim.session.runs.iter().enumerate() {
-        if let RunStatus::Diverged { step } = run.status {
-            if !sim.reported[i] {
-                sim.reported[i] = true;
-                let finite = run.trajectory.last().is_some_and(|r| r.loss.is_finite() && r.grad_norm.is_finite());
-                let why = if finite { "left the view" } else { "diverged (loss or gradient not finite)" };
-                status.error(format!("run {} ({}) {why} at step {step}; the others keep going", i + 1, run.spec.label()));
-            }
+        if let RunStatus::Diverged { step } = run.status
+            && !sim.reported[i]
+        {
+            sim.reported[i] = true;
+            let finite = run.trajectory.last().is_some_and(|r| r.loss.is_finite() && r.grad_norm.is_finite());
+            let why = if finite { "left the view" } else { "diverged (loss or gradient not finite)" };
+            status.error(format!("run {} ({}) {why} at step {step}; the others keep going", i + 1, run.spec.label()));
         }
     }
 }

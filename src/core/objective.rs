@@ -276,6 +276,14 @@ impl NetworkSpec {
             if b == 0 {
                 return Err(CoreError::invalid("batch_size", "must be ≥ 1 (remove it for full batch)"));
             }
+            // Batches drop a short last batch (`drop_last=True`): a batch larger than the
+            // training set would silently shrink to it, so say so instead.
+            if b > train.n {
+                return Err(CoreError::invalid(
+                    "batch_size",
+                    format!("is {b} but the training set has {} samples; use at most {0} (or full batch)", train.n),
+                ));
+            }
         }
         match self.penalty {
             Some(Penalty::L1(l) | Penalty::L2(l)) if !(l >= 0.0 && l.is_finite()) => {
@@ -539,6 +547,17 @@ mod tests {
             let fd = (obj.loss(&p, &mut ws) - obj.loss(&m, &mut ws)) / (2.0 * h);
             assert!((fd - g[i]).abs() < 1e-8, "θ{i}: {fd} vs {}", g[i]);
         }
+    }
+
+    #[test]
+    fn a_batch_larger_than_the_training_set_is_refused() {
+        let data = DataSpec::Generator(GeneratorSpec::new(crate::core::GeneratorKind::Xor, 20, 0.0, 1));
+        let mut spec = NetworkSpec::new(2, vec![LayerSpec::new(1, Activation::Tanh)], Loss::Mse, data);
+        spec.batch_size = Some(20);
+        assert!(spec.build(&no_csv).is_ok());
+        spec.batch_size = Some(21);
+        let e = spec.build(&no_csv).unwrap_err().to_string();
+        assert!(e.contains("batch_size") && e.contains("20 samples"), "{e}");
     }
 
     #[test]
