@@ -20,9 +20,12 @@ use super::settings::{RebuildObjective, RecomputeSurface, Reset, SimSettings, St
 use super::sim::Simulation;
 use crate::core::landscape::Directions;
 use crate::core::{
-    Activation, Adagrad, Adam, Clip, CsvSource, DataSpec, FunctionSpec, GeneratorKind, GeneratorSpec, InitScheme, InitSpec, LayerSpec,
-    Loss, NetworkSpec, ObjectiveSpec, OptimizerConfig, Rmsprop, RunSpec, RunStatus, Sgd,
+    Activation, Adagrad, Adam, Clip, CsvColumns, CsvSource, DataSpec, Feature, Function, FunctionSpec, GeneratorKind, GeneratorSpec,
+    Holdout, InitScheme, InitSpec, LayerSpec, Loss, NetworkSpec, ObjectiveSpec, OptimizerConfig, Penalty, Rmsprop, RunSpec, RunStatus, Sgd,
 };
+
+/// Red for messages about input the app did not apply.
+const ERROR_RED: Color32 = Color32::from_rgb(255, 120, 100);
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<PanelState>().add_systems(EguiPrimaryContextPass, draw_side_panel.before(super::plots::draw_plots_panel));
@@ -33,6 +36,7 @@ pub(super) fn plugin(app: &mut App) {
 pub struct PanelState {
     expr: Option<String>,
     csv: String,
+    csv_target: String,
     file: String,
 }
 
@@ -148,7 +152,7 @@ fn draw_header(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView, 
         ui.add(egui::DragValue::new(&mut settings.scene.steps).range(1..=crate::scene::MAX_STEPS).speed(10.0));
     });
     if !view.status.text.is_empty() {
-        let color = if view.status.error { Color32::from_rgb(255, 120, 100) } else { Color32::from_rgb(150, 220, 150) };
+        let color = if view.status.error { ERROR_RED } else { Color32::from_rgb(150, 220, 150) };
         ui.colored_label(color, &view.status.text);
     }
     ui.separator();
@@ -214,16 +218,22 @@ fn draw_objective(ui: &mut egui::Ui, settings: &mut SimSettings, state: &mut Pan
                     }
                 });
             });
-            changed |= draw_data(ui, &mut net.data, &mut state.csv, &mut net.inputs);
+            changed |= draw_data(ui, &mut net.data, &mut state.csv, &mut state.csv_target, &mut net.inputs);
+            let raw_inputs = raw_input_width(&net.data, view);
+            changed |= draw_training(ui, net, raw_inputs);
             changed |= draw_init(ui, &mut net.init);
         }
         ObjectiveSpec::Function(f) => {
             let draft = state.expr.get_or_insert_with(|| f.expr.clone());
             ui.horizontal(|ui| {
                 ui.label("f =");
-                let r = ui.text_edit_singleline(draft);
+                let r = ui.text_edit_singleline(draft).on_hover_text("x, y, …: + - * / ^, sin cos exp ln sqrt abs tanh; Enter to apply");
                 if r.lost_focus() && *draft != f.expr {
                     f.expr = draft.clone();
+                    // One start value per variable: a new variable starts at 1.
+                    if let Ok(parsed) = Function::parse(&f.expr) {
+                        f.start.resize(parsed.vars().len(), 1.0);
+                    }
                     changed = true;
                 }
             });
@@ -236,6 +246,18 @@ fn draw_objective(ui: &mut egui::Ui, settings: &mut SimSettings, state: &mut Pan
         }
     }
     ui.label(format!("{} parameters", view.sim.objective().dim()));
+    if let Some(e) = &view.status.objective {
+        ui.colored_label(ERROR_RED, format!("not applied: {e}"));
+        ui.horizontal(|ui| {
+            ui.label("the previous objective keeps running");
+            if ui.button("Revert").on_hover_text("put back the objective that is running").clicked() {
+                settings.scene.objective = view.sim.applied.clone();
+                state.csv.clear();
+                state.csv_target.clear();
+                changed = true;
+            }
+        });
+    }
     if changed {
         state.expr = None;
         actions.rebuild.write(RebuildObjective);
@@ -299,7 +321,7 @@ fn draw_objective_kind(ui: &mut egui::Ui, objective: &mut ObjectiveSpec) -> bool
 }
 
 /// Data: a generator (kind, n, noise, seed) or a CSV file (path relative to the scene).
-fn draw_data(ui: &mut egui::Ui, data: &mut DataSpec, csv_draft: &mut String, inputs: &mut usize) -> bool {
+fn draw_data(ui: &mut egui::Ui, data: &mut DataSpec, csv_draft: &mut String, target_draft: &mut String, inputs: &mut usize) -> bool {
     let mut changed = false;
     let mut use_csv = matches!(data, DataSpec::Csv(_));
     let before = use_csv;
@@ -351,21 +373,165 @@ fn draw_data(ui: &mut egui::Ui, data: &mut DataSpec, csv_draft: &mut String, inp
             ui.label(format!("{} rows written in the scene", t.x.len()));
         }
         _ => {
-            if let DataSpec::Csv(c) = data {
-                if csv_draft.is_empty() {
-                    *csv_draft = c.path().to_string();
+            if let DataSpec::Csv(c) = data
+                && csv_draft.is_empty()
+            {
+                *csv_draft = c.path().to_string();
+                if let CsvSource::Columns(CsvColumns { y: Some(y), .. }) = c {
+                    *target_draft = y.join(", ");
                 }
             }
+            let mut commit = false;
             ui.horizontal(|ui| {
-                let r =
-                    ui.text_edit_singleline(csv_draft).on_hover_text("header row; every column but the last is an input; Enter to load");
-                if r.lost_focus() && !csv_draft.is_empty() && !matches!(data, DataSpec::Csv(c) if c.path() == csv_draft.as_str()) {
-                    *data = DataSpec::Csv(CsvSource::Path(csv_draft.clone()));
+                ui.label("file");
+                commit |= ui
+                    .text_edit_singleline(csv_draft)
+                    .on_hover_text("relative to the scene's folder; header row; Enter to load")
+                    .lost_focus();
+            });
+            ui.horizontal(|ui| {
+                ui.label("target column");
+                let edit = egui::TextEdit::singleline(target_draft).hint_text("last column").desired_width(120.0);
+                commit |= ui.add(edit).on_hover_text("the column(s) to predict, by name; every other column is an input").lost_focus();
+            });
+            if commit && !csv_draft.is_empty() {
+                let targets: Vec<String> = target_draft.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+                let source = if targets.is_empty() {
+                    CsvSource::Path(csv_draft.clone())
+                } else {
+                    CsvSource::Columns(CsvColumns { path: csv_draft.clone(), x: None, y: Some(targets) })
+                };
+                if !matches!(data, DataSpec::Csv(c) if *c == source) {
+                    *data = DataSpec::Csv(source);
                     changed = true;
                 }
-            });
+            }
         }
     }
+    changed
+}
+
+/// Input columns of the data before derived features, when known without reading a file (a
+/// CSV's width comes from the running objective, if it reads that same file).
+fn raw_input_width(data: &DataSpec, view: &PanelView) -> Option<usize> {
+    match data {
+        DataSpec::Generator(g) => Some(if g.kind == GeneratorKind::Sine { 1 } else { 2 }),
+        DataSpec::Inline(t) => t.x.first().map(Vec::len),
+        DataSpec::Csv(_) => match &view.sim.applied {
+            ObjectiveSpec::Network(n) if n.data == *data => view.sim.objective().network().map(|n| n.raw.inputs),
+            _ => None,
+        },
+    }
+}
+
+/// TensorFlow Playground's training options around the network: derived input features (for
+/// 2-column data), an L1/L2 weight penalty, a held-out share and mini-batches in a seeded order.
+fn draw_training(ui: &mut egui::Ui, net: &mut NetworkSpec, raw_inputs: Option<usize>) -> bool {
+    let mut changed = false;
+    match raw_inputs {
+        Some(2) => {
+            changed |= draw_features(ui, &mut net.features);
+            // With derived features the network's input width is their number.
+            if let Some(f) = &net.features
+                && net.inputs != f.len()
+            {
+                net.inputs = f.len();
+                changed = true;
+            }
+        }
+        Some(k) if net.features.is_some() => {
+            net.features = None;
+            net.inputs = k;
+            changed = true;
+        }
+        _ => {}
+    }
+    changed |= draw_penalty(ui, &mut net.penalty);
+    ui.horizontal(|ui| {
+        let mut on = net.holdout.is_some();
+        let hint = "a seeded share of the data that is never trained on; its loss is the dashed line";
+        if ui.checkbox(&mut on, "hold out").on_hover_text(hint).changed() {
+            net.holdout = on.then_some(Holdout { share: 0.2, seed: 0 });
+            changed = true;
+        }
+        if let Some(h) = &mut net.holdout {
+            let share = egui::Slider::new(&mut h.share, 0.05..=0.9).custom_formatter(|v, _| format!("{:.0}%", 100.0 * v)).text("");
+            changed |= ui.add(share).changed();
+            changed |= ui.add(egui::DragValue::new(&mut h.seed).prefix("seed ")).changed();
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label("batch");
+        let full = net.batch_size.is_none();
+        if ui.selectable_label(full, "full").clicked() && !full {
+            net.batch_size = None;
+            changed = true;
+        }
+        if ui
+            .selectable_label(!full, "mini-batch")
+            .on_hover_text("a new seeded shuffle every epoch; a short last batch is dropped")
+            .clicked()
+            && full
+        {
+            net.batch_size = Some(16);
+            changed = true;
+        }
+        if let Some(b) = &mut net.batch_size {
+            changed |= ui.add(egui::DragValue::new(b).range(1..=100_000).prefix("size ")).changed();
+            changed |= ui.add(egui::DragValue::new(&mut net.batch_seed).prefix("order seed ")).changed();
+        }
+    });
+    changed
+}
+
+/// Toggles for the derived inputs; x1 and x2 alone (the default) is stored as no features.
+fn draw_features(ui: &mut egui::Ui, features: &mut Option<Vec<Feature>>) -> bool {
+    let plain_inputs = [Feature::X1, Feature::X2];
+    let chosen = features.clone().unwrap_or_else(|| plain_inputs.to_vec());
+    let mut changed = false;
+    ui.horizontal_wrapped(|ui| {
+        ui.label("features").on_hover_text("what the network sees of each point (x1, x2): TensorFlow Playground's inputs");
+        for f in Feature::ALL {
+            let on = chosen.contains(&f);
+            if ui.selectable_label(on, f.label()).clicked() {
+                let next: Vec<Feature> = Feature::ALL.into_iter().filter(|g| if *g == f { !on } else { chosen.contains(g) }).collect();
+                // The network needs at least one input: the last feature cannot be switched off.
+                if !next.is_empty() {
+                    *features = (next != plain_inputs).then_some(next);
+                    changed = true;
+                }
+            }
+        }
+    });
+    changed
+}
+
+/// No penalty, λ·Σ|w| (L1) or λ·Σw² (L2) on the Linear weights, λ on a log slider.
+fn draw_penalty(ui: &mut egui::Ui, penalty: &mut Option<Penalty>) -> bool {
+    let mut changed = false;
+    ui.horizontal(|ui| {
+        ui.label("penalty").on_hover_text("added to the loss: L1 = λ·Σ|w|, L2 = λ·Σw² over the weights (not the biases)");
+        let (kind, strength) = match *penalty {
+            None => (0, 1e-3),
+            Some(Penalty::L1(l)) => (1, l),
+            Some(Penalty::L2(l)) => (2, l),
+        };
+        let mut want = kind;
+        ui.selectable_value(&mut want, 0, "none");
+        ui.selectable_value(&mut want, 1, "L1");
+        ui.selectable_value(&mut want, 2, "L2");
+        if want != kind {
+            *penalty = match want {
+                1 => Some(Penalty::L1(strength)),
+                2 => Some(Penalty::L2(strength)),
+                _ => None,
+            };
+            changed = true;
+        }
+        if let Some(Penalty::L1(l) | Penalty::L2(l)) = penalty {
+            changed |= ui.add(egui::Slider::new(l, 1e-5..=1.0).logarithmic(true).text("λ")).changed();
+        }
+    });
     changed
 }
 
