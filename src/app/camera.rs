@@ -71,6 +71,8 @@ pub struct UiLayout {
     pub left: f32,
     /// Right panel width.
     pub right: f32,
+    /// Height of the lesson card above the 3D view (0 in explorer mode).
+    pub top: f32,
 }
 
 fn spawn_cameras_and_lights(
@@ -163,9 +165,10 @@ fn fit_viewport(layout: Res<UiLayout>, window: Single<&Window, With<PrimaryWindo
     let left = ((layout.left * scale).max(0.0) as u32).min(w.saturating_sub(1));
     let right = ((layout.right * scale).max(0.0) as u32).min(w.saturating_sub(1));
     let width = w.saturating_sub(left).saturating_sub(right).max(1);
+    let top = ((layout.top * scale).max(0.0) as u32).min(h - 1);
     let viewport = Viewport {
-        physical_position: UVec2::new(left.min(w - 1), 0),
-        physical_size: UVec2::new(width.min(w - left.min(w - 1)), h),
+        physical_position: UVec2::new(left.min(w - 1), top),
+        physical_size: UVec2::new(width.min(w - left.min(w - 1)), h - top),
         ..default()
     };
     if camera.viewport.as_ref().map(|v| (v.physical_position, v.physical_size))

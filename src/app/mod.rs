@@ -5,8 +5,12 @@
 //! One plugin per feature file (STYLE.md (b), (c)): [`settings`] (the editable scene and the
 //! actions), [`sim`] (the core `Session`, stepped per frame), [`grid`] (the loss grid on a
 //! background task), [`surface`] (mesh, overlays, picking), [`ball`], [`camera`], [`panel`],
-//! [`plots`], [`files`] (open / save / export) and [`screenshot`]. This module only composes
-//! them and orders the sets: read input → simulate → landscape → sync visuals.
+//! [`plots`], [`files`] (open / save / export), [`lesson`] (the classroom's lesson mode),
+//! [`share`] (a scene as one line of text) and [`screenshot`]. This module composes them and
+//! orders the sets: read input → switch scene → simulate → landscape → sync visuals.
+//!
+//! With no scene given the app opens in lesson mode on the first lesson; with a scene it opens
+//! in explorer mode.
 //!
 //! The app owns no math: losses, gradients, steps and grids all come from [`crate::core`].
 //!
@@ -17,10 +21,12 @@ pub mod ball;
 pub mod camera;
 pub mod files;
 pub mod grid;
+pub mod lesson;
 pub mod panel;
 pub mod plots;
 pub mod screenshot;
 pub mod settings;
+pub mod share;
 pub mod sim;
 pub mod surface;
 pub mod timing;
@@ -28,18 +34,19 @@ pub mod timing;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy::window::WindowResolution;
 use bevy_egui::EguiPlugin;
 
 use crate::scene;
-use settings::SimSettings;
+use settings::{RecomputeSurface, SimSettings};
 use sim::Simulation;
 
 /// What the front door asks the app to do.
 #[derive(Clone, Debug, Default)]
 pub struct AppOptions {
-    /// Scene to open; the default lesson when absent.
+    /// Scene to open (in explorer mode); the first lesson, in lesson mode, when absent.
     pub scene: Option<PathBuf>,
     /// Save the window to this PNG after `frames` frames, then exit.
     pub screenshot: Option<PathBuf>,
@@ -47,14 +54,16 @@ pub struct AppOptions {
     pub frames: u32,
 }
 
-/// The lesson opened when no scene is given.
-pub const DEFAULT_SCENE: &str = "assets/scenes/03_hours_studied.ron";
+/// The lesson opened when no scene is given: the first one.
+pub const DEFAULT_SCENE: &str = "assets/scenes/01_x_squared.ron";
 
 /// The order of each frame's work, chained once.
 #[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AppSystems {
     /// Keyboard shortcuts, camera input, clicks.
     ReadInput,
+    /// Replace the whole scene (the next lesson, a shared line).
+    SwitchScene,
     /// Rebuild, restart, step the session.
     Simulate,
     /// Start and collect background grids.
@@ -65,6 +74,7 @@ pub enum AppSystems {
 
 /// Opens the app; returns the process exit code (2 with one line on stderr for a bad scene).
 pub fn run(options: AppOptions) -> ExitCode {
+    let lesson_mode = options.scene.is_none();
     let path = options.scene.clone().unwrap_or_else(default_scene);
     let (settings, simulation) = match load_scene(&path) {
         Ok(loaded) => loaded,
@@ -82,6 +92,7 @@ pub fn run(options: AppOptions) -> ExitCode {
     .add_plugins(EguiPlugin::default())
     .insert_resource(settings)
     .insert_resource(simulation)
+    .insert_resource(lesson::LessonMode::new(lesson_mode, &scenes_dir()))
     .add_plugins(plugin);
     if let Some(path) = options.screenshot {
         app.insert_resource(screenshot::ScriptedScreenshot { path, frames: options.frames.max(1) });
@@ -113,12 +124,35 @@ pub fn scenes_dir() -> PathBuf {
     if local.is_dir() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes") }
 }
 
-/// Everything that runs without a window or a GPU: the scene, the simulation and the grid.
-/// `SimSettings` and `Simulation` must be inserted by the caller. Used by the app and by the
-/// headless tests (with `MinimalPlugins`).
+/// Everything that runs without a window or a GPU: the scene, the simulation, the grid, lesson
+/// navigation and shared lines. `SimSettings` and `Simulation` must be inserted by the caller.
+/// Used by the app and by the headless tests (with `MinimalPlugins`).
 pub fn headless_plugin(app: &mut App) {
-    app.configure_sets(Update, (AppSystems::ReadInput, AppSystems::Simulate, AppSystems::Landscape, AppSystems::SyncVisuals).chain());
-    app.add_plugins((settings::plugin, sim::plugin, grid::plugin));
+    app.configure_sets(
+        Update,
+        (AppSystems::ReadInput, AppSystems::SwitchScene, AppSystems::Simulate, AppSystems::Landscape, AppSystems::SyncVisuals).chain(),
+    );
+    app.add_plugins((settings::plugin, sim::plugin, grid::plugin, lesson::plugin, share::plugin));
+}
+
+/// What a system needs to put a whole new scene on screen (a lesson, a shared line): the
+/// settings and the simulation are replaced, the surface recomputed and the camera reset.
+#[derive(SystemParam)]
+pub struct SceneSwap<'w> {
+    settings: ResMut<'w, SimSettings>,
+    sim: ResMut<'w, Simulation>,
+    recompute: MessageWriter<'w, RecomputeSurface>,
+    view: MessageWriter<'w, camera::ResetView>,
+}
+
+impl SceneSwap<'_> {
+    /// Shows `settings` with `sim` from now on (the old runs and trails are dropped).
+    pub fn replace(&mut self, settings: SimSettings, sim: Simulation) {
+        *self.settings = settings;
+        self.sim.replace(sim);
+        self.recompute.write(RecomputeSurface);
+        self.view.write(camera::ResetView);
+    }
 }
 
 /// The whole app on top of `DefaultPlugins` and `EguiPlugin`.
@@ -133,5 +167,7 @@ pub fn plugin(app: &mut App) {
         files::plugin,
         screenshot::plugin,
         timing::plugin,
+        lesson::ui_plugin,
+        share::ui_plugin,
     ));
 }

@@ -60,6 +60,7 @@ pub struct PanelView<'w> {
     grid: Res<'w, SurfaceGrid>,
     presets: Res<'w, Presets>,
     readout: Res<'w, super::ball::CurveReadout>,
+    lesson: Res<'w, super::lesson::LessonMode>,
 }
 
 /// Draws the panel and records its width for the 3D viewport.
@@ -81,18 +82,23 @@ pub fn draw_side_panel(
         egui::ScrollArea::vertical().show(ui, |ui| {
             draw_header(ui, &mut settings, &view, &mut actions);
             draw_live_numbers(ui, &view);
-            egui::CollapsingHeader::new(RichText::new("Objective").strong())
-                .default_open(true)
-                .show(ui, |ui| draw_objective(ui, &mut settings, &mut state, &view, &mut actions));
+            // Lesson mode hides the network builder and the files (the lesson card shows the parameter count).
+            if !view.lesson.active {
+                egui::CollapsingHeader::new(RichText::new("Objective").strong())
+                    .default_open(true)
+                    .show(ui, |ui| draw_objective(ui, &mut settings, &mut state, &view, &mut actions));
+            }
             egui::CollapsingHeader::new(RichText::new("Runs").strong())
                 .default_open(true)
                 .show(ui, |ui| draw_runs(ui, &mut settings, &view));
             egui::CollapsingHeader::new(RichText::new("Surface").strong())
                 .default_open(true)
                 .show(ui, |ui| draw_surface(ui, &mut settings, &view, &mut actions));
-            egui::CollapsingHeader::new(RichText::new("Files").strong())
-                .default_open(false)
-                .show(ui, |ui| draw_files(ui, &settings, &mut state, &mut actions));
+            if !view.lesson.active {
+                egui::CollapsingHeader::new(RichText::new("Files").strong())
+                    .default_open(false)
+                    .show(ui, |ui| draw_files(ui, &settings, &mut state, &mut actions));
+            }
         });
     });
     let width = response.response.rect.width();
@@ -124,8 +130,11 @@ fn color32(i: usize) -> Color32 {
 }
 
 fn draw_header(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView, actions: &mut PanelActions) {
-    ui.heading(plain(&settings.scene.name));
-    if !settings.scene.description.is_empty() {
+    // In lesson mode the lesson card above the view shows the title and the text.
+    if !view.lesson.active {
+        ui.heading(plain(&settings.scene.name));
+    }
+    if !settings.scene.description.is_empty() && !view.lesson.active {
         egui::CollapsingHeader::new("About this lesson").default_open(false).show(ui, |ui| ui.label(plain(&settings.scene.description)));
     }
     ui.horizontal(|ui| {
@@ -568,16 +577,18 @@ fn draw_runs(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView) {
                 swatch(ui, color32(i), true);
                 ui.label(RichText::new(format!("run {}", i + 1)).strong());
                 draw_kind(ui, &mut run.optimizer);
-                if ui.small_button("dup").on_hover_text("duplicate this run").clicked() {
+                if !view.lesson.active && ui.small_button("dup").on_hover_text("duplicate this run").clicked() {
                     duplicate = Some(i);
                 }
-                if n > 1 && ui.small_button("✖").on_hover_text("remove").clicked() {
+                if n > 1 && !view.lesson.active && ui.small_button("✖").on_hover_text("remove").clicked() {
                     remove = Some(i);
                 }
             });
             let lr = run.optimizer.lr_mut();
             ui.add(egui::Slider::new(lr, 1e-5..=10.0).logarithmic(true).text("lr"));
-            draw_hyper(ui, &mut run.optimizer);
+            if !view.lesson.active {
+                draw_hyper(ui, &mut run.optimizer);
+            }
             let fired = view.sim.session.runs.get(i).and_then(|r| r.trajectory.last()).is_some_and(|r| r.clipped);
             draw_clip(ui, &mut run.clip, fired);
         });
@@ -593,7 +604,7 @@ fn draw_runs(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView) {
     if let Some(i) = remove {
         settings.scene.runs.remove(i);
     }
-    if ui.button("+ add run").clicked() {
+    if !view.lesson.active && ui.button("+ add run").clicked() {
         settings.scene.runs.push(RunSpec::new(OptimizerConfig::Adam(Adam { lr: 0.05, ..Adam::default() })));
     }
 }
@@ -680,18 +691,22 @@ fn draw_surface(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView,
     let surface = &mut settings.scene.surface;
     let resp = ui.add(egui::Slider::new(&mut surface.res, RES_RANGE).logarithmic(true).text("vertices per side"));
     recompute |= resp.changed();
-    ui.horizontal(|ui| {
-        let mut auto = surface.span.is_none();
-        if ui.checkbox(&mut auto, "auto span").changed() {
-            surface.span =
-                if auto { None } else { Some(view.grid.current.as_ref().map_or(1.0, |l| 0.5 * (l.ranges()[0].1 - l.ranges()[0].0))) };
-            recompute = true;
-        }
-        if let Some(span) = &mut surface.span {
-            recompute |= ui.add(egui::DragValue::new(span).range(1e-3..=1e4).speed(0.02).prefix("± ")).changed();
-        }
-    });
-    if dim > 2 {
+    // Lesson mode keeps the vertex count, heights, trails, arrows and the secant; the span,
+    // slice directions and line overlays are explorer details.
+    if !view.lesson.active {
+        ui.horizontal(|ui| {
+            let mut auto = surface.span.is_none();
+            if ui.checkbox(&mut auto, "auto span").changed() {
+                surface.span =
+                    if auto { None } else { Some(view.grid.current.as_ref().map_or(1.0, |l| 0.5 * (l.ranges()[0].1 - l.ranges()[0].0))) };
+                recompute = true;
+            }
+            if let Some(span) = &mut surface.span {
+                recompute |= ui.add(egui::DragValue::new(span).range(1e-3..=1e4).speed(0.02).prefix("± ")).changed();
+            }
+        });
+    }
+    if dim > 2 && !view.lesson.active {
         recompute |= draw_directions(ui, &mut surface.directions);
         if ui.button("Recentre on ball 1").on_hover_text("slice through run 1's current parameters").clicked() {
             settings.slice_center = view.sim.session.runs.first().map(|r| r.theta.clone());
@@ -701,8 +716,10 @@ fn draw_surface(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView,
     let surface = &mut settings.scene.surface;
     ui.horizontal(|ui| {
         ui.checkbox(&mut surface.log_height, "log height");
-        ui.checkbox(&mut surface.wireframe, "wireframe");
-        ui.checkbox(&mut surface.contours, "contours");
+        if !view.lesson.active {
+            ui.checkbox(&mut surface.wireframe, "wireframe");
+            ui.checkbox(&mut surface.contours, "contours");
+        }
     });
     ui.horizontal(|ui| {
         ui.checkbox(&mut settings.show_trails, "trails");
