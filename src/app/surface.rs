@@ -226,6 +226,11 @@ fn build_geometry(land: Arc<Landscape>, key: GeometryKey) -> Geometry {
     let mut lines = GizmoAsset::new();
     draw_axes_box(&mut lines, land.is_curve(), map.top());
     if land.is_curve() {
+        // The true curve, faint, under the polygon of `res` vertices that approximates it.
+        if land.fine.len() > land.res() {
+            let fine = land.fine.iter().map(|&[a, l]| to_vec3(map.world(a, 0.0, l)) + Vec3::new(0.0, 0.0, -0.02));
+            lines.linestrip(fine, Color::srgba(0.75, 0.8, 0.9, 0.45));
+        }
         let points: Vec<Vec3> = land.grid.a.iter().zip(&land.grid.loss).map(|(&a, &l)| to_vec3(map.world(a, 0.0, l))).collect();
         lines.linestrip(points.iter().copied(), Color::srgb(0.95, 0.75, 0.25));
         if points.len() <= 128 {
@@ -480,7 +485,12 @@ pub fn draw_surface_labels(
     let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Middle, "surface_labels".into())).with_clip_rect(clip);
     let text = |at: Vec3, s: &str, align: Align2, size: f32| {
         if let Ok(p) = camera.world_to_viewport(transform, at) {
-            painter.text(Pos2::new(p.x, p.y), align, s, FontId::proportional(size), Color32::from_gray(230));
+            // Slide a label that would cross the view's edge back inside (the loss axis name
+            // sits over the box's far corner, often right at the left edge).
+            let galley = painter.layout_no_wrap(s.to_string(), FontId::proportional(size), Color32::from_gray(230));
+            let rect = align.anchor_size(Pos2::new(p.x, p.y), galley.size());
+            let dx = (clip.min.x - rect.min.x).max(0.0) - (rect.max.x - clip.max.x).max(0.0);
+            painter.galley(rect.min + egui::Vec2::new(dx, 0.0), galley, Color32::from_gray(230));
         }
     };
     let map = &view.map;
