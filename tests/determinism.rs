@@ -44,6 +44,24 @@ fn files_are_byte_identical_across_runs_and_thread_counts() {
 }
 
 #[test]
+fn a_batch_cut_into_chunks_trains_identically_on_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/chunked_spiral.ron");
+    let runs: Vec<Vec<u8>> = ["1", "2", "2"]
+        .iter()
+        .enumerate()
+        .map(|(k, threads)| {
+            let traj = dir.path().join(format!("c{k}.csv"));
+            let o = losscape(&["train", data.to_str().unwrap(), "--out", traj.to_str().unwrap()], threads);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            std::fs::read(&traj).unwrap()
+        })
+        .collect();
+    assert_eq!(String::from_utf8_lossy(&runs[0]).lines().count(), 1 + 2 * 41);
+    assert!(runs.windows(2).all(|w| w[0] == w[1]), "a chunked batch's trajectory must not depend on the thread count");
+}
+
+#[test]
 fn a_diverging_run_is_marked_and_stopped() {
     let dir = tempfile::tempdir().unwrap();
     let s = dir.path().join("diverge.ron");

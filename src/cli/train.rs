@@ -31,7 +31,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         check_writable(out)?;
     }
     let mut session = Session::new(objective.clone(), &scene.runs).map_err(|e| crate::scene::located("", &args.scene, e))?;
-    session.run(steps);
+    session.run_on_pool(steps);
     match &args.out {
         Some(out) => {
             crate::export::write_trajectory(out, &objective, &session.runs).with_context(|| format!("{}: cannot write", out.display()))?;

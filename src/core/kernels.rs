@@ -61,51 +61,192 @@ pub fn sum(x: &[f64]) -> f64 {
 }
 
 /// A dense layer on a batch, `out[u][s] = b[u] + Σ_i w[u][i]·input[i][s]` (unit-major rows of
-/// length `n`), eight samples at a time in registers. Each element accumulates over `i` in order
-/// with fused multiply-adds, exactly as a sequence of `axpy`s would.
+/// length `n`), four units × eight samples at a time in registers, so each input vector is
+/// loaded once for four units. Each element accumulates over `i` in order with fused
+/// multiply-adds, exactly as a sequence of `axpy`s would.
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
 pub fn linear(w: &[f64], b: &[f64], input: &[f64], fan_in: usize, units: usize, n: usize, out: &mut [f64]) {
-    for u in 0..units {
-        let wr = &w[u * fan_in..(u + 1) * fan_in];
-        let row = &mut out[u * n..(u + 1) * n];
-        block_accumulate(wr, 1, b[u], input, n, row);
+    let mut u = 0;
+    while u + 4 <= units {
+        let init = [b[u], b[u + 1], b[u + 2], b[u + 3]];
+        tile::<4>(|k, j| w[(u + j) * fan_in + k], init, input, fan_in, n, &mut out[u * n..(u + 4) * n]);
+        u += 4;
+    }
+    for u in u..units {
+        tile::<1>(|k, _| w[u * fan_in + k], [b[u]], input, fan_in, n, &mut out[u * n..(u + 1) * n]);
     }
 }
 
-/// Backpropagates through a dense layer: `da[i][s] = Σ_u w[u][i]·dz[u][s]`, eight samples at
-/// a time, accumulating over `u` in order.
+/// Backpropagates through a dense layer: `da[i][s] = Σ_u w[u][i]·dz[u][s]`, four inputs ×
+/// eight samples at a time, accumulating over `u` in order.
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
 pub fn linear_transposed(w: &[f64], dz: &[f64], fan_in: usize, n: usize, da: &mut [f64]) {
-    for i in 0..fan_in {
-        let row = &mut da[i * n..(i + 1) * n];
-        block_accumulate(&w[i..], fan_in, 0.0, dz, n, row);
+    let units = dz.len() / n.max(1);
+    let mut i = 0;
+    while i + 4 <= fan_in {
+        tile::<4>(|k, j| w[k * fan_in + i + j], [0.0; 4], dz, units, n, &mut da[i * n..(i + 4) * n]);
+        i += 4;
+    }
+    for i in i..fan_in {
+        tile::<1>(|k, _| w[k * fan_in + i], [0.0], dz, units, n, &mut da[i * n..(i + 1) * n]);
     }
 }
 
-/// `row[s] = init + Σ_k coef[k·stride]·rows[k][s]` over the `rows.len() / n` rows.
+/// Coefficients packed per pass of [`tile`]: a layer wider than this is done in several
+/// passes, each resuming from the partial sums the last one stored (stored f64s, so the result
+/// is the same as in one pass).
+const TILE_K: usize = 32;
+
+/// `out[j][s] = init[j] + Σ_k coef(k, j)·rows[k][s]` for the `J` output rows, summed over k in
+/// order with fused multiply-adds; the coefficients are first packed k-major on the stack, so
+/// the inner loop reads them without index arithmetic.
 #[inline(always)]
-fn block_accumulate(coef: &[f64], stride: usize, init: f64, rows: &[f64], n: usize, row: &mut [f64]) {
-    let k_count = rows.len() / n.max(1);
-    let mut s = 0;
-    while s + 8 <= n {
-        let mut acc = [init; 8];
-        for k in 0..k_count {
-            let c = coef[k * stride];
-            let x = &rows[k * n + s..k * n + s + 8];
-            for l in 0..8 {
-                acc[l] = c.mul_add(x[l], acc[l]);
+fn tile<const J: usize>(coef: impl Fn(usize, usize) -> f64, init: [f64; J], rows: &[f64], k_count: usize, n: usize, out: &mut [f64]) {
+    let mut k0 = 0;
+    loop {
+        let kb = TILE_K.min(k_count - k0);
+        let mut packed = [[0.0f64; J]; TILE_K];
+        for (k, c) in packed[..kb].iter_mut().enumerate() {
+            for (j, c) in c.iter_mut().enumerate() {
+                *c = coef(k0 + k, j);
             }
         }
-        row[s..s + 8].copy_from_slice(&acc);
-        s += 8;
-    }
-    for s in s..n {
-        let mut acc = init;
-        for k in 0..k_count {
-            acc = coef[k * stride].mul_add(rows[k * n + s], acc);
+        let packed = &packed[..kb];
+        let xs = &rows[k0 * n..(k0 + kb) * n];
+        let rows_k = xs.chunks_exact(n.max(1));
+        let resume = k0 > 0;
+        let mut s = 0;
+        while s + 8 <= n {
+            let mut acc = [[0.0f64; 8]; J];
+            for (j, acc) in acc.iter_mut().enumerate() {
+                *acc = if resume { out[j * n + s..j * n + s + 8].try_into().expect("8 lanes") } else { [init[j]; 8] };
+            }
+            // Walked by `next` rather than zipped: a zip would divide by n for every chunk.
+            let mut x_rows = rows_k.clone();
+            for c in packed {
+                let xrow = x_rows.next().expect("one input row per coefficient");
+                let x: &[f64; 8] = xrow[s..s + 8].try_into().expect("8 lanes");
+                for (acc, &c) in acc.iter_mut().zip(c) {
+                    for l in 0..8 {
+                        acc[l] = c.mul_add(x[l], acc[l]);
+                    }
+                }
+            }
+            for (j, acc) in acc.iter().enumerate() {
+                out[j * n + s..j * n + s + 8].copy_from_slice(acc);
+            }
+            s += 8;
         }
-        row[s] = acc;
+        for s in s..n {
+            for j in 0..J {
+                let mut acc = if resume { out[j * n + s] } else { init[j] };
+                for (c, xrow) in packed.iter().zip(xs.chunks_exact(n)) {
+                    acc = c[j].mul_add(xrow[s], acc);
+                }
+                out[j * n + s] = acc;
+            }
+        }
+        k0 += kb;
+        if k0 >= k_count {
+            break;
+        }
     }
+}
+
+/// The weight and bias gradients of a dense layer: `gw[u][i] = Σ_s dz[u][s]·input[i][s]` and
+/// `gb[u] = Σ_s dz[u][s]`. Each sum is formed in exactly [`dot`]'s and [`sum`]'s order (lane k
+/// of eight sums the samples ≡ k mod 8), so the result is the one a dot per weight would give;
+/// but each `dz` row is loaded once for up to four inputs and the bias, and their sums run as
+/// independent chains, where a dot per weight waits on one chain of additions at a time.
+#[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
+pub fn linear_gradients(dz: &[f64], input: &[f64], fan_in: usize, units: usize, n: usize, gw: &mut [f64], gb: &mut [f64]) {
+    let m = n / 8;
+    let tail = m * 8..n;
+    let row = |i: usize| &input[i * n..(i + 1) * n];
+    let chunks = |v| chunks8(v, m);
+    for u in 0..units {
+        let d = &dz[u * n..(u + 1) * n];
+        let (dc, dt) = (chunks(d), &d[tail.clone()]);
+        let g = &mut gw[u * fan_in..(u + 1) * fan_in];
+        let mut plain = [0.0f64; 8];
+        let mut i = 0;
+        while i + 4 <= fan_in {
+            let r = [row(i), row(i + 1), row(i + 2), row(i + 3)];
+            let mut acc = [[0.0f64; 8]; 4];
+            let [a0, a1, a2, a3] = &mut acc;
+            let zipped = dc.iter().zip(chunks(r[0])).zip(chunks(r[1])).zip(chunks(r[2])).zip(chunks(r[3]));
+            if i == 0 {
+                for ((((d, x0), x1), x2), x3) in zipped {
+                    fma_lanes(a0, d, x0);
+                    fma_lanes(a1, d, x1);
+                    fma_lanes(a2, d, x2);
+                    fma_lanes(a3, d, x3);
+                    add_lanes(&mut plain, d);
+                }
+            } else {
+                for ((((d, x0), x1), x2), x3) in zipped {
+                    fma_lanes(a0, d, x0);
+                    fma_lanes(a1, d, x1);
+                    fma_lanes(a2, d, x2);
+                    fma_lanes(a3, d, x3);
+                }
+            }
+            for (j, acc) in acc.iter().enumerate() {
+                g[i + j] = finish_dot(acc, dt, &r[j][tail.clone()]);
+            }
+            i += 4;
+        }
+        for (i, g) in g.iter_mut().enumerate().skip(i) {
+            let r = row(i);
+            let mut acc = [0.0f64; 8];
+            if i == 0 {
+                for (d, x) in dc.iter().zip(chunks(r)) {
+                    fma_lanes(&mut acc, d, x);
+                    add_lanes(&mut plain, d);
+                }
+            } else {
+                for (d, x) in dc.iter().zip(chunks(r)) {
+                    fma_lanes(&mut acc, d, x);
+                }
+            }
+            *g = finish_dot(&acc, dt, &r[tail.clone()]);
+        }
+        gb[u] = if fan_in == 0 { sum(d) } else { reduce8(&plain) + dt.iter().fold(0.0, |t, v| t + v) };
+    }
+}
+
+/// The first `m` whole chunks of eight of `v`.
+#[inline(always)]
+fn chunks8(v: &[f64], m: usize) -> &[[f64; 8]] {
+    &v.as_chunks::<8>().0[..m]
+}
+
+/// `acc[l] += d[l]·x[l]`, fused.
+#[inline(always)]
+fn fma_lanes(acc: &mut [f64; 8], d: &[f64; 8], x: &[f64; 8]) {
+    for l in 0..8 {
+        acc[l] = d[l].mul_add(x[l], acc[l]);
+    }
+}
+
+/// `acc[l] += d[l]`.
+#[inline(always)]
+fn add_lanes(acc: &mut [f64; 8], d: &[f64; 8]) {
+    for l in 0..8 {
+        acc[l] += d[l];
+    }
+}
+
+/// Eight lanes to one number in [`dot`]'s order.
+#[inline(always)]
+fn reduce8(a: &[f64; 8]) -> f64 {
+    reduce([a[0], a[1], a[2], a[3]], [a[4], a[5], a[6], a[7]])
+}
+
+/// A dot's lanes plus its scalar tail, as [`dot`] ends.
+#[inline(always)]
+fn finish_dot(acc: &[f64; 8], d_tail: &[f64], x_tail: &[f64]) -> f64 {
+    reduce8(acc) + d_tail.iter().zip(x_tail).fold(0.0, |t, (a, b)| a.mul_add(*b, t))
 }
 
 /// tanh in place.
@@ -156,8 +297,9 @@ pub fn mul_sigmoid_derivative(y: &[f64], g: &mut [f64]) {
     }
 }
 
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+/// ln 2 split so that n·LN2_HI is exact for the n an f64 exponent can take (Cody–Waite).
+const LN2_HI: f64 = 0.693_147_180_369_123_8;
+const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 const LOG2E: f64 = std::f64::consts::LOG2_E;
 /// 1.5·2⁵²: adding it rounds to an integer held in the low mantissa bits.
 const SHIFTER: f64 = 6_755_399_441_055_744.0;
@@ -204,23 +346,47 @@ pub fn exp(x: f64) -> f64 {
     }
 }
 
-/// tanh to within a few ulp, branch-free so it vectorises: Cephes' rational approximation
-/// for |x| ≤ 0.625, $1 - 2/(e^{2|x|} + 1)$ beyond, with the sign of x.
+/// tanh to within a few ulp, branch-free so it vectorises, from one $e^{2|x|} - 1$:
+/// $\tanh|x| = m / (m + 2)$ with $m = e^{2|x|} - 1$, with the sign of x. The subtraction is
+/// never done as such (it would cancel for small x): with $2|x| = n\ln 2 + r$ (Cody–Waite),
+/// $m = 2^n (e^r - 1) + (2^n - 1)$, where $e^r - 1$ comes from its own polynomial without the
+/// constant term and $2^n - 1$ is exact; for n = 0 that is $e^r - 1$ itself. An error in m is
+/// damped, not amplified, by $m/(m + 2)$. One polynomial and one division per element: the
+/// vector loop is bound by the count of operations, so none is spent on a second branch.
 #[inline(always)]
 pub fn tanh(x: f64) -> f64 {
-    const P: [f64; 3] = [-9.643_991_794_250_522_386_28e-1, -9.928_772_310_019_185_865_64e1, -1.614_687_684_417_084_479_52e3];
-    const Q: [f64; 3] = [1.128_116_784_916_329_314_02e2, 2.235_488_390_601_004_485_83e3, 4.844_063_053_251_254_860_48e3];
-    // Both branches are computed as a fraction and the fraction is chosen before the one
-    // division: vector division is the slowest instruction here.
+    // Taylor coefficients 1/k! of e^r − 1, k = 1…13 (truncation below 1e-17 for |r| ≤ ln2/2).
+    const C: [f64; 13] = [
+        1.0,
+        1.0 / 2.0,
+        1.0 / 6.0,
+        1.0 / 24.0,
+        1.0 / 120.0,
+        1.0 / 720.0,
+        1.0 / 5040.0,
+        1.0 / 40320.0,
+        1.0 / 362880.0,
+        1.0 / 3628800.0,
+        1.0 / 39916800.0,
+        1.0 / 479001600.0,
+        1.0 / 6227020800.0,
+    ];
     let a = x.abs();
-    let e = exp(2.0 * a.min(20.0));
-    let s = x * x;
-    let p = P[0].mul_add(s, P[1]).mul_add(s, P[2]);
-    let q = (s + Q[0]).mul_add(s, Q[1]).mul_add(s, Q[2]);
-    let big = a > 0.625;
-    let num = if big { e - 1.0 } else { (a * s).mul_add(p, a * q) };
-    let den = if big { e + 1.0 } else { q };
-    (num / den).copysign(x)
+    // tanh(20) rounds to 1; the comparison (not `min`) lets a NaN through.
+    let t = 2.0 * if a > 20.0 { 20.0 } else { a };
+    let shifted = t.mul_add(LOG2E, SHIFTER);
+    let n = shifted - SHIFTER;
+    let r = (-n).mul_add(LN2_HI, t);
+    let r = (-n).mul_add(LN2_LO, r);
+    let mut p = C[12];
+    for c in C[..12].iter().rev() {
+        p = p.mul_add(r, *c);
+    }
+    let em1_r = p * r;
+    let k = (shifted.to_bits() as i64).wrapping_sub(SHIFTER.to_bits() as i64);
+    let scale = f64::from_bits(((k + 1023) as u64) << 52);
+    let m = em1_r.mul_add(scale, scale - 1.0);
+    (m / (m + 2.0)).copysign(x)
 }
 
 /// The logistic function $1/(1 + e^{-x})$, computed from $e^{-|x|}$ so it never overflows.
@@ -274,11 +440,11 @@ mod tests {
 
     #[test]
     fn blocked_layers_equal_sequences_of_axpys() {
-        for n in [1, 7, 8, 9, 23] {
-            let (fan_in, units) = (3, 2);
+        // Shapes that cover the 4-wide tiles, their tails and layers wider than one pass (TILE_K).
+        for (n, fan_in, units) in [(1, 3, 2), (7, 3, 2), (8, 5, 9), (9, 40, 6), (23, 9, 37), (17, 70, 4)] {
             let input: Vec<f64> = (0..fan_in * n).map(|k| ((k * 37 % 11) as f64 - 5.0) * 0.3).collect();
-            let w = [0.5, -1.25, 0.75, 2.0, 0.1, -0.3];
-            let b = [0.2, -0.4];
+            let w: Vec<f64> = (0..fan_in * units).map(|k| ((k * 29 % 13) as f64 - 6.0) * 0.21).collect();
+            let b: Vec<f64> = (0..units).map(|u| u as f64 * 0.1 - 0.3).collect();
             let mut out = vec![0.0; units * n];
             linear(&w, &b, &input, fan_in, units, n, &mut out);
             let mut da = vec![0.0; fan_in * n];
@@ -296,6 +462,26 @@ mod tests {
                     axpy(w[u * fan_in + i], &out[u * n..(u + 1) * n], &mut row);
                 }
                 assert_eq!(&da[i * n..(i + 1) * n], &row[..]);
+            }
+        }
+    }
+
+    #[test]
+    fn blocked_gradients_equal_a_dot_per_weight() {
+        for n in [1, 7, 8, 9, 23, 64] {
+            for (fan_in, units) in [(1, 2), (3, 1), (4, 2), (5, 3), (8, 2), (9, 1), (13, 2), (17, 1)] {
+                let input: Vec<f64> = (0..fan_in * n).map(|k| ((k * 37 % 11) as f64 - 5.0) * 0.31).collect();
+                let dz: Vec<f64> = (0..units * n).map(|k| ((k * 13 % 7) as f64 - 3.0) * 0.17).collect();
+                let (mut gw, mut gb) = (vec![0.0; fan_in * units], vec![0.0; units]);
+                linear_gradients(&dz, &input, fan_in, units, n, &mut gw, &mut gb);
+                for u in 0..units {
+                    let d = &dz[u * n..(u + 1) * n];
+                    assert_eq!(gb[u].to_bits(), sum(d).to_bits());
+                    for i in 0..fan_in {
+                        let want = dot(d, &input[i * n..(i + 1) * n]);
+                        assert_eq!(gw[u * fan_in + i].to_bits(), want.to_bits(), "n {n} fan_in {fan_in} u {u} i {i}");
+                    }
+                }
             }
         }
     }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::activation::{Activation, softmax_backprop, softmax_columns};
 use super::error::CoreError;
-pub(crate) use super::kernels::{dot, linear, linear_transposed, sum};
+pub(crate) use super::kernels::{dot, linear, linear_gradients, linear_transposed, sum};
 use super::loss::Loss;
 
 /// BatchNorm1d's ε.
@@ -263,7 +263,81 @@ impl Network {
     }
 
     /// The loss on one batch; when `grad` is given, also dL/dθ written into it (overwritten).
+    ///
+    /// With a gradient, a batch of more than [`CHUNK`] samples (and no batch norm, whose
+    /// statistics span the whole batch) is cut into fixed chunks of [`CHUNK`] samples, each
+    /// chunk's mean loss and gradient computed on its own, then combined in chunk order with
+    /// weights n_c/n. The chunks run on rayon's threads when the caller is itself on rayon's
+    /// pool (`Session::run_on_pool`), one after the other otherwise: the cut never depends on
+    /// the thread count, so neither do the numbers. After a chunked pass, `ws`'s layer values
+    /// are not the whole batch's: call [`Network::forward`] for those.
     pub fn loss_and_grad(
+        &self,
+        theta: &[f64],
+        x: &[f64],
+        targets: &[f64],
+        target_width: usize,
+        n: usize,
+        ws: &mut Workspace,
+        grad: Option<&mut [f64]>,
+    ) -> f64 {
+        match grad {
+            Some(grad) if n > CHUNK && !self.layers.iter().any(|l| l.batch_norm) => {
+                self.chunked_loss_and_grad(theta, x, targets, target_width, n, ws, grad)
+            }
+            grad => self.batch_loss_and_grad(theta, x, targets, target_width, n, ws, grad),
+        }
+    }
+
+    /// [`Network::loss_and_grad`] over chunks of [`CHUNK`] samples (see there).
+    #[allow(clippy::too_many_arguments)]
+    fn chunked_loss_and_grad(
+        &self,
+        theta: &[f64],
+        x: &[f64],
+        targets: &[f64],
+        target_width: usize,
+        n: usize,
+        ws: &mut Workspace,
+        grad: &mut [f64],
+    ) -> f64 {
+        ws.chunks.resize_with(n.div_ceil(CHUNK), Chunk::default);
+        let one = |c: usize, chunk: &mut Chunk| {
+            let start = c * CHUNK;
+            let len = CHUNK.min(n - start);
+            chunk.x.clear();
+            for f in 0..self.inputs {
+                chunk.x.extend_from_slice(&x[f * n + start..f * n + start + len]);
+            }
+            chunk.y.clear();
+            for k in 0..target_width {
+                chunk.y.extend_from_slice(&targets[k * n + start..k * n + start + len]);
+            }
+            chunk.grad.resize(grad.len(), 0.0);
+            chunk.loss = self.batch_loss_and_grad(theta, &chunk.x, &chunk.y, target_width, len, &mut chunk.ws, Some(&mut chunk.grad));
+            chunk.weight = len as f64 / n as f64;
+        };
+        if rayon::current_thread_index().is_some() {
+            use rayon::prelude::*;
+            ws.chunks.par_iter_mut().enumerate().for_each(|(c, chunk)| one(c, chunk));
+        } else {
+            ws.chunks.iter_mut().enumerate().for_each(|(c, chunk)| one(c, chunk));
+        }
+        let (first, rest) = ws.chunks.split_first().expect("n > CHUNK gives at least two chunks");
+        for (g, &gc) in grad.iter_mut().zip(&first.grad) {
+            *g = first.weight * gc;
+        }
+        let mut loss = first.weight * first.loss;
+        for chunk in rest {
+            super::kernels::axpy(chunk.weight, &chunk.grad, grad);
+            loss = chunk.weight.mul_add(chunk.loss, loss);
+        }
+        loss
+    }
+
+    /// The loss (and gradient) of the whole batch in one pass.
+    #[allow(clippy::too_many_arguments)]
+    fn batch_loss_and_grad(
         &self,
         theta: &[f64],
         x: &[f64],
@@ -309,14 +383,8 @@ impl Network {
                 batch_norm_backward(cache, gamma, dz, dg, db, l.units, n);
             }
             let input: &[f64] = if li == 0 { x } else { &ws.layers[li - 1].y };
-            let (gw, rest) = grad[l.weight_offset..l.bn_offset].split_at_mut(l.fan_in * l.units);
-            for u in 0..l.units {
-                let d = &dz[u * n..(u + 1) * n];
-                rest[u] = sum(d);
-                for i in 0..l.fan_in {
-                    gw[u * l.fan_in + i] = dot(d, &input[i * n..(i + 1) * n]);
-                }
-            }
+            let (gw, gb) = grad[l.weight_offset..l.bn_offset].split_at_mut(l.fan_in * l.units);
+            linear_gradients(dz, input, l.fan_in, l.units, n, gw, gb);
             if li == 0 {
                 break;
             }
@@ -358,6 +426,11 @@ impl Network {
     }
 }
 
+/// Samples per chunk when a large batch's gradient is computed in pieces
+/// ([`Network::loss_and_grad`]): big enough that a chunk's work dwarfs handing it to another
+/// core, small enough that DESIGN.md's 500-point reference batch makes two.
+pub const CHUNK: usize = 256;
+
 /// Per-layer buffers reused across passes so a training step allocates nothing.
 #[derive(Clone, Debug, Default)]
 pub struct Workspace {
@@ -365,6 +438,18 @@ pub struct Workspace {
     layers: Vec<LayerCache>,
     delta: Vec<f64>,
     delta_prev: Vec<f64>,
+    chunks: Vec<Chunk>,
+}
+
+/// One chunk of a large batch: its copy of the samples, its own workspace, loss and gradient.
+#[derive(Clone, Debug, Default)]
+struct Chunk {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    ws: Workspace,
+    grad: Vec<f64>,
+    loss: f64,
+    weight: f64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -463,6 +548,54 @@ mod tests {
         assert_relative_eq!(g[0], dy * 1.0 * (1.0 - h0 * h0), epsilon = 1e-15);
         assert_relative_eq!(g[3], 0.0, epsilon = 1e-15);
         assert_relative_eq!(g[5], dy * -2.0 * (1.0 - h1 * h1), epsilon = 1e-15);
+    }
+
+    /// A 3-input batch of `n` samples and a network with every kind of layer the chunks cross.
+    fn chunk_case(n: usize, loss: Loss) -> (Network, Vec<f64>, Vec<f64>, Vec<f64>, usize) {
+        let (out, width) = if loss == Loss::CrossEntropy { (3, 1) } else { (2, 2) };
+        let act = if loss == Loss::CrossEntropy { Activation::Softmax } else { Activation::Linear };
+        let layers = [LayerSpec::new(5, Activation::Tanh), LayerSpec::new(4, Activation::Relu), LayerSpec::new(out, act)];
+        let net = Network::new(3, &layers, loss, width).unwrap();
+        let theta: Vec<f64> = (0..net.param_count()).map(|k| ((k * 7919 % 23) as f64 - 11.0) * 0.09).collect();
+        let x: Vec<f64> = (0..3 * n).map(|k| ((k * 104_729 % 97) as f64 - 48.0) * 0.03).collect();
+        let y: Vec<f64> =
+            if width == 1 { (0..n).map(|s| (s % 3) as f64).collect() } else { (0..2 * n).map(|k| (k % 5) as f64 * 0.2).collect() };
+        (net, theta, x, y, width)
+    }
+
+    #[test]
+    fn chunked_gradients_equal_the_whole_batch() {
+        for loss in [Loss::Mse, Loss::CrossEntropy, Loss::Huber] {
+            for n in [CHUNK + 1, 600] {
+                let (net, theta, x, y, width) = chunk_case(n, loss);
+                let (mut ws, mut whole_ws) = (Workspace::default(), Workspace::default());
+                let (mut g, mut whole) = (vec![0.0; theta.len()], vec![0.0; theta.len()]);
+                let l = net.loss_and_grad(&theta, &x, &y, width, n, &mut ws, Some(&mut g));
+                let lw = net.batch_loss_and_grad(&theta, &x, &y, width, n, &mut whole_ws, Some(&mut whole));
+                assert_eq!(ws.chunks.len(), n.div_ceil(CHUNK));
+                assert_relative_eq!(l, lw, max_relative = 1e-13);
+                let scale = whole.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                for (a, b) in g.iter().zip(&whole) {
+                    assert!((a - b).abs() <= 1e-13 * scale, "{loss:?} n {n}: {a} vs {b}");
+                }
+                // Without a gradient nothing is chunked: the layer values stay the batch's.
+                let l0 = net.loss_and_grad(&theta, &x, &y, width, n, &mut ws, None);
+                assert_eq!(l0, lw);
+            }
+        }
+    }
+
+    #[test]
+    fn chunks_on_two_threads_give_the_same_bits_as_in_turn() {
+        let n = 700;
+        let (net, theta, x, y, width) = chunk_case(n, Loss::Mse);
+        let mut g_turn = vec![0.0; theta.len()];
+        let l_turn = net.loss_and_grad(&theta, &x, &y, width, n, &mut Workspace::default(), Some(&mut g_turn));
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let mut g_pool = vec![0.0; theta.len()];
+        let l_pool = pool.install(|| net.loss_and_grad(&theta, &x, &y, width, n, &mut Workspace::default(), Some(&mut g_pool)));
+        assert_eq!(l_turn.to_bits(), l_pool.to_bits());
+        assert!(g_turn.iter().zip(&g_pool).all(|(a, b)| a.to_bits() == b.to_bits()));
     }
 
     #[test]

@@ -253,6 +253,14 @@ impl Session {
         }
     }
 
+    /// [`Session::run`] on rayon's pool, so that a full batch larger than
+    /// [`crate::core::network::CHUNK`] samples has its chunks computed on several cores. The
+    /// numbers are bit for bit those of `run`: only who computes each chunk changes. For
+    /// batch jobs (the CLI); the app steps on its own thread and leaves the pool to its grids.
+    pub fn run_on_pool(&mut self, n: u64) {
+        rayon::scope(|_| self.run(n));
+    }
+
     /// Clip → optimizer step → record the new point.
     fn advance(objective: &Objective, run: &mut Run) {
         let lr = run.current_lr();
