@@ -16,45 +16,66 @@ pub fn write_trajectory(path: &Path, objective: &Objective, runs: &[Run]) -> io:
     super::write_atomic(path, |w| if json { write_trajectory_json(w, objective, runs) } else { write_trajectory_csv(w, runs) })
 }
 
+/// Rows per block of text formatted on one thread, and blocks formatted at a time: the
+/// numbers' text (ryu) is most of a long trajectory's writing time, so blocks are formatted on
+/// rayon's threads and written in order, never more than `BLOCK_ROWS · BLOCKS_AT_ONCE` rows in
+/// memory.
+const BLOCK_ROWS: usize = 256;
+const BLOCKS_AT_ONCE: usize = 32;
+
 /// Writes DESIGN.md's trajectory CSV.
 pub fn write_trajectory_csv(w: &mut dyn Write, runs: &[Run]) -> io::Result<()> {
+    use rayon::prelude::*;
     let dim = runs.first().map_or(0, |r| r.theta.len());
     let holdout = runs.iter().any(|r| r.trajectory.records.first().is_some_and(|x| x.holdout_loss.is_some()));
-    let mut line = String::with_capacity(32 + dim * 24);
-    line.push_str("run,step,loss,grad_norm,clipped");
+    let mut header = String::with_capacity(32 + dim * 8);
+    header.push_str("run,step,loss,grad_norm,clipped");
     if holdout {
-        line.push_str(",holdout_loss");
+        header.push_str(",holdout_loss");
     }
     for p in 0..dim {
-        line.push_str(&format!(",p{p}"));
+        header.push_str(&format!(",p{p}"));
     }
-    line.push('\n');
-    w.write_all(line.as_bytes())?;
-    // ryu: the shortest text that reads back as the same f64 (`NaN`, `inf` when diverged).
-    let mut fmt = ryu::Buffer::new();
+    header.push('\n');
+    w.write_all(header.as_bytes())?;
     for (i, run) in runs.iter().enumerate() {
-        let t = &run.trajectory;
-        for (k, r) in t.records.iter().enumerate() {
-            line.clear();
-            use std::fmt::Write as _;
-            let _ = write!(line, "{i},{},", r.step);
-            line.push_str(fmt.format(r.loss));
-            line.push(',');
-            line.push_str(fmt.format(r.grad_norm));
-            line.push_str(if r.clipped { ",true" } else { ",false" });
-            if holdout {
-                line.push(',');
-                line.push_str(fmt.format(r.holdout_loss.unwrap_or(f64::NAN)));
+        let starts: Vec<usize> = (0..run.trajectory.len()).step_by(BLOCK_ROWS).collect();
+        for group in starts.chunks(BLOCKS_AT_ONCE) {
+            let texts: Vec<String> =
+                group.par_iter().map(|&k| format_rows(i, run, k..(k + BLOCK_ROWS).min(run.trajectory.len()), holdout)).collect();
+            for text in texts {
+                w.write_all(text.as_bytes())?;
             }
-            for &p in t.params(k) {
-                line.push(',');
-                line.push_str(fmt.format(p));
-            }
-            line.push('\n');
-            w.write_all(line.as_bytes())?;
         }
     }
     Ok(())
+}
+
+/// The CSV rows `rows` of run number `i`.
+fn format_rows(i: usize, run: &Run, rows: std::ops::Range<usize>, holdout: bool) -> String {
+    use std::fmt::Write as _;
+    let t = &run.trajectory;
+    let mut text = String::with_capacity(rows.len() * (40 + t.dim() * 24));
+    // ryu: the shortest text that reads back as the same f64 (`NaN`, `inf` when diverged).
+    let mut fmt = ryu::Buffer::new();
+    for k in rows {
+        let r = &t.records[k];
+        let _ = write!(text, "{i},{},", r.step);
+        text.push_str(fmt.format(r.loss));
+        text.push(',');
+        text.push_str(fmt.format(r.grad_norm));
+        text.push_str(if r.clipped { ",true" } else { ",false" });
+        if holdout {
+            text.push(',');
+            text.push_str(fmt.format(r.holdout_loss.unwrap_or(f64::NAN)));
+        }
+        for &p in t.params(k) {
+            text.push(',');
+            text.push_str(fmt.format(p));
+        }
+        text.push('\n');
+    }
+    text
 }
 
 #[derive(Serialize)]
@@ -115,4 +136,40 @@ pub fn write_trajectory_json(w: &mut dyn Write, objective: &Objective, runs: &[R
     };
     serde_json::to_writer(&mut *w, &doc).map_err(io::Error::other)?;
     w.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::core::{FunctionSpec, ObjectiveSpec, OptimizerConfig, RunSpec, Session, Sgd, Table};
+
+    #[test]
+    fn rows_formatted_in_blocks_come_out_in_order() {
+        let spec = ObjectiveSpec::Function(FunctionSpec { expr: "x^2 + 3*y^2".into(), start: vec![10.0, -4.0] });
+        let objective = Arc::new(spec.build(&|_| -> Result<Table, crate::core::CoreError> { unreachable!() }).unwrap());
+        let runs = [0.01, 0.02].map(|lr| RunSpec::new(OptimizerConfig::Sgd(Sgd { lr, ..Sgd::default() })));
+        let mut session = Session::new(objective, &runs).unwrap();
+        let steps = 3 * BLOCK_ROWS as u64 + 17;
+        session.run(steps);
+        let mut out = Vec::new();
+        write_trajectory_csv(&mut out, &session.runs).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("run,step,loss,grad_norm,clipped,p0,p1"));
+        let rows: Vec<(usize, u64, f64)> = lines
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[0].parse().unwrap(), f[1].parse().unwrap(), f[5].parse().unwrap())
+            })
+            .collect();
+        let expected: Vec<(usize, u64)> = (0..2).flat_map(|i| (0..=steps).map(move |k| (i, k))).collect();
+        assert_eq!(rows.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(), expected);
+        for (i, run) in session.runs.iter().enumerate() {
+            for k in [0, BLOCK_ROWS - 1, BLOCK_ROWS, steps as usize] {
+                assert_eq!(rows[i * (steps as usize + 1) + k].2, run.trajectory.params(k)[0], "run {i} step {k}");
+            }
+        }
+    }
 }
