@@ -5,7 +5,7 @@
 //! For a 1-parameter objective the ball rides the curve with its tangent and a secant through
 //! x and x + h whose h the panel shrinks. For a slice of more parameters each ball sits at its
 //! projection on the plane, at the height of its true loss — which may be below the slice's
-//! surface (the ball is off the plane), so every ball also gets a ring drawn over everything.
+//! surface (the ball is off the plane), so there every ball also gets a ring drawn over everything.
 //!
 //! Trails stay inside the drawn box: a trail ends at the first point that leaves it (sideways
 //! or more than 10 % above the highest drawn loss), and a stopped run's ball and cross sit at
@@ -250,8 +250,11 @@ fn draw_ball_overlays(
             gizmos.linestrip(lifted, color.with_alpha(0.9));
         }
         let at = transform.translation;
-        // A ring facing the camera, over everything: the ball is found even under the surface.
-        on_top.circle(Isometry3d::new(at, facing), BALL_RADIUS * 1.45, color);
+        // On a slice the ball sits at its true loss, often under the slice's surface: a ring
+        // facing the camera, drawn over everything, shows where it is.
+        if view.map.land.dim > 2 {
+            on_top.circle(Isometry3d::new(at, facing), BALL_RADIUS * 1.45, color);
+        }
         if let RunStatus::Diverged { .. } = run.status {
             let red = Color::srgb(1.0, 0.1, 0.1);
             on_top.cross(Isometry3d::new(at, facing), 0.4, red);

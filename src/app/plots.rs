@@ -201,8 +201,11 @@ pub fn draw_plots_panel(
                 ui.label(RichText::new("Data and the network's output (run 1)").strong());
                 draw_data_preview(ui, &diag, texture.as_ref().map(|(_, t)| t.id()));
                 draw_norm_history(ui, &sim, &mut history_run);
-                ui.label(RichText::new("Gradient norm per layer now, every run").strong());
-                draw_layer_norms(ui, &diag);
+                // With one layer the history above says it all.
+                if diag.layer_norms.first().is_some_and(|n| n.len() > 1) {
+                    ui.label(RichText::new("Gradient norm per layer now, every run").strong());
+                    draw_layer_norms(ui, &diag);
+                }
                 draw_dead_units(ui, &diag);
             }
         });
@@ -262,28 +265,45 @@ fn draw_loss_plot(ui: &mut egui::Ui, sim: &Simulation) {
     let log = loss_axis(sim);
     let y = move |l: f64| if log { (l > 0.0 && l.is_finite()).then(|| l.log10()) } else { l.is_finite().then_some(l) };
     let ceiling = loss_ceiling(sim, log);
-    let plot = Plot::new("loss").height(190.0).legend(Legend::default()).x_axis_label("step").allow_scroll(false);
-    let plot = if log { plot.y_axis_formatter(log_tick) } else { plot };
+    // (name, training curve, end mark of a stopped run, held-out curve) per run.
+    let mut curves = Vec::new();
+    for (i, run) in sim.session.runs.iter().enumerate() {
+        let rec = &run.trajectory.records;
+        // A stopped run is drawn up to its last point under the ceiling, then marked.
+        let end = if run.is_running() {
+            rec.len()
+        } else {
+            rec.iter().position(|r| y(r.loss).is_none_or(|v| ceiling.is_some_and(|c| v > c))).unwrap_or(rec.len())
+        };
+        let rec = &rec[..end];
+        let train: Vec<[f64; 2]> = decimated(rec.len()).filter_map(|k| y(rec[k].loss).map(|v| [rec[k].step as f64, v])).collect();
+        let mark = (!run.is_running()).then(|| rec.last().and_then(|r| y(r.loss).map(|v| [r.step as f64, v]))).flatten();
+        let held: Option<Vec<[f64; 2]>> = rec
+            .first()
+            .is_some_and(|r| r.holdout_loss.is_some())
+            .then(|| decimated(rec.len()).filter_map(|k| rec[k].holdout_loss.and_then(y).map(|v| [rec[k].step as f64, v])).collect());
+        curves.push((format!("{} {}", i + 1, super::panel::plain(&run.spec.label())), train, mark, held));
+    }
+    // A flat curve (a dead ReLU, a converged run) would otherwise stretch to ±30 decades.
+    let values = curves.iter().flat_map(|(_, t, _, h)| t.iter().chain(h.iter().flatten()).map(|p| p[1]));
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let mut plot = Plot::new("loss").height(190.0).legend(Legend::default()).x_axis_label("step").allow_scroll(false);
+    if lo.is_finite() {
+        let margin = if log { 0.25 } else { 0.05 * hi.abs().max(lo.abs()).max(1e-9) };
+        plot = plot.include_y(lo - margin).include_y(hi + margin);
+    }
+    if log {
+        plot = plot.y_axis_formatter(log_tick);
+    }
     plot.show(ui, |plot| {
-        for (i, run) in sim.session.runs.iter().enumerate() {
-            let rec = &run.trajectory.records;
-            // A stopped run is drawn up to its last point under the ceiling, then marked.
-            let end = if run.is_running() {
-                rec.len()
-            } else {
-                rec.iter().position(|r| y(r.loss).is_none_or(|v| ceiling.is_some_and(|c| v > c))).unwrap_or(rec.len())
-            };
-            let rec = &rec[..end];
-            let train: PlotPoints = decimated(rec.len()).filter_map(|k| y(rec[k].loss).map(|v| [rec[k].step as f64, v])).collect();
-            let name = format!("{} {}", i + 1, super::panel::plain(&run.spec.label()));
-            plot.line(Line::new(name.clone(), train).color(color32(i)).width(2.0));
-            if let (false, Some(last)) = (run.is_running(), rec.last().and_then(|r| y(r.loss).map(|v| [r.step as f64, v]))) {
+        for (i, (name, train, mark, held)) in curves.into_iter().enumerate() {
+            plot.line(Line::new(name.clone(), PlotPoints::from(train)).color(color32(i)).width(2.0));
+            if let Some(last) = mark {
                 plot.points(Points::new(name, vec![last]).shape(MarkerShape::Cross).radius(6.0).color(color32(i)));
             }
-            if rec.first().is_some_and(|r| r.holdout_loss.is_some()) {
-                let held: PlotPoints =
-                    decimated(rec.len()).filter_map(|k| rec[k].holdout_loss.and_then(y).map(|v| [rec[k].step as f64, v])).collect();
-                plot.line(Line::new(format!("{} held out", i + 1), held).color(color32(i)).style(LineStyle::dashed_loose()));
+            if let Some(held) = held {
+                let line = Line::new(format!("{} held out", i + 1), PlotPoints::from(held));
+                plot.line(line.color(color32(i)).style(LineStyle::dashed_loose()));
             }
         }
     });
@@ -329,10 +349,20 @@ fn draw_norm_history(ui: &mut egui::Ui, sim: &Simulation, selected: &mut usize) 
                         (v > 0.0 && v.is_finite()).then(|| [history.steps[k] as f64, v.log10()])
                     })
                     .collect();
-                let name = if l + 1 == layers { "out".to_string() } else { format!("L{}", l + 1) };
-                plot.line(Line::new(name, pts).color(layer_color(l, layers)).width(1.5));
+                plot.line(Line::new(layer_name(l, layers), pts).color(layer_color(l, layers)).width(1.5));
             }
         });
+    // A log axis cannot show 0, which is exactly what a dead ReLU passes back: say so.
+    if let Some(last) = history.norms.last() {
+        let zero: Vec<String> = (0..layers).filter(|&l| last[l] == 0.0).map(|l| layer_name(l, layers)).collect();
+        if !zero.is_empty() {
+            ui.colored_label(Color32::from_rgb(255, 120, 100), format!("gradient exactly 0 now (not drawn): {}", zero.join(", ")));
+        }
+    }
+}
+
+fn layer_name(l: usize, layers: usize) -> String {
+    if l + 1 == layers { "out".to_string() } else { format!("L{}", l + 1) }
 }
 
 fn draw_data_preview(ui: &mut egui::Ui, diag: &Diagnostics, texture: Option<egui::TextureId>) {
@@ -386,7 +416,7 @@ fn draw_dead_units(ui: &mut egui::Ui, diag: &Diagnostics) {
             .zip(&diag.relu_units)
             .enumerate()
             .filter(|(_, (_, u))| **u > 0)
-            .map(|(l, (d, u))| format!("L{} {d}/{u}", l + 1))
+            .map(|(l, (d, u))| format!("{} {d}/{u}", layer_name(l, diag.relu_units.len())))
             .collect::<Vec<_>>()
             .join(", ");
         let color = if total > 0 { Color32::from_rgb(255, 120, 100) } else { color32(i) };
