@@ -184,3 +184,39 @@ fn mini_batches_replay_exactly_and_holdout_is_reported() {
     a.objective.loss_and_grad(ta.params(10), &mut full, &mut Workspace::default());
     assert!((losscape::core::norm2(&full) - ta.records[10].grad_norm).abs() > 1e-6);
 }
+
+#[test]
+fn lesson_9_stops_on_the_slope_with_the_numbers_its_text_gives() {
+    let (scene, o) = scene("09_derivative_limit.ron");
+    let s = session("09_derivative_limit.ron", scene.steps);
+    let x = s.runs[0].theta[0];
+    assert_relative_eq!(x, 0.659, epsilon = 5e-4);
+    let mut ws = Workspace::default();
+    let mut g = [0.0];
+    o.loss_and_grad(&[x], &mut g, &mut ws);
+    assert_relative_eq!(g[0], -1.697, epsilon = 5e-4);
+    for (h, slope) in [(0.5, -0.46), (0.1, -1.49), (0.01, -1.68)] {
+        let secant = (o.loss(&[x + h], &mut ws) - o.loss(&[x], &mut ws)) / h;
+        assert_relative_eq!(secant, slope, epsilon = 5e-3);
+        assert!(scene.description.contains(&format!("{} at h = {h}", slope.to_string().replace('-', "−"))), "h = {h}");
+    }
+}
+
+#[test]
+fn lesson_7b_and_7c_gradient_norms_are_the_ones_their_texts_give() {
+    let norms = |name: &str| {
+        let (_, o) = scene(name);
+        let mut g = vec![0.0; o.dim()];
+        o.loss_and_grad(o.start(), &mut g, &mut Workspace::default());
+        o.network().unwrap().net.layer_norms(&g)
+    };
+    let sigmoid = norms("07b_deep_sigmoid.ron");
+    assert_relative_eq!(sigmoid[0], 2.5e-5, max_relative = 0.02);
+    assert_relative_eq!(sigmoid[5], 2.4e-2, max_relative = 0.02);
+    let relu = norms("07c_deep_relu.ron");
+    assert_relative_eq!(relu[0], 6.1e-2, max_relative = 0.02);
+    assert_relative_eq!(relu[5], 1.5e-1, max_relative = 0.02);
+    let end_loss = |name: &str| session(name, 300).runs[0].trajectory.last().unwrap().loss;
+    assert!(end_loss("07b_deep_sigmoid.ron") > 0.99, "the sigmoid network does not learn");
+    assert!(end_loss("07c_deep_relu.ron") < 1e-3, "the ReLU network does");
+}

@@ -30,6 +30,9 @@ pub(super) fn plugin(app: &mut App) {
 /// Smallest and largest vertices per side the app draws.
 pub const RES_RANGE: std::ops::RangeInclusive<usize> = 8..=512;
 
+/// Points of the faint reference curve drawn under a 1-parameter polygon.
+pub const FINE_SAMPLES: usize = 512;
+
 /// At most this many steps are replayed to size the surface.
 const PREVIEW_STEPS: u64 = 1_000;
 
@@ -46,6 +49,10 @@ pub struct Landscape {
     pub dim: usize,
     /// Which request produced it.
     pub generation: u64,
+    /// For a curve: the same function at [`FINE_SAMPLES`] points over the same range, (a, loss),
+    /// drawn faintly under the polygon of `res` vertices so the polygon is seen to approximate
+    /// the curve (lesson 9). Empty for a surface.
+    pub fine: Vec<[f64; 2]>,
 }
 
 impl Landscape {
@@ -229,5 +236,20 @@ fn compute_landscape(job: GridJob, progress: &Progress) -> Result<Landscape, Str
     };
     let grid = compute_grid(&job.objective, &plane, &GridSpec { res: job.res, span }, progress).ok_or_else(cancelled)?;
     let labels = plane.info.names.clone();
-    Ok(Landscape { plane, grid, labels, dim: job.objective.dim(), generation: job.generation })
+    let fine = if grid.b.is_empty() { fine_curve(&job.objective, &plane, &grid) } else { Vec::new() };
+    Ok(Landscape { plane, grid, labels, dim: job.objective.dim(), generation: job.generation, fine })
+}
+
+/// The 1-parameter objective at [`FINE_SAMPLES`] evenly spaced points over the grid's range.
+fn fine_curve(objective: &Objective, plane: &Plane, grid: &Grid) -> Vec<[f64; 2]> {
+    let (Some(&lo), Some(&hi)) = (grid.a.first(), grid.a.last()) else { return Vec::new() };
+    let mut ws = crate::core::Workspace::default();
+    let mut theta = vec![0.0; objective.dim()];
+    (0..FINE_SAMPLES)
+        .map(|k| {
+            let a = lo + (hi - lo) * k as f64 / (FINE_SAMPLES - 1) as f64;
+            plane.point(a, 0.0, &mut theta);
+            [a, objective.loss(&theta, &mut ws)]
+        })
+        .collect()
 }

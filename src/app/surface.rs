@@ -477,13 +477,18 @@ pub fn draw_surface_labels(
     view: Option<Res<SurfaceView>>,
     camera: Single<(&Camera, &GlobalTransform), With<ViewCamera>>,
     sim: Res<super::sim::Simulation>,
+    readout: Res<super::ball::CurveReadout>,
+    settings: Res<SimSettings>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
+    // Labels grow with the text style (larger in lesson mode, for a projector).
+    let k = ctx.global_style().text_styles.get(&egui::TextStyle::Body).map_or(1.0, |f| f.size / 13.0);
     let (camera, transform) = *camera;
     let (Some(view), Some(rect)) = (view, camera.logical_viewport_rect()) else { return Ok(()) };
     let clip = egui::Rect::from_min_max(Pos2::new(rect.min.x, rect.min.y), Pos2::new(rect.max.x, rect.max.y));
     let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Middle, "surface_labels".into())).with_clip_rect(clip);
     let text = |at: Vec3, s: &str, align: Align2, size: f32| {
+        let size = size * k;
         if let Ok(p) = camera.world_to_viewport(transform, at) {
             // Slide a label that would cross the view's edge back inside (the loss axis name
             // sits over the box's far corner, often right at the left edge).
@@ -510,8 +515,61 @@ pub fn draw_surface_labels(
     }
     let loss_name = if map.height.log { "loss (log)" } else { "loss" };
     text(Vec3::new(-h, top + 0.35, front), loss_name, Align2::CENTER_BOTTOM, 16.0);
+    if curve {
+        let on_screen = |at: Vec3| camera.world_to_viewport(transform, at).ok().map(|p| Pos2::new(p.x, p.y));
+        draw_curve_labels(&painter, clip, map, &readout, settings.secant_h, on_screen, 16.0 * k);
+    }
     draw_legends(&ctx, clip, map, &sim);
     Ok(())
+}
+
+/// For a curve: what the yellow polygon and the grey curve are (top left), and the slopes of the
+/// tangent and of the secant next to them, in their colours (lesson 9: as h shrinks the secant's
+/// number walks to the tangent's).
+fn draw_curve_labels(
+    painter: &egui::Painter,
+    clip: egui::Rect,
+    map: &ViewMap,
+    r: &super::ball::CurveReadout,
+    h: f64,
+    on_screen: impl Fn(Vec3) -> Option<Pos2>,
+    size: f32,
+) {
+    let font = FontId::proportional(size);
+    let caption = format!("yellow: the curve drawn from {} vertices    grey: the true curve", map.land.res());
+    painter.text(clip.min + egui::Vec2::new(12.0, 10.0), Align2::LEFT_TOP, caption, font.clone(), Color32::from_gray(220));
+    if !r.shown {
+        return;
+    }
+    let at = |a: f64, f: f64| {
+        let w = map.world(a, 0.0, f);
+        on_screen(Vec3::new(w[0] as f32, w[1] as f32, 0.0))
+    };
+    // The same geometry as the lines drawn in `ball.rs`.
+    let a = map.land.plane.project(&[r.a]).a;
+    let half = (HALF * 0.35) / map.scale().0;
+    let green = Color32::from_rgb(77, 255, 128);
+    let orange = Color32::from_rgb(255, 115, 77);
+    if let Some(p) = at(a + half, r.f + r.tangent * half) {
+        painter.text(
+            p + egui::Vec2::new(6.0, -4.0),
+            Align2::LEFT_BOTTOM,
+            format!("tangent: slope f'(x) = {}", fmt_slope(r.tangent)),
+            font.clone(),
+            green,
+        );
+    }
+    if r.secant.is_finite() {
+        if let Some(p) = at(a + h, r.f_h) {
+            let text = format!("secant, h = {}: slope = {}", fmt_num(h), fmt_slope(r.secant));
+            painter.text(p + egui::Vec2::new(8.0, 6.0), Align2::LEFT_TOP, text, font, orange);
+        }
+    }
+}
+
+/// A slope with enough digits to watch the secant's converge as h shrinks.
+fn fmt_slope(v: f64) -> String {
+    if v.abs() < 1e4 { format!("{v:.4}") } else { format!("{v:.3e}") }
 }
 
 /// The colour bar (loss range) and one line per run, in the view's bottom-left corner.
