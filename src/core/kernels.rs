@@ -346,47 +346,52 @@ pub fn exp(x: f64) -> f64 {
     }
 }
 
-/// tanh to within a few ulp, branch-free so it vectorises, from one $e^{2|x|} - 1$:
-/// $\tanh|x| = m / (m + 2)$ with $m = e^{2|x|} - 1$, with the sign of x. The subtraction is
-/// never done as such (it would cancel for small x): with $2|x| = n\ln 2 + r$ (Cody–Waite),
-/// $m = 2^n (e^r - 1) + (2^n - 1)$, where $e^r - 1$ comes from its own polynomial without the
-/// constant term and $2^n - 1$ is exact; for n = 0 that is $e^r - 1$ itself. An error in m is
-/// damped, not amplified, by $m/(m + 2)$. One polynomial and one division per element: the
-/// vector loop is bound by the count of operations, so none is spent on a second branch.
+/// $(e^r - 1)/r = \sum_{k \ge 0} c_k r^k$ on |r| ≤ ln2/2, Chebyshev-interpolated at degree 10
+/// (relative error 2.4e-17 before rounding): two terms fewer than Taylor's for the same error.
+const EXPM1: [f64; 11] = [
+    1.0,
+    0.500_000_000_000_000_6,
+    0.166_666_666_666_666_7,
+    0.041_666_666_666_573_14,
+    0.008_333_333_333_326_141,
+    0.001_388_888_893_248_859_9,
+    0.000_198_412_698_748_004_93,
+    2.480_150_434_699_768_6e-5,
+    2.755_725_542_574_643_5e-6,
+    2.762_635_724_144_722_3e-7,
+    2.510_520_637_395_701e-8,
+];
+
+/// $e^x - 1$ for |x| ≤ 708, branch-free: $x = n \ln 2 + r$ with |r| ≤ ln2/2 (Cody–Waite),
+/// $e^x - 1 = 2^n (e^r - 1) + (2^n - 1)$ with $e^r - 1$ a polynomial without constant term,
+/// so small |x| keep full relative precision and $2^n - 1$ is exact (no cancellation). NaN
+/// propagates; callers clamp the range.
+#[inline(always)]
+pub fn expm1(x: f64) -> f64 {
+    let t = x.mul_add(LOG2E, SHIFTER);
+    let n = t - SHIFTER;
+    let r = (-n).mul_add(LN2_LO, (-n).mul_add(LN2_HI, x));
+    let mut p = EXPM1[10];
+    for &c in EXPM1[..10].iter().rev() {
+        p = p.mul_add(r, c);
+    }
+    p *= r;
+    // 2^n from the integer in t's low bits: (n + 1023) << 52.
+    let scale = f64::from_bits(t.to_bits().wrapping_add(1023) << 52);
+    scale.mul_add(p, scale - 1.0)
+}
+
+/// tanh within 5e-16 relative (tested), branch-free so it vectorises:
+/// $\tanh|x| = u/(u + 2)$ with $u = e^{2|x|} - 1$ ([`expm1`]), whose error the quotient damps
+/// rather than amplifies; |x| clamped to 20 (tanh is 1 in f64 beyond), sign restored, NaN
+/// kept. One polynomial and one division per element: the vector loop is bound by its count
+/// of operations, so none is spent on a second branch. The landscape's grid uses it too.
 #[inline(always)]
 pub fn tanh(x: f64) -> f64 {
-    // Taylor coefficients 1/k! of e^r − 1, k = 1…13 (truncation below 1e-17 for |r| ≤ ln2/2).
-    const C: [f64; 13] = [
-        1.0,
-        1.0 / 2.0,
-        1.0 / 6.0,
-        1.0 / 24.0,
-        1.0 / 120.0,
-        1.0 / 720.0,
-        1.0 / 5040.0,
-        1.0 / 40320.0,
-        1.0 / 362880.0,
-        1.0 / 3628800.0,
-        1.0 / 39916800.0,
-        1.0 / 479001600.0,
-        1.0 / 6227020800.0,
-    ];
     let a = x.abs();
-    // tanh(20) rounds to 1; the comparison (not `min`) lets a NaN through.
-    let t = 2.0 * if a > 20.0 { 20.0 } else { a };
-    let shifted = t.mul_add(LOG2E, SHIFTER);
-    let n = shifted - SHIFTER;
-    let r = (-n).mul_add(LN2_HI, t);
-    let r = (-n).mul_add(LN2_LO, r);
-    let mut p = C[12];
-    for c in C[..12].iter().rev() {
-        p = p.mul_add(r, *c);
-    }
-    let em1_r = p * r;
-    let k = (shifted.to_bits() as i64).wrapping_sub(SHIFTER.to_bits() as i64);
-    let scale = f64::from_bits(((k + 1023) as u64) << 52);
-    let m = em1_r.mul_add(scale, scale - 1.0);
-    (m / (m + 2.0)).copysign(x)
+    // The comparison (not `min`) lets a NaN through.
+    let u = expm1(2.0 * if a > 20.0 { 20.0 } else { a });
+    (u / (u + 2.0)).copysign(x)
 }
 
 /// The logistic function $1/(1 + e^{-x})$, computed from $e^{-|x|}$ so it never overflows.

@@ -23,7 +23,7 @@
 //!    fma on CPUs without one), and no reduction is reordered between versions, so every CPU
 //!    gives the same bits. Dense layers of fan-in ≤ 8 (and 16, 32) keep a unit's weights in
 //!    registers.
-//! 4. **tanh and the logistic function** are [`fast_tanh`] and [`fast_sigmoid`]: branch-free,
+//! 4. **tanh and the logistic function** are [`tanh`] and [`fast_sigmoid`]: branch-free,
 //!    vectorisable, within 5e-16 relative of the standard library's.
 //!
 //! Tested to agree with [`Objective::loss`] to 1e-9 relative (in practice below 1e-13) for every
@@ -35,6 +35,7 @@ use super::super::loss::Loss;
 use super::super::network::{BN_EPS, LayerShape, Workspace};
 use super::super::objective::{NetworkObjective, Objective, penalty_value};
 use super::plane::Plane;
+use crate::core::kernels::{expm1, tanh};
 use multiversion::multiversion;
 
 /// Samples per block in the network kernel (when there is no batch norm).
@@ -313,7 +314,7 @@ fn finish_layer(l: &LayerShape, theta: &[f64], lin: &[f64], nb: usize, z: &mut [
     }
 }
 
-/// `y = tanh(z)` as [`fast_tanh`] computes it, in two passes so that four divisions share
+/// `y = tanh(z)` as [`tanh`] computes it, in two passes so that four divisions share
 /// one: first $u = e^{2|z|} - 1$ into `y`, then $\tanh|z| = u/(u + 2)$ four at a time with a
 /// single division ($u + 2 \le e^{40} + 1$, so the product of four stays below 2²³⁰), and the
 /// sign of z.
@@ -321,7 +322,7 @@ fn finish_layer(l: &LayerShape, theta: &[f64], lin: &[f64], nb: usize, z: &mut [
 fn tanh_slice(z: &[f64], y: &mut [f64]) {
     for (y, &z) in y.iter_mut().zip(z) {
         let az = z.abs();
-        *y = fast_expm1(2.0 * if az > 20.0 { 20.0 } else { az });
+        *y = expm1(2.0 * if az > 20.0 { 20.0 } else { az });
     }
     let q = y.len() / 4;
     let (z0, rest) = z.split_at(q);
@@ -388,8 +389,8 @@ fn chain_start(
     };
     for ((((e, r), &c), &x), &y) in e.iter_mut().zip(r.iter_mut()).zip(c).zip(d1).zip(d2) {
         let z = b.mul_add(y, a.mul_add(x, c));
-        *e = fast_expm1(k * z) + 1.0;
-        *r = fast_expm1(k * h * x) + 1.0;
+        *e = expm1(k * z) + 1.0;
+        *r = expm1(k * h * x) + 1.0;
     }
     true
 }
@@ -579,68 +580,17 @@ fn activate(act: Activation, slope: f64, v: &mut [f64], units: usize, nb: usize)
         Activation::Relu => v.iter_mut().for_each(|x| *x = if *x > 0.0 { *x } else { 0.0 }),
         Activation::LeakyRelu => v.iter_mut().for_each(|x| *x = if *x <= 0.0 { *x * slope } else { *x }),
         Activation::Sigmoid => v.iter_mut().for_each(|x| *x = fast_sigmoid(*x)),
-        Activation::Tanh => v.iter_mut().for_each(|x| *x = fast_tanh(*x)),
+        Activation::Tanh => v.iter_mut().for_each(|x| *x = tanh(*x)),
         Activation::Softmax => softmax_columns(v, units, nb),
         Activation::Linear => {}
     }
-}
-
-const LOG2E: f64 = std::f64::consts::LOG2_E;
-/// ln 2 split in a part with trailing zero bits (exact products with n) and the rest.
-const LN2_HI: f64 = 6.931_471_803_691_238e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
-/// 1.5·2⁵²: adding it rounds to an integer, which then sits in the low mantissa bits.
-const ROUND: f64 = 6_755_399_441_055_744.0;
-/// $(e^r - 1)/r = \sum_{k \ge 0} c_k r^k$ on |r| ≤ ln2/2, Chebyshev-interpolated at degree 10
-/// (relative error 2.4e-17 before rounding).
-const EXPM1: [f64; 11] = [
-    1.0,
-    0.500_000_000_000_000_6,
-    0.166_666_666_666_666_7,
-    0.041_666_666_666_573_14,
-    0.008_333_333_333_326_141,
-    0.001_388_888_893_248_859_9,
-    0.000_198_412_698_748_004_93,
-    2.480_150_434_699_768_6e-5,
-    2.755_725_542_574_643_5e-6,
-    2.762_635_724_144_722_3e-7,
-    2.510_520_637_395_701e-8,
-];
-
-/// $e^x - 1$ for |x| ≤ 708, branch-free: $x = n \ln 2 + r$ with |r| ≤ ln2/2 (Cody–Waite),
-/// $e^x - 1 = 2^n (e^r - 1) + (2^n - 1)$ with $e^r - 1$ a polynomial without constant term,
-/// so small |x| keep full relative precision. NaN propagates; callers clamp the range.
-#[inline(always)]
-pub fn fast_expm1(x: f64) -> f64 {
-    let t = x.mul_add(LOG2E, ROUND);
-    let n = t - ROUND;
-    let r = (-n).mul_add(LN2_LO, (-n).mul_add(LN2_HI, x));
-    let mut p = EXPM1[10];
-    for &c in EXPM1[..10].iter().rev() {
-        p = p.mul_add(r, c);
-    }
-    p *= r;
-    // 2^n from the integer in t's low bits: (n + 1023) << 52.
-    let scale = f64::from_bits(t.to_bits().wrapping_add(1023) << 52);
-    scale.mul_add(p, scale - 1.0)
-}
-
-/// tanh(x) within 5e-16 relative (tested): $\tanh|x| = u / (u + 2)$ with
-/// $u = e^{2|x|} - 1$ ([`fast_expm1`]), $|x|$ clamped to 20 (where tanh = 1 in f64), sign
-/// restored. NaN gives NaN.
-#[inline(always)]
-pub fn fast_tanh(x: f64) -> f64 {
-    let ax = x.abs();
-    let ax = if ax > 20.0 { 20.0 } else { ax };
-    let u = fast_expm1(2.0 * ax);
-    (u / (u + 2.0)).copysign(x)
 }
 
 /// The logistic function $1/(1 + e^{-x})$ within 5e-16 relative for x ≥ −700 (x clamped to
 /// [−708, 708]: below, the result is 3e-308 instead of a subnormal). NaN gives NaN.
 #[inline(always)]
 pub fn fast_sigmoid(x: f64) -> f64 {
-    1.0 / (2.0 + fast_expm1((-x).clamp(-708.0, 708.0)))
+    1.0 / (2.0 + expm1((-x).clamp(-708.0, 708.0)))
 }
 
 #[cfg(test)]
@@ -654,7 +604,7 @@ mod tests {
         let mut xs: Vec<f64> = (-60_000..=60_000).map(|i| i as f64 * 5e-4).collect();
         xs.extend([1e-300, -1e-300, 1e-12, -3e-9, 0.0, -0.0, 19.99, 20.01, 700.0, -700.0, 1e300, -1e300]);
         for &x in &xs {
-            assert_relative_eq!(fast_tanh(x), x.tanh(), max_relative = 5e-16, epsilon = 0.0);
+            assert_relative_eq!(tanh(x), x.tanh(), max_relative = 5e-16, epsilon = 0.0);
             let sig = crate::core::activation::sigmoid(x);
             if x > -700.0 {
                 assert_relative_eq!(fast_sigmoid(x), sig, max_relative = 5e-16, epsilon = 0.0);
@@ -662,15 +612,15 @@ mod tests {
                 assert!(fast_sigmoid(x) < 1e-300);
             }
             if x.abs() < 700.0 {
-                assert_relative_eq!(fast_expm1(x), x.exp_m1(), max_relative = 4e-16);
+                assert_relative_eq!(expm1(x), x.exp_m1(), max_relative = 4e-16);
             }
         }
-        assert_eq!(fast_tanh(f64::INFINITY), 1.0);
-        assert_eq!(fast_tanh(f64::NEG_INFINITY), -1.0);
-        assert!(fast_tanh(f64::NAN).is_nan() && fast_sigmoid(f64::NAN).is_nan());
+        assert_eq!(tanh(f64::INFINITY), 1.0);
+        assert_eq!(tanh(f64::NEG_INFINITY), -1.0);
+        assert!(tanh(f64::NAN).is_nan() && fast_sigmoid(f64::NAN).is_nan());
         assert_eq!(fast_sigmoid(f64::INFINITY), 1.0);
         assert!(fast_sigmoid(f64::NEG_INFINITY) < 1e-300);
-        assert!(fast_tanh(-0.0).is_sign_negative());
+        assert!(tanh(-0.0).is_sign_negative());
     }
 
     #[test]
