@@ -247,7 +247,13 @@ fn draw_ball_overlays(
         if settings.show_trails && trail.points.len() > 1 {
             let stride = (trail.points.len() / 2000).max(1);
             let lifted = trail.points.iter().step_by(stride).chain(trail.points.last()).map(|p| *p + Vec3::Y * 0.03);
-            gizmos.linestrip(lifted, color.with_alpha(0.9));
+            // On a slice the path runs off the plane, mostly under its surface: draw it over
+            // everything, a little faded, so it reads as "behind".
+            if view.map.land.dim > 2 {
+                on_top.linestrip(lifted, color.with_alpha(0.6));
+            } else {
+                gizmos.linestrip(lifted, color.with_alpha(0.9));
+            }
         }
         let at = transform.translation;
         // On a slice the ball sits at its true loss, often under the slice's surface: a ring

@@ -39,7 +39,7 @@ const MAX_POINTS: usize = 400;
 /// a diverged run's loss curve is still drawn.
 pub const DIVERGED_DECADES: f64 = 3.0;
 
-/// Per-run numbers for the plots, and the heat-map of run 1's output.
+/// Per-run numbers for the plots, and the heat-map of one run's output.
 #[derive(Resource, Default)]
 pub struct Diagnostics {
     /// Gradient 2-norm per layer, per run.
@@ -48,13 +48,15 @@ pub struct Diagnostics {
     pub dead: Vec<Vec<usize>>,
     /// Units per layer for the ReLU layers, 0 for the others.
     pub relu_units: Vec<usize>,
-    /// Run 1's output over the data's box, `HEAT × HEAT`, row 0 at the top; sRGB.
+    /// The run whose output is previewed: the first one still training.
+    pub preview_run: usize,
+    /// That run's output over the data's box, `HEAT × HEAT`, row 0 at the top; sRGB.
     pub heat: Option<egui::ColorImage>,
     /// The data's box: x1 range then x2 range.
     pub bounds: [(f64, f64); 2],
     /// Samples (x1, x2 or x, y) and their class/target colour.
     pub samples: Vec<([f64; 2], Color32)>,
-    /// For 1-input networks: run 1's prediction curve.
+    /// For 1-input networks: that run's prediction curve.
     pub curve: Vec<[f64; 2]>,
     /// Bumped when `heat` changes (the UI re-uploads the texture).
     pub version: u64,
@@ -93,7 +95,10 @@ fn update_diagnostics(
             })
             .collect()
     };
-    fill_preview(&mut diag, net, &sim.session.runs[0].theta, &mut ws);
+    // The first run still training: a diverged run's output is all NaN.
+    let shown = sim.session.runs.iter().position(|r| r.is_running()).unwrap_or(0);
+    diag.preview_run = shown;
+    fill_preview(&mut diag, net, &sim.session.runs[shown].theta, &mut ws);
 }
 
 /// Samples and the output over their bounding box (2 inputs) or the prediction curve (1 input).
@@ -168,25 +173,58 @@ fn color32(i: usize) -> Color32 {
     Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8)
 }
 
+/// The heat-map's two textures. A texture set in one frame reaches the GPU only for the next,
+/// so updating the one on screen made the map flash blank at every refresh: the new image goes
+/// into the other texture, which is shown from the next frame on.
+#[derive(Default)]
+pub struct HeatTextures {
+    slots: [Option<(u64, egui::TextureHandle)>; 2],
+    shown: Option<usize>,
+    /// The slot written last and the frame it was written in.
+    fresh: Option<(usize, u64)>,
+}
+
+impl HeatTextures {
+    fn update(&mut self, ctx: &egui::Context, diag: &Diagnostics) {
+        let frame = ctx.cumulative_frame_nr();
+        if let Some((slot, written)) = self.fresh
+            && written < frame
+        {
+            self.shown = Some(slot);
+            self.fresh = None;
+        }
+        let newest = self.slots.iter().flatten().map(|(v, _)| *v).max();
+        let Some(image) = diag.heat.clone().filter(|_| newest != Some(diag.version)) else { return };
+        let target = match self.shown {
+            Some(s) => 1 - s,
+            None => 0,
+        };
+        match &mut self.slots[target] {
+            Some((v, handle)) => {
+                handle.set(image, egui::TextureOptions::LINEAR);
+                *v = diag.version;
+            }
+            empty => *empty = Some((diag.version, ctx.load_texture(format!("heat{target}"), image, egui::TextureOptions::LINEAR))),
+        }
+        self.fresh = Some((target, frame));
+    }
+
+    fn shown(&self) -> Option<egui::TextureId> {
+        self.shown.and_then(|s| self.slots[s].as_ref()).map(|(_, t)| t.id())
+    }
+}
+
 /// Draws the plots panel and records its width for the 3D viewport.
 pub fn draw_plots_panel(
     mut contexts: EguiContexts,
     sim: Res<Simulation>,
     diag: Res<Diagnostics>,
     mut layout: ResMut<UiLayout>,
-    mut texture: Local<Option<(u64, egui::TextureHandle)>>,
+    mut heat: Local<HeatTextures>,
     mut history_run: Local<usize>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
-    if let Some(image) = diag.heat.clone().filter(|_| texture.as_ref().is_none_or(|(v, _)| *v != diag.version)) {
-        match texture.as_mut() {
-            Some((v, handle)) => {
-                handle.set(image, egui::TextureOptions::LINEAR);
-                *v = diag.version;
-            }
-            None => *texture = Some((diag.version, ctx.load_texture("heat", image, egui::TextureOptions::LINEAR))),
-        }
-    }
+    heat.update(&ctx, &diag);
     let mut root = egui::Ui::new(
         ctx.clone(),
         "root_right".into(),
@@ -198,8 +236,8 @@ pub fn draw_plots_panel(
             ui.label(RichText::new(format!("Loss ({scale}; dashed: held out)")).strong());
             draw_loss_plot(ui, &sim);
             if sim.objective().network().is_some() {
-                ui.label(RichText::new("Data and the network's output (run 1)").strong());
-                draw_data_preview(ui, &diag, texture.as_ref().map(|(_, t)| t.id()));
+                ui.label(RichText::new(format!("Data and the network's output (run {})", diag.preview_run + 1)).strong());
+                draw_data_preview(ui, &diag, heat.shown());
                 draw_norm_history(ui, &sim, &mut history_run);
                 // With one layer the history above says it all.
                 if diag.layer_norms.first().is_some_and(|n| n.len() > 1) {
