@@ -418,6 +418,16 @@ fn save_open_and_export_write_files_and_say_where() {
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
     assert_eq!(leftovers.len(), 4, "no temporary files left behind: {leftovers:?}");
 
+    // With an edit the core refused, the scene saved is the one running.
+    let running = app.world().resource::<Simulation>().applied.clone();
+    network_spec(&mut app).batch_size = Some(10_000);
+    rebuild(&mut app);
+    let refused = dir.path().join("refused.ron");
+    file_action(&mut app, FileKind::SaveScene, &refused);
+    assert!(said(&app).text.contains("running objective"), "{}", said(&app).text);
+    assert_eq!(scene::load(&refused).unwrap().objective, running);
+    network_spec(&mut app).batch_size = None;
+
     // Opening a file that is not there changes nothing; opening the saved one restores it.
     app.world_mut().resource_mut::<SimSettings>().scene.steps = 7;
     file_action(&mut app, FileKind::OpenScene, &dir.path().join("missing.ron"));

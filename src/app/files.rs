@@ -100,7 +100,13 @@ fn handle_file_actions(
                         distance: f64::from(orbit.distance / base),
                     });
                 }
-                scene::save(path, &scene).map(|()| format!("scene saved to {}", shown(path))).map_err(|e| e.to_string())
+                // An edit the core refused is not what is on screen: save the running objective.
+                let refused = status.objective.is_some();
+                if refused {
+                    scene.objective = sim.applied.clone();
+                }
+                let note = if refused { " (with the running objective, not the refused edit)" } else { "" };
+                scene::save(path, &scene).map(|()| format!("scene saved to {}{note}", shown(path))).map_err(|e| e.to_string())
             }
             FileKind::Trajectory => crate::export::write_trajectory(path, sim.objective(), &sim.session.runs)
                 .map(|()| format!("trajectory saved to {}", shown(path)))
