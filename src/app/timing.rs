@@ -12,13 +12,13 @@
 //! do almost nothing and would flatter the mean. Bevy's own work (extraction, rendering, egui
 //! tessellation in bevy_egui's systems) is not the app's and is not counted.
 //!
-//! What is measured is CPU time, not wall time: on a 2-core machine the grid being recomputed
-//! (rayon on every core) and a software renderer (lavapipe) preempt the main thread, and wall
-//! time would charge their work to the frame. So while timing, `Update` and the egui pass run on
-//! one thread (the single-threaded executor), and each span is the difference of that thread's
-//! `se.sum_exec_runtime` (/proc/thread-self/sched, nanoseconds); the cost of reading it is
-//! measured once and taken off. Where that file does not exist, wall time is used and the
-//! report says so.
+//! While timing, `Update` and the egui pass run on one thread (the single-threaded executor),
+//! so each span is the sum of its systems' times rather than the longest of parallel branches,
+//! which is what a CPU budget counts. The spans are wall time: the kernel's per-thread run time
+//! (/proc/thread-self/sched) only advances at scheduler ticks, far too coarse for sub-millisecond
+//! spans, and std has no per-thread CPU clock. On a loaded 2-core machine the grid being
+//! recomputed (rayon) and a software renderer (lavapipe) preempt the main thread and inflate the
+//! spans, so the median is printed next to the mean.
 
 use std::time::{Duration, Instant};
 
@@ -39,7 +39,7 @@ pub(super) fn plugin(app: &mut App) {
     app.edit_schedule(EguiPrimaryContextPass, |s| {
         s.set_executor(SingleThreadedExecutor::new());
     });
-    app.insert_resource(FrameTimes { recompute: mode == "recompute", clock: Clock::new(), ..default() })
+    app.insert_resource(FrameTimes { recompute: mode == "recompute", ..default() })
         .add_systems(Update, mark_update::<0>.before(ReadInput))
         .add_systems(Update, mark_update::<1>.after(ReadInput).before(SwitchScene))
         .add_systems(Update, mark_update::<2>.after(Simulate).before(Landscape))
@@ -70,44 +70,21 @@ const PARTS: [&str; 5] = ["input", "simulate", "landscape", "visuals", "egui"];
 /// Frames a landed grid stays on screen before the next one is requested.
 const SHOWN_FRAMES: u32 = 15;
 
-/// The running thread's CPU time (or, without /proc, the wall time), minus what reading it costs.
+/// Wall time since the first reading.
 #[derive(Clone, Copy, Debug, Default)]
-struct Clock {
-    /// Whether /proc/thread-self/sched can be read.
-    cpu: bool,
-    /// What one reading costs, taken off every span.
-    overhead: Duration,
-}
+struct Clock;
 
 impl Clock {
-    fn new() -> Self {
-        let cpu = thread_cpu_time().is_some();
-        let mut clock = Self { cpu, overhead: Duration::ZERO };
-        if cpu {
-            let (a, b) = (clock.now(), (0..20).map(|_| clock.now()).last().unwrap_or_default());
-            clock.overhead = (b - a) / 20;
-        }
-        clock
-    }
-
     fn now(&self) -> Duration {
-        if self.cpu { thread_cpu_time().unwrap_or_default() } else { START.get_or_init(Instant::now).elapsed() }
+        START.get_or_init(Instant::now).elapsed()
     }
 
     fn span(&self, from: Duration, to: Duration) -> Duration {
-        to.saturating_sub(from).saturating_sub(self.overhead)
+        to.saturating_sub(from)
     }
 }
 
 static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-
-/// `se.sum_exec_runtime` of the calling thread (Linux), in ms with six decimals.
-fn thread_cpu_time() -> Option<Duration> {
-    let text = std::fs::read_to_string("/proc/thread-self/sched").ok()?;
-    let line = text.lines().find(|l| l.starts_with("se.sum_exec_runtime"))?;
-    let ms: f64 = line.split(':').nth(1)?.trim().parse().ok()?;
-    Some(Duration::from_secs_f64(ms / 1e3))
-}
 
 /// Per-frame durations of the app's systems.
 #[derive(Resource, Default)]
@@ -188,8 +165,7 @@ fn report_frame_times(mut times: ResMut<FrameTimes>, view: Option<Res<SurfaceVie
         .map(|(k, name)| format!("{name} {:.3}", frames.iter().map(|f| ms(f[k])).sum::<f64>() / n as f64))
         .collect();
     eprintln!(
-        "losscape timing ({}): {n} frames with a surface, {} grids landed; app systems per frame: mean {mean:.3} ms, median {:.3} ms, p95 {:.3} ms, max {:.3} ms; mean per part (ms): {}",
-        if times.clock.cpu { "CPU time" } else { "wall time" },
+        "losscape timing: {n} frames with a surface, {} grids landed; app systems per frame: mean {mean:.3} ms, median {:.3} ms, p95 {:.3} ms, max {:.3} ms; mean per part (ms): {}",
         times.grids_landed,
         totals[n / 2],
         totals[(n * 95 / 100).min(n - 1)],
