@@ -12,6 +12,22 @@ use super::error::CoreError;
 /// The longest expression accepted, in bytes.
 pub const MAX_EXPR_LEN: usize = 4096;
 
+/// The most operations (operators and function calls) an expression may have. exmex's symbolic
+/// derivative grows and slows down much faster than the expression: a tower `x^x^…^x` of 40
+/// powers or a product of 80 `sin(x)` took from half a second to minutes per partial
+/// derivative, or overflowed the stack (found by fuzzing), freezing or killing the app. Classroom
+/// expressions have under 20.
+pub const MAX_OPERATIONS: usize = 32;
+
+/// The deepest nesting of parentheses accepted.
+pub const MAX_DEPTH: i64 = 64;
+
+/// Stack of the thread that parses and differentiates (reserved, touched only as deep as used).
+const PARSE_STACK: usize = 64 << 20;
+
+/// The most variables an expression may have: one symbolic derivative is built per variable.
+pub const MAX_VARS: usize = 8;
+
 /// A function objective as written in a scene.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,10 +54,47 @@ impl Function {
         if text.len() > MAX_EXPR_LEN {
             return Err(CoreError::Expression(format!("is {} bytes long, more than {MAX_EXPR_LEN}", text.len())));
         }
+        let depth = text
+            .chars()
+            .scan(0i64, |d, c| {
+                *d += match c {
+                    '(' => 1,
+                    ')' => -1,
+                    _ => 0,
+                };
+                Some(*d)
+            })
+            .max()
+            .unwrap_or(0);
+        if depth > MAX_DEPTH {
+            return Err(CoreError::Expression(format!("nests parentheses {depth} deep, more than {MAX_DEPTH}")));
+        }
+        // exmex parses and differentiates by recursion as deep as the expression: on a thread of
+        // its own with a known stack, so that it cannot overflow a small one (a test's, a task
+        // pool's) whatever thread asks.
+        let owned = text.to_string();
+        let worker =
+            std::thread::Builder::new().name("losscape-expr".into()).stack_size(PARSE_STACK).spawn(move || Self::parse_here(&owned));
+        match worker {
+            Ok(handle) => handle.join().unwrap_or_else(|_| Err(CoreError::Expression(format!("cannot differentiate {text:?}")))),
+            Err(_) => Self::parse_here(text),
+        }
+    }
+
+    fn parse_here(text: &str) -> Result<Self, CoreError> {
         let expr = exmex::parse::<f64>(text).map_err(|e| CoreError::Expression(format!("cannot parse {text:?}: {e}")))?;
         let vars: Vec<String> = expr.var_names().to_vec();
         if vars.is_empty() {
             return Err(CoreError::Expression(format!("{text:?} has no variable; write it in terms of x (and y, …)")));
+        }
+        if vars.len() > MAX_VARS {
+            return Err(CoreError::Expression(format!("has {} variables, more than {MAX_VARS}", vars.len())));
+        }
+        let ops = operations(text, &vars);
+        if ops > MAX_OPERATIONS {
+            return Err(CoreError::Expression(format!(
+                "has {ops} operations, more than the {MAX_OPERATIONS} whose derivatives stay quick to build; split or simplify it"
+            )));
         }
         let partials = (0..vars.len())
             .map(|i| {
@@ -75,6 +128,28 @@ impl Function {
     }
 }
 
+/// Operators and function calls in `text`: each of `+ - * / ^` and each name that is not a
+/// variable (a function such as `sin`, or a constant such as `PI`, counted generously).
+fn operations(text: &str, vars: &[String]) -> usize {
+    let mut count = 0;
+    let mut name = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_alphanumeric() || c == '_' || (!name.is_empty() && c == '.') {
+            name.push(c);
+            continue;
+        }
+        let is_name = name.chars().next().is_some_and(|f| f.is_alphabetic() || f == '_');
+        if is_name && !vars.contains(&name) {
+            count += 1;
+        }
+        name.clear();
+        if matches!(c, '+' | '-' | '*' | '/' | '^') {
+            count += 1;
+        }
+    }
+    count
+}
+
 impl PartialEq for Function {
     fn eq(&self, other: &Self) -> bool {
         self.text == other.text
@@ -105,6 +180,40 @@ mod tests {
         f.value_and_grad(&[0.3, 0.2], &mut g);
         assert!((g[0] - 0.3f64.cos() * 0.2f64.exp()).abs() < 1e-15);
         assert!((g[1] - 0.3f64.sin() * 0.2f64.exp()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn expressions_too_costly_to_differentiate_are_refused() {
+        let tower = vec!["x"; 34].join("^");
+        assert!(Function::parse(&tower).unwrap_err().to_string().contains("33 operations, more than the 32"));
+        // The costliest shapes at the limit build quickly, on a test thread's small stack.
+        let nested = |f: &str, n: usize| format!("{}x{}", format!("{f}(").repeat(n), ")".repeat(n));
+        let x_y = |op: &str, n: usize| (0..n).map(|i| ["x", "y"][i % 2]).collect::<Vec<_>>().join(op);
+        for (i, e) in [
+            vec!["x"; 33].join("^"),
+            x_y("^", 33),
+            vec!["sin(x)"; 16].join("*"),
+            nested("sin", 32),
+            nested("exp", 16) + &"*exp(x)".repeat(8),
+            format!("({})^({})", x_y("/", 16), x_y("*", 15)),
+            (0..7).map(|i| format!("v{i}")).collect::<Vec<_>>().join("^") + &"^x".repeat(25),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let start = std::time::Instant::now();
+            let f = Function::parse(e).unwrap();
+            let mut g = vec![0.0; f.vars().len()];
+            f.value_and_grad(&vec![0.7; g.len()], &mut g);
+            assert!(start.elapsed().as_secs_f64() < 1.0, "shape {i} took {:?}", start.elapsed());
+        }
+        let many = (0..9).map(|i| format!("v{i}")).collect::<Vec<_>>().join("+");
+        assert!(Function::parse(&many).unwrap_err().to_string().contains("9 variables"));
+        let deep = format!("{}x{}", "(".repeat(65), ")".repeat(65));
+        assert!(Function::parse(&deep).unwrap_err().to_string().contains("65 deep, more than 64"));
+        assert!(Function::parse(&deep[1..deep.len() - 1]).is_ok());
+        assert_eq!(operations("sin(x)*exp(-y) + PI", &["x".into(), "y".into()]), 6);
+        assert_eq!(operations("x1^2.5e3", &["x1".into()]), 1);
     }
 
     #[test]
