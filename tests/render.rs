@@ -13,8 +13,12 @@ use std::path::Path;
 use std::process::Command;
 
 fn render(scene: &str, png: &Path, frames: u32) {
+    render_args(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes").join(scene).as_os_str()], png, frames);
+}
+
+/// Runs the app with `args` (a scene, or nothing for the first lesson) and saves a screenshot.
+fn render_args(args: &[&std::ffi::OsStr], png: &Path, frames: u32) {
     let bin = env!("CARGO_BIN_EXE_losscape");
-    let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes").join(scene);
     let have_xvfb = Command::new("xvfb-run").arg("--help").output().is_ok();
     let mut cmd = if have_xvfb {
         let mut c = Command::new("xvfb-run");
@@ -23,7 +27,7 @@ fn render(scene: &str, png: &Path, frames: u32) {
     } else {
         Command::new(bin)
     };
-    let out = cmd.arg(&scene).arg("--screenshot").arg(png).arg("--frames").arg(frames.to_string()).output().expect("the app starts");
+    let out = cmd.args(args).arg("--screenshot").arg(png).arg("--frames").arg(frames.to_string()).output().expect("the app starts");
     assert!(out.status.success(), "exit {:?}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
 }
 
@@ -93,4 +97,31 @@ fn a_bad_scene_exits_2_with_one_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("bad.ron"), "{err}");
+}
+
+#[test]
+#[ignore = "needs a display and Vulkan (run under xvfb-run)"]
+fn with_no_scene_the_app_opens_lesson_one_in_lesson_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("lesson.png");
+    render_args(&[], &png, 10);
+    let img = image::open(&png).expect("a PNG was written").to_rgb8();
+    let (w, h) = img.dimensions();
+    // The lesson card above the 3D view carries the title in warm yellow (255, 214, 120); in
+    // explorer mode that band is the view's dark background.
+    let title = |img: &image::RgbImage| {
+        let mut n = 0;
+        for y in (0..h * 10 / 100).step_by(2) {
+            for x in (w * 25 / 100..w * 70 / 100).step_by(2) {
+                let [r, g, b] = img.get_pixel(x, y).0;
+                n += usize::from(r > 200 && g > 160 && b < 160 && r > b + 60);
+            }
+        }
+        n
+    };
+    assert!(title(&img) > 50, "no lesson title above the view: {} yellow pixels", title(&img));
+    let explorer = dir.path().join("explorer.png");
+    render("01_x_squared.ron", &explorer, 10);
+    let img = image::open(&explorer).unwrap().to_rgb8();
+    assert!(title(&img) < 10, "a scene opened by name starts in explorer mode: {} yellow pixels", title(&img));
 }
