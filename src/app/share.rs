@@ -102,7 +102,9 @@ pub fn restore(text: &str) -> Result<(SimSettings, Simulation), String> {
 pub fn draw_share_window(mut contexts: EguiContexts, mut state: ResMut<ShareState>, mut open: MessageWriter<OpenSharedLine>) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut shown = state.open;
-    egui::Window::new("Share").open(&mut shown).default_width(520.0).collapsible(false).show(&ctx, |ui| {
+    // Over the middle of the 3D view, not over the side panel's controls.
+    let at = ctx.content_rect().center() - egui::vec2(260.0, 220.0);
+    egui::Window::new("Share").open(&mut shown).default_width(520.0).default_pos(at).collapsible(false).show(&ctx, |ui| {
         ui.label("This scene as one line (select it and copy it; `losscape open LINE` restores it too):");
         match &state.line {
             Some(Ok(line)) => {
