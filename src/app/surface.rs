@@ -316,6 +316,7 @@ fn smooth_normals(p: &[[f32; 3]], res: usize) -> Vec<[f32; 3]> {
 }
 
 /// Perceptually uniform colour map (viridis), sRGB, for t in [0, 1].
+#[allow(clippy::approx_constant)] // 0.318 is a colour stop, not 1/π.
 pub fn colormap(t: f64) -> [f32; 3] {
     const STOPS: [[f32; 3]; 9] = [
         [0.267, 0.005, 0.329],
@@ -565,11 +566,11 @@ fn draw_curve_labels(
             green,
         );
     }
-    if r.secant.is_finite() {
-        if let Some(p) = at(a + h, r.f_h) {
-            let text = format!("secant, h = {}: slope = {}", fmt_num(h), fmt_slope(r.secant));
-            painter.text(p + egui::Vec2::new(8.0, 6.0), Align2::LEFT_TOP, text, font, orange);
-        }
+    if r.secant.is_finite()
+        && let Some(p) = at(a + h, r.f_h)
+    {
+        let text = format!("secant, h = {}: slope = {}", fmt_num(h), fmt_slope(r.secant));
+        painter.text(p + egui::Vec2::new(8.0, 6.0), Align2::LEFT_TOP, text, font, orange);
     }
 }
 

@@ -101,11 +101,11 @@ pub struct FrameTimes {
 /// Records the time at boundary `N`; adds the time since boundary `N − 1` to part `N − 1`.
 fn mark_update<const N: usize>(mut times: ResMut<FrameTimes>) {
     let now = times.clock.now();
-    if N > 0 {
-        if let Some(t) = times.marks[N - 1].take() {
-            let span = times.clock.span(t, now);
-            times.current[N - 1] += span;
-        }
+    if N > 0
+        && let Some(t) = times.marks[N - 1].take()
+    {
+        let span = times.clock.span(t, now);
+        times.current[N - 1] += span;
     }
     if N < 4 {
         times.marks[N] = Some(now);

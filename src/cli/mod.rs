@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Scene file (.ron or .json) to open in the app; a ready lesson (hours studied → grade) when absent.
+    /// Scene file (.ron or .json) to open in the app; lesson mode on the first lesson when absent.
     scene: Option<PathBuf>,
     /// Render `--frames` frames, save the window to this PNG and exit.
     #[arg(long, value_name = "PNG")]
