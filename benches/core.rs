@@ -47,6 +47,14 @@ fn training(c: &mut Criterion) {
             black_box(s.runs[0].trajectory.len())
         })
     });
+    // What `losscape train` does: the batch's two chunks (network::CHUNK) on rayon's threads.
+    group.bench_function("1000 steps, every θ recorded, on rayon's pool", |b| {
+        b.iter(|| {
+            let mut s = Session::new(o.clone(), std::slice::from_ref(&run)).expect("valid run");
+            s.run_on_pool(1000);
+            black_box(s.runs[0].trajectory.len())
+        })
+    });
     group.finish();
 }
 

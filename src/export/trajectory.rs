@@ -17,7 +17,7 @@ pub fn write_trajectory(path: &Path, objective: &Objective, runs: &[Run]) -> io:
 }
 
 /// Rows per block of text formatted on one thread, and blocks formatted at a time: the
-/// numbers' text (ryu) is most of a long trajectory's writing time, so blocks are formatted on
+/// numbers' text is most of a long trajectory's writing time, so blocks are formatted on
 /// rayon's threads and written in order, never more than `BLOCK_ROWS · BLOCKS_AT_ONCE` rows in
 /// memory.
 const BLOCK_ROWS: usize = 256;
@@ -51,27 +51,41 @@ pub fn write_trajectory_csv(w: &mut dyn Write, runs: &[Run]) -> io::Result<()> {
     Ok(())
 }
 
+/// Appends v as its shortest round-trip text in ryu's spelling (`1e16`, not Żmij's `1e+16`).
+fn push_number(text: &mut String, fmt: &mut zmij::Buffer, v: f64) {
+    let t = fmt.format(v);
+    // A '+' only ever follows the exponent's 'e'.
+    match t.bytes().position(|c| c == b'+') {
+        Some(plus) => {
+            text.push_str(&t[..plus]);
+            text.push_str(&t[plus + 1..]);
+        }
+        None => text.push_str(t),
+    }
+}
+
 /// The CSV rows `rows` of run number `i`.
 fn format_rows(i: usize, run: &Run, rows: std::ops::Range<usize>, holdout: bool) -> String {
     use std::fmt::Write as _;
     let t = &run.trajectory;
     let mut text = String::with_capacity(rows.len() * (40 + t.dim() * 24));
-    // ryu: the shortest text that reads back as the same f64 (`NaN`, `inf` when diverged).
-    let mut fmt = ryu::Buffer::new();
+    // Żmij: the shortest text that reads back as the same f64 (`NaN`, `inf` when diverged),
+    // spelt as ryu spells it ([`push_number`]), in about half ryu's time.
+    let mut fmt = zmij::Buffer::new();
     for k in rows {
         let r = &t.records[k];
         let _ = write!(text, "{i},{},", r.step);
-        text.push_str(fmt.format(r.loss));
+        push_number(&mut text, &mut fmt, r.loss);
         text.push(',');
-        text.push_str(fmt.format(r.grad_norm));
+        push_number(&mut text, &mut fmt, r.grad_norm);
         text.push_str(if r.clipped { ",true" } else { ",false" });
         if holdout {
             text.push(',');
-            text.push_str(fmt.format(r.holdout_loss.unwrap_or(f64::NAN)));
+            push_number(&mut text, &mut fmt, r.holdout_loss.unwrap_or(f64::NAN));
         }
         for &p in t.params(k) {
             text.push(',');
-            text.push_str(fmt.format(p));
+            push_number(&mut text, &mut fmt, p);
         }
         text.push('\n');
     }
@@ -144,6 +158,52 @@ mod tests {
 
     use super::*;
     use crate::core::{FunctionSpec, ObjectiveSpec, OptimizerConfig, RunSpec, Session, Sgd, Table};
+
+    /// The trajectory's number format is ryu's shortest round-trip text; Żmij must print the
+    /// same characters for every kind of f64 (normal, subnormal, huge, tiny, non-finite).
+    #[test]
+    fn zmij_prints_what_ryu_prints() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut values: Vec<f64> = vec![
+            0.0,
+            -0.0,
+            1.0,
+            0.1,
+            1e-7,
+            1e16,
+            1e21,
+            1e22,
+            123456.0,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+            f64::NAN,
+            f64::INFINITY,
+            -f64::INFINITY,
+        ];
+        for _ in 0..200_000 {
+            // xorshift64*: bit patterns over every exponent, and decimals of everyday size.
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            let bits = state.wrapping_mul(0x2545_F491_4F6C_DD1D);
+            values.push(f64::from_bits(bits));
+            values.push((bits >> 11) as f64 / (1u64 << 53) as f64 * 10f64.powi((bits % 9) as i32 - 4));
+        }
+        let (mut z, mut r) = (zmij::Buffer::new(), ryu::Buffer::new());
+        for v in values {
+            let ryu_text = if v.is_nan() {
+                "NaN"
+            } else if v.is_infinite() {
+                if v > 0.0 { "inf" } else { "-inf" }
+            } else {
+                r.format_finite(v)
+            };
+            let mut ours = String::new();
+            push_number(&mut ours, &mut z, v);
+            assert_eq!(ours, ryu_text, "{v:e}");
+        }
+    }
 
     #[test]
     fn rows_formatted_in_blocks_come_out_in_order() {
