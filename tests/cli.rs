@@ -2,19 +2,9 @@
 //! of the user's touched when something is wrong.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn losscape(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_losscape")).args(args).output().expect("run losscape")
-}
-
-fn scene(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes").join(name).to_string_lossy().into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{losscape, scene, stderr};
 
 /// DESIGN.md's scene example, exactly as written there.
 const DESIGN_JSON: &str = include_str!("data/design_example.json");

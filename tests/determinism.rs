@@ -8,9 +8,8 @@ fn losscape(args: &[&str], threads: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_losscape")).args(args).env("RAYON_NUM_THREADS", threads).output().expect("run losscape")
 }
 
-fn scene(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes").join(name).to_string_lossy().into_owned()
-}
+mod common;
+use common::scene;
 
 #[test]
 fn files_are_byte_identical_across_runs_and_thread_counts() {

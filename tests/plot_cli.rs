@@ -2,21 +2,11 @@
 //! run in its colour; bad input exits 2 with one line and leaves an existing picture alone.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use losscape::cli::plot::PALETTE;
 
-fn losscape(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_losscape")).args(args).output().expect("run losscape")
-}
-
-fn scene(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes").join(name).to_string_lossy().into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{losscape, scene, stderr};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
