@@ -31,10 +31,18 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         check_writable(out)?;
     }
     let mut session = Session::new(objective.clone(), &scene.runs).map_err(|e| crate::scene::located("", &args.scene, e))?;
-    session.run_on_pool(steps);
     match &args.out {
         Some(out) => {
-            crate::export::write_trajectory(out, &objective, &session.runs).with_context(|| format!("{}: cannot write", out.display()))?;
+            let json = out.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+            crate::export::write_atomic(out, |w| {
+                if json {
+                    session.run_on_pool(steps);
+                    crate::export::write_trajectory_json(w, &objective, &session.runs)
+                } else {
+                    crate::export::run_and_write_csv(&mut session, steps, w)
+                }
+            })
+            .with_context(|| format!("{}: cannot write", out.display()))?;
             for (i, run) in session.runs.iter().enumerate() {
                 let t = &run.trajectory;
                 let (first, last) = (t.records[0], t.records[t.len() - 1]);
@@ -54,10 +62,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
             println!("wrote {}", out.display());
         }
         None => {
-            let stdout = std::io::stdout();
-            let mut lock = std::io::BufWriter::new(stdout.lock());
-            crate::export::write_trajectory_csv(&mut lock, &session.runs)?;
-            std::io::Write::flush(&mut lock)?;
+            // `Stdout`, not its lock: the writer is used on rayon's pool, and a lock is not Send.
+            let mut stdout = std::io::BufWriter::new(std::io::stdout());
+            crate::export::run_and_write_csv(&mut session, steps, &mut stdout)?;
+            std::io::Write::flush(&mut stdout)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -110,6 +110,10 @@ impl Trajectory {
     pub fn params(&self, k: usize) -> &[f64] {
         &self.params[k * self.dim..(k + 1) * self.dim]
     }
+    /// θ of rows `rows`, one after another.
+    pub fn params_of_rows(&self, rows: std::ops::Range<usize>) -> &[f64] {
+        &self.params[rows.start * self.dim..rows.end * self.dim]
+    }
     /// Appends a row.
     pub fn push(&mut self, record: Record, theta: &[f64]) {
         self.records.push(record);

@@ -9,11 +9,11 @@ pub mod trajectory;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-pub use trajectory::{write_trajectory, write_trajectory_csv, write_trajectory_json};
+pub use trajectory::{run_and_write_csv, write_trajectory, write_trajectory_csv, write_trajectory_json};
 
 /// Writes `path` atomically: `fill` writes into a temporary file beside it, which replaces
 /// `path` only when `fill` and the flush succeed.
-pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

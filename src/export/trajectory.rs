@@ -3,12 +3,13 @@
 //! CSV header `run,step,loss,grad_norm,clipped[,holdout_loss],p0,…,p{P-1}`; floats in
 //! shortest round-trip form (`NaN` and `inf` for a diverged run's last row).
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
 
 use serde::Serialize;
 
-use crate::core::{Objective, Run, RunStatus};
+use crate::core::{Objective, Record, Run, RunStatus, Session};
 
 /// Writes runs to `path` as CSV or JSON by extension (anything but `.json` is CSV).
 pub fn write_trajectory(path: &Path, objective: &Objective, runs: &[Run]) -> io::Result<()> {
@@ -26,6 +27,96 @@ const BLOCKS_AT_ONCE: usize = 32;
 /// Writes DESIGN.md's trajectory CSV.
 pub fn write_trajectory_csv(w: &mut dyn Write, runs: &[Run]) -> io::Result<()> {
     use rayon::prelude::*;
+    let holdout = write_header(w, runs)?;
+    for (i, run) in runs.iter().enumerate() {
+        let starts: Vec<usize> = (0..run.trajectory.len()).step_by(BLOCK_ROWS).collect();
+        for group in starts.chunks(BLOCKS_AT_ONCE) {
+            let texts: Vec<String> =
+                group.par_iter().map(|&k| format_rows(i, Rows::of(run, k..(k + BLOCK_ROWS).min(run.trajectory.len())), holdout)).collect();
+            for text in texts {
+                w.write_all(text.as_bytes())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `steps` updates of `session` on rayon's pool while writing its trajectory CSV: each
+/// block of [`BLOCK_ROWS`] new rows is copied out and formatted by whichever core is free while
+/// the next steps are computed, so the text costs little beyond the steps themselves (a core
+/// is idle for part of every chunked step, see [`crate::core::network::CHUNK`]). The bytes
+/// are those of [`Session::run_on_pool`] followed by [`write_trajectory_csv`] (tested).
+/// Run 0's blocks are written as they are ready; later runs' wait until the runs before them
+/// are complete, as the file lists runs one after the other.
+pub fn run_and_write_csv(session: &mut Session, steps: u64, w: &mut (dyn Write + Send)) -> io::Result<()> {
+    let holdout = write_header(w, &session.runs)?;
+    let count = session.runs.len();
+    let (sender, receiver) = std::sync::mpsc::channel::<(usize, usize, String)>();
+    // Per run: rows handed out for formatting, blocks formatted but not yet written (by first
+    // row), and rows written.
+    let mut handed = vec![0usize; count];
+    let mut ready: Vec<BTreeMap<usize, String>> = vec![BTreeMap::new(); count];
+    let mut written = vec![0usize; count];
+    let current = 0; // the run whose rows are being written while the runs go on
+    let (result, receiver) = rayon::scope(|scope| {
+        // Moved in: a receiver is Send but not Sync.
+        let receiver = receiver;
+        let mut done = 0;
+        let result = loop {
+            let n = (steps - done).min(BLOCK_ROWS as u64);
+            session.run(n);
+            done += n;
+            let finished = done == steps || !session.runs.iter().any(Run::is_running);
+            for (i, run) in session.runs.iter().enumerate() {
+                let len = run.trajectory.len();
+                while handed[i] < len && (len - handed[i] >= BLOCK_ROWS || finished) {
+                    let rows = handed[i]..(handed[i] + BLOCK_ROWS).min(len);
+                    let block = OwnedRows::copy(run, rows.clone());
+                    let sender = sender.clone();
+                    scope.spawn(move |_| {
+                        // The receiver outlives the scope, so the send cannot fail.
+                        let _ = sender.send((i, block.first, format_rows(i, block.rows(), holdout)));
+                    });
+                    handed[i] = rows.end;
+                }
+            }
+            for (i, first, text) in receiver.try_iter() {
+                ready[i].insert(first, text);
+            }
+            // Only run 0 is complete before the end: write what it has, in order.
+            if let Err(e) = write_ready(w, &mut ready[current], &mut written[current]) {
+                break Err(e);
+            }
+            if finished {
+                break Ok(());
+            }
+        };
+        (result, receiver)
+    });
+    result?;
+    drop(sender);
+    for (i, first, text) in receiver.iter() {
+        ready[i].insert(first, text);
+    }
+    for blocks in &mut ready[current..] {
+        for text in std::mem::take(blocks).into_values() {
+            w.write_all(text.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the blocks of `ready` that continue the `written` rows, in order.
+fn write_ready(w: &mut dyn Write, ready: &mut BTreeMap<usize, String>, written: &mut usize) -> io::Result<()> {
+    while let Some(text) = ready.remove(written) {
+        w.write_all(text.as_bytes())?;
+        *written += BLOCK_ROWS;
+    }
+    Ok(())
+}
+
+/// Writes the CSV header; returns whether it has the held-out column.
+fn write_header(w: &mut dyn Write, runs: &[Run]) -> io::Result<bool> {
     let dim = runs.first().map_or(0, |r| r.theta.len());
     let holdout = runs.iter().any(|r| r.trajectory.records.first().is_some_and(|x| x.holdout_loss.is_some()));
     let mut header = String::with_capacity(32 + dim * 8);
@@ -38,17 +129,42 @@ pub fn write_trajectory_csv(w: &mut dyn Write, runs: &[Run]) -> io::Result<()> {
     }
     header.push('\n');
     w.write_all(header.as_bytes())?;
-    for (i, run) in runs.iter().enumerate() {
-        let starts: Vec<usize> = (0..run.trajectory.len()).step_by(BLOCK_ROWS).collect();
-        for group in starts.chunks(BLOCKS_AT_ONCE) {
-            let texts: Vec<String> =
-                group.par_iter().map(|&k| format_rows(i, run, k..(k + BLOCK_ROWS).min(run.trajectory.len()), holdout)).collect();
-            for text in texts {
-                w.write_all(text.as_bytes())?;
-            }
-        }
+    Ok(holdout)
+}
+
+/// Consecutive rows of one run's trajectory: their records and their θs, one after another.
+#[derive(Clone, Copy)]
+struct Rows<'a> {
+    records: &'a [Record],
+    params: &'a [f64],
+    dim: usize,
+}
+
+impl<'a> Rows<'a> {
+    fn of(run: &'a Run, rows: std::ops::Range<usize>) -> Self {
+        let t = &run.trajectory;
+        let dim = t.dim();
+        Rows { records: &t.records[rows.clone()], params: t.params_of_rows(rows), dim }
     }
-    Ok(())
+}
+
+/// A copy of consecutive rows, to format on another thread while the run goes on.
+struct OwnedRows {
+    first: usize,
+    records: Vec<Record>,
+    params: Vec<f64>,
+    dim: usize,
+}
+
+impl OwnedRows {
+    fn copy(run: &Run, rows: std::ops::Range<usize>) -> Self {
+        let r = Rows::of(run, rows.clone());
+        OwnedRows { first: rows.start, records: r.records.to_vec(), params: r.params.to_vec(), dim: r.dim }
+    }
+
+    fn rows(&self) -> Rows<'_> {
+        Rows { records: &self.records, params: &self.params, dim: self.dim }
+    }
 }
 
 /// Appends v as its shortest round-trip text in ryu's spelling (`1e16`, not Żmij's `1e+16`).
@@ -64,16 +180,14 @@ fn push_number(text: &mut String, fmt: &mut zmij::Buffer, v: f64) {
     }
 }
 
-/// The CSV rows `rows` of run number `i`.
-fn format_rows(i: usize, run: &Run, rows: std::ops::Range<usize>, holdout: bool) -> String {
+/// The CSV lines of `rows`, of run number `i`.
+fn format_rows(i: usize, rows: Rows<'_>, holdout: bool) -> String {
     use std::fmt::Write as _;
-    let t = &run.trajectory;
-    let mut text = String::with_capacity(rows.len() * (40 + t.dim() * 24));
+    let mut text = String::with_capacity(rows.records.len() * (40 + rows.dim * 24));
     // Żmij: the shortest text that reads back as the same f64 (`NaN`, `inf` when diverged),
     // spelt as ryu spells it ([`push_number`]), in about half ryu's time.
     let mut fmt = zmij::Buffer::new();
-    for k in rows {
-        let r = &t.records[k];
+    for (k, r) in rows.records.iter().enumerate() {
         let _ = write!(text, "{i},{},", r.step);
         push_number(&mut text, &mut fmt, r.loss);
         text.push(',');
@@ -83,7 +197,7 @@ fn format_rows(i: usize, run: &Run, rows: std::ops::Range<usize>, holdout: bool)
             text.push(',');
             push_number(&mut text, &mut fmt, r.holdout_loss.unwrap_or(f64::NAN));
         }
-        for &p in t.params(k) {
+        for &p in &rows.params[k * rows.dim..(k + 1) * rows.dim] {
             text.push(',');
             push_number(&mut text, &mut fmt, p);
         }
@@ -202,6 +316,35 @@ mod tests {
             let mut ours = String::new();
             push_number(&mut ours, &mut z, v);
             assert_eq!(ours, ryu_text, "{v:e}");
+        }
+    }
+
+    /// Writing while training gives the bytes of training, then writing: three runs (one
+    /// diverging part-way through a block), steps not a multiple of a block, two threads.
+    #[test]
+    fn written_while_running_equals_written_after() {
+        let spec = ObjectiveSpec::Function(FunctionSpec { expr: "x^2 + 3*y^2".into(), start: vec![10.0, -4.0] });
+        let objective = Arc::new(spec.build(&|_| -> Result<Table, crate::core::CoreError> { unreachable!() }).unwrap());
+        let runs = [0.01, 2.0, 0.02].map(|lr| RunSpec::new(OptimizerConfig::Sgd(Sgd { lr, ..Sgd::default() })));
+        let steps = 3 * BLOCK_ROWS as u64 + 17;
+        let mut after = Session::new(objective.clone(), &runs).unwrap();
+        after.run(steps);
+        assert!(matches!(after.runs[1].status, RunStatus::Diverged { step } if step < steps), "run 1 diverges");
+        let mut expected = Vec::new();
+        write_trajectory_csv(&mut expected, &after.runs).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        for n in [steps, 5, 0] {
+            let mut during = Session::new(objective.clone(), &runs).unwrap();
+            let mut out = Vec::new();
+            pool.install(|| run_and_write_csv(&mut during, n, &mut out)).unwrap();
+            let mut reference = Session::new(objective.clone(), &runs).unwrap();
+            reference.run(n);
+            let mut expected_n = Vec::new();
+            write_trajectory_csv(&mut expected_n, &reference.runs).unwrap();
+            assert!(out == expected_n, "{n} steps: the streamed CSV differs");
+            if n == steps {
+                assert!(out == expected);
+            }
         }
     }
 
