@@ -15,7 +15,8 @@
 //! The app owns no math: losses, gradients, steps and grids all come from [`crate::core`].
 //!
 //! Controls: left-drag rotates, right-drag pans, the wheel zooms; a click on the surface
-//! starts every run there; Space plays or pauses, S steps once, R resets.
+//! starts every run there (the new start is shown on the status line and logged); Space plays
+//! or pauses, S steps once, R resets.
 
 pub mod ball;
 pub mod camera;

@@ -24,7 +24,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use super::AppSystems;
 use super::camera::ViewCamera;
 use super::grid::{Landscape, SurfaceGrid};
-use super::settings::{RecomputeSurface, SetStart, SimSettings};
+use super::settings::{RecomputeSurface, SetStart, SimSettings, StatusLine};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<GeometryTask>()
@@ -216,7 +216,29 @@ fn swap_surface_geometry(
         let _ = meshes.insert(&handles.mesh, mesh);
     }
     let _ = gizmos.insert(&handles.lines, geometry.lines);
+    info!("surface on screen: {}", describe_span(&geometry.map));
     commands.insert_resource(SurfaceView { map: geometry.map, positions: Arc::new(geometry.positions) });
+}
+
+/// The drawn ranges in the units shown on the axes, e.g. `w from -2.45 to 3.55, b from 0.4 to 3.4`.
+pub fn describe_span(map: &ViewMap) -> String {
+    let [ra, rb] = map.land.ranges();
+    let [oa, ob] = map.land.plane.info.origin;
+    let [na, nb] = &map.land.labels;
+    let a = format!("{na} from {} to {}", fmt_num(oa + ra.0), fmt_num(oa + ra.1));
+    if map.land.is_curve() { a } else { format!("{a}, {nb} from {} to {}", fmt_num(ob + rb.0), fmt_num(ob + rb.1)) }
+}
+
+/// What a click on the surface at plane coordinates (a, b) did, in the units shown on the axes.
+pub fn describe_click(map: &ViewMap, a: f64, b: f64) -> String {
+    let [oa, ob] = map.land.plane.info.origin;
+    let [na, nb] = &map.land.labels;
+    let at = format!("{na} = {}, {nb} = {}", fmt_num(oa + a), fmt_num(ob + b));
+    if map.land.dim > 2 {
+        format!("start set by a click on the slice: {at} (all {} parameters move)", map.land.dim)
+    } else {
+        format!("start set by a click: {at}")
+    }
 }
 
 /// Builds every vertex of the surface (or the curve), the overlays and the axes box.
@@ -396,7 +418,8 @@ fn draw_contours(lines: &mut GizmoAsset, land: &Landscape, map: &ViewMap) {
 }
 
 /// A left click (not a drag) on the surface restarts every run from the point under the
-/// cursor: the cursor's ray is intersected with the mesh's triangles.
+/// cursor: the cursor's ray is intersected with the mesh's triangles. The new start goes on the
+/// status line and in the log (`tests/app_click.rs` clicks with a real pointer and reads it).
 fn pick_start_on_click(
     buttons: Option<Res<ButtonInput<MouseButton>>>,
     wants: Option<Res<EguiWantsInput>>,
@@ -407,6 +430,7 @@ fn pick_start_on_click(
     mut press: Local<Option<Vec2>>,
     mut starts: MessageWriter<SetStart>,
     mut recompute: MessageWriter<RecomputeSurface>,
+    mut status: ResMut<StatusLine>,
 ) {
     let (Some(buttons), Some(view)) = (buttons, view) else { return };
     let cursor = window.cursor_position();
@@ -427,6 +451,9 @@ fn pick_start_on_click(
     let mut theta = vec![0.0; sim.objective().dim()];
     view.map.land.plane.point(a, b, &mut theta);
     starts.write(SetStart(theta));
+    let said = describe_click(&view.map, a, b);
+    info!("{said}");
+    status.info(said);
     if view.map.land.dim > 2 {
         recompute.write(RecomputeSurface);
     }
