@@ -3,32 +3,42 @@
 //! (where momentum or Adam actually went), and a red cross where a run stopped.
 //!
 //! For a 1-parameter objective the ball rides the curve with its tangent and a secant through
-//! x and x + h whose h the panel shrinks. For a slice of more parameters each ball sits at its
-//! projection on the plane, at the height of its true loss — which may be below the slice's
-//! surface (the ball is off the plane), so there every ball also gets a ring drawn over everything.
+//! x and x + h whose h the panel shrinks.
+//!
+//! For a slice of more parameters (random, PCA or Hessian directions) the surface is the loss
+//! *on the plane*, but the runs leave the plane. Each ball, and its trail, therefore rests on
+//! the surface at its projection θ(a, b) — where the plane comes closest to its parameters —
+//! and a thin stick of its colour, drawn over everything, goes from the ball up or down to
+//! its true loss, with a tick there (an arrow when the true loss is off the box's range). The
+//! legend gives the true loss and the distance ‖θ − θ(a, b)‖ from the plane. A ball on the
+//! plane has no stick: its true loss is the surface's.
 //!
 //! Trails stay inside the drawn box: a trail ends at the first point that leaves it (sideways
 //! or more than 10 % above the highest drawn loss), and a stopped run's ball and cross sit at
 //! that end, so a run that explodes leaves a mark where it left instead of a spike to the sky.
 
 use bevy::prelude::*;
+use bevy_egui::egui::{self, Align2, Color32, FontId, Pos2};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
 use super::AppSystems;
 use super::camera::ViewCamera;
 use super::settings::SimSettings;
 use super::sim::Simulation;
-use super::surface::{HALF, SurfaceView, ViewMap};
+use super::surface::{HALF, SurfaceView, ViewMap, fmt_num};
 use crate::core::{RunStatus, Workspace};
 
 pub(super) fn plugin(app: &mut App) {
     app.insert_gizmo_config(OnTopGizmos, GizmoConfig { depth_bias: -1.0, ..default() });
-    app.init_resource::<CurveReadout>().add_systems(
-        Update,
-        (respawn_balls, extend_trails, sync_ball_transforms, update_curve_readout, draw_ball_overlays)
-            .chain()
-            .in_set(AppSystems::SyncVisuals)
-            .after(super::surface::SurfaceSystems),
-    );
+    app.init_resource::<CurveReadout>()
+        .add_systems(
+            Update,
+            (respawn_balls, extend_trails, sync_ball_transforms, update_curve_readout, draw_ball_overlays)
+                .chain()
+                .in_set(AppSystems::SyncVisuals)
+                .after(super::surface::SurfaceSystems),
+        )
+        .add_systems(EguiPrimaryContextPass, label_true_losses.after(super::plots::draw_plots_panel));
 }
 
 /// Ball radius in world units.
@@ -50,11 +60,28 @@ pub struct Ball {
     pub run: usize,
 }
 
+/// Where a ball's true loss is drawn, on a slice (`None` for 1 or 2 parameters): the far end
+/// of its stick, straight above or below the ball's point on the surface.
+#[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
+pub struct TrueLoss(pub Option<Truth>);
+
+/// A point's true loss on a slice and where it is drawn.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Truth {
+    /// World position: over the ball's point on the surface, at the true loss's height
+    /// (clamped to the box).
+    pub at: Vec3,
+    /// The loss at the run's parameters.
+    pub loss: f64,
+}
+
 /// A ball's path in world space, extended as the run records steps.
 #[derive(Component, Debug, Default)]
 pub struct Trail {
-    /// World positions of the recorded steps drawn so far.
+    /// World positions of the recorded steps drawn so far (on a slice, on the surface).
     pub points: Vec<Vec3>,
+    /// On a slice, where the true loss of the last point is drawn.
+    pub true_end: Option<Truth>,
     /// Trajectory rows already converted.
     pub rows: usize,
     /// The drawing (landscape generation and height map) the points were made for.
@@ -125,6 +152,7 @@ fn respawn_balls(
         commands.spawn((
             Ball { run },
             Trail::default(),
+            TrueLoss::default(),
             Mesh3d(mesh.clone()),
             MeshMaterial3d(material),
             Transform::from_xyz(0.0, -100.0, 0.0),
@@ -146,8 +174,8 @@ fn last_finite_row(run: &crate::core::Run) -> Option<usize> {
     (0..t.len()).rev().find(|&k| t.records[k].loss.is_finite() && t.params(k).iter().all(|p| p.is_finite()))
 }
 
-/// World position of a run's row `k` (f64 → f32: conversion boundary #2).
-fn world_of(map: &ViewMap, run: &crate::core::Run, k: usize) -> Vec3 {
+/// World position of a run's row `k` at its true loss (f64 → f32: conversion boundary #2).
+fn true_world_of(map: &ViewMap, run: &crate::core::Run, k: usize) -> Vec3 {
     let p = map.land.plane.project(run.trajectory.params(k));
     let w = map.world(p.a, p.b, run.trajectory.records[k].loss);
     // A ball that rolled off the surface is drawn at its edge (it is stopped soon after), and
@@ -155,6 +183,18 @@ fn world_of(map: &ViewMap, run: &crate::core::Run, k: usize) -> Vec3 {
     let edge = 1.15 * HALF;
     let f = |v: f64, lo: f64, hi: f64| if v.is_finite() { v.clamp(lo, hi) as f32 } else { 0.0 };
     Vec3::new(f(w[0], -edge, edge), f(w[1], 0.0, (1.0 + VIEW_HEADROOM) * map.top()), f(w[2], -edge, edge))
+}
+
+/// Where a run's row `k` is drawn, and on a slice where its true loss is: for 1 or 2
+/// parameters the point is exact (the true loss over its parameters); on a slice it is put on
+/// the surface at its projection.
+pub fn placement(view: &SurfaceView, run: &crate::core::Run, k: usize) -> (Vec3, Option<Truth>) {
+    let truth = true_world_of(&view.map, run, k);
+    if view.map.land.dim <= 2 {
+        return (truth, None);
+    }
+    let on_surface = view.height_at(truth.x, truth.z).map_or(truth, |y| Vec3::new(truth.x, y, truth.z));
+    (on_surface, Some(Truth { at: truth, loss: run.trajectory.records[k].loss }))
 }
 
 /// Whether row `k` of a run lies in the drawn box: finite, over the surface (with a 10 %
@@ -184,29 +224,39 @@ fn extend_trails(sim: Res<Simulation>, view: Option<Res<SurfaceView>>, mut trail
                 trail.rows = usize::MAX;
                 break;
             }
-            trail.points.push(world_of(&view.map, run, k));
+            let (at, truth) = placement(&view, run, k);
+            trail.points.push(at);
+            trail.true_end = truth;
             trail.rows = k + 1;
         }
     }
 }
 
-/// Puts each ball at its run's current θ (its projection, at its true loss); a stopped run's
-/// ball stays where its trail ends, the last point it had in view.
-fn sync_ball_transforms(sim: Res<Simulation>, view: Option<Res<SurfaceView>>, mut balls: Query<(&Ball, &Trail, &mut Transform)>) {
+/// Puts each ball at its run's current θ (see [`placement`]) and its stick's end at the true
+/// loss; a stopped run's ball stays where its trail ends, the last point it had in view.
+pub fn sync_ball_transforms(
+    sim: Res<Simulation>,
+    view: Option<Res<SurfaceView>>,
+    mut balls: Query<(&Ball, &Trail, &mut Transform, &mut TrueLoss)>,
+) {
     let Some(view) = view else { return };
-    for (ball, trail, mut transform) in &mut balls {
+    for (ball, trail, mut transform, mut true_loss) in &mut balls {
         let Some(run) = sim.session.runs.get(ball.run).filter(|r| r.theta.len() == view.map.land.plane.dim()) else { continue };
         let Some(k) = last_finite_row(run) else { continue };
-        let p = match trail.points.last() {
-            Some(end) if !run.is_running() => *end,
-            _ => world_of(&view.map, run, k),
+        let (p, truth) = match trail.points.last() {
+            Some(end) if !run.is_running() => (*end, trail.true_end),
+            _ => placement(&view, run, k),
         };
-        let lifted = p + Vec3::Y * BALL_RADIUS * 0.8;
+        let lifted = p + Vec3::Y * BALL_LIFT;
         if transform.translation != lifted {
             transform.translation = lifted;
         }
+        true_loss.set_if_neq(TrueLoss(truth));
     }
 }
+
+/// How far above its point a ball's centre is drawn, so that it rests on the surface.
+pub const BALL_LIFT: f32 = BALL_RADIUS * 0.8;
 
 /// Tangent and secant slopes at the first ball, for a 1-parameter objective.
 fn update_curve_readout(
@@ -234,32 +284,24 @@ fn draw_ball_overlays(
     settings: Res<SimSettings>,
     view: Option<Res<SurfaceView>>,
     readout: Res<CurveReadout>,
-    trails: Query<(&Ball, &Trail, &Transform)>,
+    trails: Query<(&Ball, &Trail, &Transform, &TrueLoss)>,
     camera: Option<Single<&GlobalTransform, With<ViewCamera>>>,
     mut gizmos: Gizmos,
     mut on_top: Gizmos<OnTopGizmos>,
 ) {
     let Some(view) = view else { return };
     let facing = camera.map_or(Quat::IDENTITY, |c| c.compute_transform().rotation);
-    for (ball, trail, transform) in &trails {
+    for (ball, trail, transform, true_loss) in &trails {
         let Some(run) = sim.session.runs.get(ball.run).filter(|r| r.theta.len() == view.map.land.plane.dim()) else { continue };
         let color = color_of(ball.run);
         if settings.show_trails && trail.points.len() > 1 {
             let stride = (trail.points.len() / 2000).max(1);
             let lifted = trail.points.iter().step_by(stride).chain(trail.points.last()).map(|p| *p + Vec3::Y * 0.03);
-            // On a slice the path runs off the plane, mostly under its surface: draw it over
-            // everything, a little faded, so it reads as "behind".
-            if view.map.land.dim > 2 {
-                on_top.linestrip(lifted, color.with_alpha(0.6));
-            } else {
-                gizmos.linestrip(lifted, color.with_alpha(0.9));
-            }
+            gizmos.linestrip(lifted, color.with_alpha(0.9));
         }
         let at = transform.translation;
-        // On a slice the ball sits at its true loss, often under the slice's surface: a ring
-        // facing the camera, drawn over everything, shows where it is.
-        if view.map.land.dim > 2 {
-            on_top.circle(Isometry3d::new(at, facing), BALL_RADIUS * 1.45, color);
+        if let Some(truth) = true_loss.0 {
+            draw_stick(&mut on_top, &view.map, at - Vec3::Y * BALL_LIFT, truth, facing, color);
         }
         if let RunStatus::Diverged { .. } = run.status {
             let red = Color::srgb(1.0, 0.1, 0.1);
@@ -271,6 +313,40 @@ fn draw_ball_overlays(
     }
     if readout.shown {
         draw_tangent_and_secant(&mut gizmos, &view.map, &readout, settings.secant_h);
+    }
+}
+
+/// On a slice: a thin stick from the ball's point on the surface to its true loss, drawn over
+/// everything (the true loss is often under the surface), with a tick across its end — or an
+/// arrow head when the true loss is off the box's range and the end is clamped to its floor or
+/// just above its top. Nothing when the ball is on the plane (the two points coincide).
+fn draw_stick(on_top: &mut Gizmos<OnTopGizmos>, map: &ViewMap, from: Vec3, truth: Truth, facing: Quat, color: Color) {
+    let to = truth.at;
+    let gap = to.y - from.y;
+    if gap.abs() < 0.02 {
+        return;
+    }
+    // Leave from the top of the ball (true loss above) or from the surface under it (below).
+    let start = if gap > 0.0 { from + Vec3::Y * (BALL_LIFT + BALL_RADIUS).min(gap) } else { from };
+    let color = color.mix(&Color::WHITE, 0.2);
+    if off_range(map, truth.loss).is_some() {
+        on_top.arrow(start, to, color).with_tip_length(0.25);
+    } else {
+        on_top.line(start, to, color);
+        let across = facing * Vec3::X * 0.16;
+        on_top.line(to - across, to + across, color);
+    }
+}
+
+/// Whether a loss is drawn clamped to the box: "below" its floor or "above" its top.
+fn off_range(map: &ViewMap, loss: f64) -> Option<&'static str> {
+    let t = map.height.unit(loss);
+    if t < 0.0 {
+        Some("below")
+    } else if t > 1.0 + VIEW_HEADROOM {
+        Some("above")
+    } else {
+        None
     }
 }
 
@@ -322,5 +398,131 @@ fn draw_tangent_and_secant(gizmos: &mut Gizmos, map: &ViewMap, r: &CurveReadout,
         let (p, q) = (point(a - 0.3 * h, r.f - 0.3 * h * r.secant), point(a + 1.3 * h, r.f + 1.3 * h * r.secant));
         gizmos.line(p, q, Color::srgb(1.0, 0.45, 0.3));
         gizmos.sphere(Isometry3d::from_translation(point(a + h, r.f_h)), 0.08, Color::srgb(1.0, 0.45, 0.3));
+    }
+}
+
+/// On a slice, the true loss written at the end of each running ball's stick, in its colour.
+fn label_true_losses(
+    mut contexts: EguiContexts,
+    sim: Res<Simulation>,
+    view: Option<Res<SurfaceView>>,
+    camera: Single<(&Camera, &GlobalTransform), With<ViewCamera>>,
+    balls: Query<(&Ball, &Transform, &TrueLoss)>,
+) -> Result {
+    let Some(view) = view else { return Ok(()) };
+    let ctx = contexts.ctx_mut()?.clone();
+    let (camera, transform) = *camera;
+    let Some(rect) = camera.logical_viewport_rect() else { return Ok(()) };
+    let clip = egui::Rect::from_min_max(Pos2::new(rect.min.x, rect.min.y), Pos2::new(rect.max.x, rect.max.y));
+    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Middle, "true_loss_labels".into())).with_clip_rect(clip);
+    let size = ctx.global_style().text_styles.get(&egui::TextStyle::Body).map_or(13.0, |f| f.size);
+    for (ball, at, truth) in &balls {
+        let (Some(truth), Some(run)) = (truth.0, sim.session.runs.get(ball.run)) else { continue };
+        if !run.is_running() || (truth.at.y - (at.translation.y - BALL_LIFT)).abs() < 0.02 {
+            continue;
+        }
+        let Ok(p) = camera.world_to_viewport(transform, truth.at) else { continue };
+        let loss = truth.loss;
+        let [r, g, b] = run_color(ball.run).map(|c| (c * 255.0) as u8);
+        let text = match off_range(&view.map, loss) {
+            Some(side) => format!("true loss {} ({side} the box)", fmt_num(loss)),
+            None => format!("true loss {}", fmt_num(loss)),
+        };
+        // A dark shadow keeps the label readable over the bright parts of the colour map.
+        for (dx, dy, color) in [(1.0, 1.0, Color32::from_black_alpha(220)), (0.0, 0.0, Color32::from_rgb(r, g, b))] {
+            let at = Pos2::new(p.x + 9.0 + dx, p.y + dy);
+            painter.text(at, Align2::LEFT_CENTER, &text, FontId::proportional(size), color);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use bevy::ecs::system::RunSystemOnce;
+
+    use super::*;
+    use crate::app::grid::SurfaceGrid;
+    use crate::app::surface::{ray_hit, surface_view};
+    use crate::app::{headless_plugin, load_scene};
+
+    /// A lesson run headless until its grid is in and it took `steps` steps, with one ball per
+    /// run placed by the app's own systems on the surface view the app would draw.
+    fn placed(lesson: &str, steps: u64) -> (World, SurfaceView) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes").join(lesson);
+        let (settings, sim) = load_scene(&path).expect("lessons load");
+        let log = settings.scene.surface.log_height;
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins).insert_resource(settings).insert_resource(sim).add_plugins(headless_plugin);
+        let start = Instant::now();
+        while app.world().resource::<SurfaceGrid>().current.is_none() || app.world().resource::<Simulation>().steps() < steps {
+            assert!(start.elapsed() < Duration::from_secs(30), "timed out");
+            app.update();
+        }
+        let land = app.world().resource::<SurfaceGrid>().current.clone().expect("the grid is in");
+        let view = surface_view(land, log);
+        let world = app.world_mut();
+        world.insert_resource(view.clone());
+        for run in 0..world.resource::<Simulation>().session.runs.len() {
+            world.spawn((Ball { run }, Trail::default(), TrueLoss::default(), Transform::default()));
+        }
+        world.run_system_once(extend_trails).expect("runs");
+        world.run_system_once(sync_ball_transforms).expect("runs");
+        (std::mem::take(world), view)
+    }
+
+    /// Height of the drawn mesh under (x, z), by a ray straight down onto its triangles.
+    fn mesh_height(view: &SurfaceView, x: f32, z: f32) -> f32 {
+        ray_hit(&view.positions, view.map.land.res(), Vec3::new(x, 100.0, z), Vec3::NEG_Y).expect("the point is over the surface").y
+    }
+
+    #[test]
+    fn on_a_slice_each_ball_rests_on_the_surface_and_its_stick_ends_at_its_true_loss() {
+        // Lesson 6: 13 parameters on a random slice; after 80 steps both runs are far off it.
+        let (mut world, view) = placed("06_dense_layer.ron", 80);
+        assert!(view.map.land.dim > 2);
+        let top = view.map.top();
+        let mut largest_gap = 0f32;
+        let mut balls = world.query::<(&Ball, &Transform, &TrueLoss, &Trail)>();
+        let sim = world.resource::<Simulation>();
+        for (ball, transform, truth, trail) in balls.iter(&world) {
+            let run = &sim.session.runs[ball.run];
+            let off = view.map.land.plane.project(&run.theta).distance;
+            assert!(off > 0.1, "run {} is {off} off the plane: not the case under test", ball.run);
+            let at = transform.translation - Vec3::Y * BALL_LIFT;
+            let surface = mesh_height(&view, at.x, at.z);
+            assert!((at.y - surface).abs() < 1e-3, "run {}: ball drawn at {} but the surface is at {surface}", ball.run, at.y);
+            // Its stick goes straight up or down to its true loss.
+            let truth = truth.0.expect("a ball on a slice has a stick");
+            let loss = run.trajectory.last().expect("steps were taken").loss;
+            assert_eq!((truth.at.x, truth.at.z, truth.loss), (at.x, at.z, loss));
+            let height = (view.map.height.unit(loss) * top).clamp(0.0, (1.0 + VIEW_HEADROOM) * top) as f32;
+            assert!((truth.at.y - height).abs() < 1e-4, "run {}: stick ends at {} for loss {loss} (height {height})", ball.run, truth.at.y);
+            largest_gap = largest_gap.max((truth.at.y - at.y).abs());
+            // The trail lies on the surface too, and ends at the ball.
+            assert_eq!(trail.points.last(), Some(&at));
+            for p in trail.points.iter().step_by(5) {
+                assert!((p.y - mesh_height(&view, p.x, p.z)).abs() < 1e-3, "trail point {p} is off the surface");
+            }
+        }
+        // What used to look broken: the true loss is far from the slice's surface.
+        assert!(largest_gap > 0.2, "largest surface-to-true-loss gap {largest_gap}");
+    }
+
+    #[test]
+    fn with_two_parameters_the_ball_is_at_its_true_loss_and_has_no_stick() {
+        let (mut world, view) = placed("03_hours_studied.ron", 10);
+        let mut balls = world.query::<(&Ball, &Transform, &TrueLoss)>();
+        let sim = world.resource::<Simulation>();
+        for (ball, transform, truth) in balls.iter(&world) {
+            let run = &sim.session.runs[ball.run];
+            let loss = run.trajectory.last().expect("steps were taken").loss;
+            let height = (view.map.height.unit(loss) * view.map.top()) as f32;
+            assert!((transform.translation.y - BALL_LIFT - height).abs() < 1e-4);
+            assert_eq!(*truth, TrueLoss(None));
+        }
     }
 }

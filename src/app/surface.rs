@@ -127,6 +127,34 @@ pub struct SurfaceView {
     pub positions: Arc<Vec<[f32; 3]>>,
 }
 
+impl SurfaceView {
+    /// World height of the drawn mesh above world (x, z), interpolated over the same two
+    /// triangles per cell as the mesh (so a ball put there touches it); (x, z) is clamped onto
+    /// the surface. `None` for a curve.
+    pub fn height_at(&self, x: f32, z: f32) -> Option<f32> {
+        let res = self.map.land.res();
+        if self.map.land.is_curve() || res < 2 || self.positions.len() != res * res {
+            return None;
+        }
+        let cell = |w: f32| ((w + HALF as f32) / (2.0 * HALF as f32) * (res - 1) as f32).clamp(0.0, (res - 1) as f32);
+        let (fi, fj) = (cell(x), cell(-z));
+        let (i, j) = ((fi as usize).min(res - 2), (fj as usize).min(res - 2));
+        let (u, v) = (fi - i as f32, fj - j as f32);
+        let y = |i: usize, j: usize| self.positions[j * res + i][1];
+        let (y00, y10, y01, y11) = (y(i, j), y(i + 1, j), y(i, j + 1), y(i + 1, j + 1));
+        // The mesh splits each cell along its (i, j)–(i+1, j+1) diagonal.
+        Some(if u >= v { y00 + u * (y10 - y00) + v * (y11 - y10) } else { y00 + v * (y01 - y00) + u * (y11 - y01) })
+    }
+}
+
+/// The view a landscape is drawn with (the mesh's vertex positions, no overlays): what the
+/// surface system inserts once the geometry is built, for tests and tools that need it at once.
+pub fn surface_view(land: Arc<Landscape>, log_height: bool) -> SurfaceView {
+    let key = GeometryKey { generation: land.generation, log: log_height, wireframe: false, contours: false };
+    let geometry = build_geometry(land, key);
+    SurfaceView { map: geometry.map, positions: Arc::new(geometry.positions) }
+}
+
 /// Marks the surface mesh.
 #[derive(Component)]
 pub struct Surface;
@@ -649,10 +677,14 @@ fn draw_legends(ctx: &egui::Context, clip: egui::Rect, map: &ViewMap, sim: &supe
                                 }
                                 if map.land.dim > 2 {
                                     let d = map.land.plane.project(&run.theta).distance;
-                                    label.push_str(&format!("  off-plane {}", fmt_num(d)));
+                                    let loss = run.trajectory.last().map_or(f64::NAN, |r| r.loss);
+                                    label.push_str(&format!("  true loss {}, {} off the slice", fmt_num(loss), fmt_num(d)));
                                 }
                                 ui.small(label);
                             });
+                        }
+                        if map.land.dim > 2 {
+                            ui.small("ball: on the slice where its parameters project   stick: to its true loss");
                         }
                         ui.small("white arrow: -lr*g   coloured arrow: last step");
                     });
