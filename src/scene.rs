@@ -249,10 +249,10 @@ impl Scene {
         if !(2..=4096).contains(&self.surface.res) {
             return Err(CoreError::invalid("surface.res", format!("must be between 2 and 4096, got {}", self.surface.res)));
         }
-        if let Some(s) = self.surface.span {
-            if !(s > 0.0 && s.is_finite()) {
-                return Err(CoreError::invalid("surface.span", format!("must be > 0, got {s}")));
-            }
+        if let Some(s) = self.surface.span
+            && !(s > 0.0 && s.is_finite())
+        {
+            return Err(CoreError::invalid("surface.span", format!("must be > 0, got {s}")));
         }
         if self.steps_per_frame == 0 || self.steps_per_frame > 10_000 {
             return Err(CoreError::invalid("steps_per_frame", format!("must be between 1 and 10000, got {}", self.steps_per_frame)));

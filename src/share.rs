@@ -20,13 +20,13 @@ pub const MAX_SCENE_BYTES: usize = 64 << 20;
 /// Encodes a scene; CSV data is read relative to `dir` and inlined.
 pub fn encode(scene: &Scene, dir: &Path) -> Result<String, SceneError> {
     let mut scene = scene.clone();
-    if let ObjectiveSpec::Network(n) = &mut scene.objective {
-        if let DataSpec::Csv(src) = &n.data {
-            let path = dir.join(src.path());
-            let table =
-                crate::scene::read_csv(&path, src).map_err(|e| SceneError { path, position: None, field: None, message: e.to_string() })?;
-            n.data = DataSpec::Inline(table);
-        }
+    if let ObjectiveSpec::Network(n) = &mut scene.objective
+        && let DataSpec::Csv(src) = &n.data
+    {
+        let path = dir.join(src.path());
+        let table =
+            crate::scene::read_csv(&path, src).map_err(|e| SceneError { path, position: None, field: None, message: e.to_string() })?;
+        n.data = DataSpec::Inline(table);
     }
     let json = serde_json::to_vec(&scene).expect("scenes hold only plain data");
     let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
