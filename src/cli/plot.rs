@@ -8,15 +8,22 @@
 //! Drawn with plotters into an RGB buffer and encoded by `png` in memory, then written
 //! atomically. Text uses a font compiled into the binary (egui's Ubuntu Light): CI machines and
 //! many classroom machines have no system fonts, and the picture must not depend on them.
+//!
+//! Text is laid out and rasterised here ([`TextBackend`]), not by plotters' `ab_glyph` text:
+//! plotters 0.3.7 drops each glyph's left side bearing and truncates the pen to a whole pixel
+//! before every glyph, so letters sit unevenly ("step" drew as "st ep").
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Once;
 
+use ab_glyph::{Font, FontRef, OutlinedGlyph, PxScale, ScaleFont};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
+use plotters_backend::text_anchor::{HPos, VPos};
+use plotters_backend::{BackendColor, BackendCoord, BackendTextStyle, DrawingErrorKind};
 
 use super::UserError;
 
@@ -250,6 +257,139 @@ pub fn run(args: &PlotArgs) -> anyhow::Result<ExitCode> {
 /// The embedded font: egui's Ubuntu Light.
 const FONT: &[u8] = epaint_default_fonts::UBUNTU_LIGHT;
 
+/// The embedded font, parsed once.
+fn font() -> &'static FontRef<'static> {
+    static PARSED: std::sync::OnceLock<FontRef<'static>> = std::sync::OnceLock::new();
+    // The bytes are a valid TTF compiled into the binary; a failure here is a build defect.
+    PARSED.get_or_init(|| FontRef::try_from_slice(FONT).expect("the embedded font parses"))
+}
+
+/// One line of text laid out at a pixel size (the font's ascent − descent, as plotters sizes
+/// text): each glyph outlined at its true pen position, side bearing and fraction of a pixel
+/// kept, the baseline at the ascent. The box is (0, 0) to (`width`, `height`).
+struct TextLine {
+    glyphs: Vec<OutlinedGlyph>,
+    width: f32,
+    height: f32,
+}
+
+impl TextLine {
+    /// Lays `text` out with its box's top-left corner at (`x`, `y`) pixels.
+    fn new(text: &str, size: f64, (x, y): (f32, f32)) -> Self {
+        let font = font();
+        let scaled = font.as_scaled(PxScale::from(size as f32));
+        let mut glyphs = Vec::with_capacity(text.len());
+        let mut pen = 0.0f32;
+        let mut prev = None;
+        for c in text.chars() {
+            let id = font.glyph_id(c);
+            if let Some(p) = prev {
+                pen += scaled.kern(p, id);
+            }
+            let glyph = id.with_scale_and_position(scaled.scale, ab_glyph::point(x + pen, y + scaled.ascent()));
+            glyphs.extend(font.outline_glyph(glyph));
+            pen += scaled.h_advance(id);
+            prev = Some(id);
+        }
+        Self { glyphs, width: pen, height: scaled.height() }
+    }
+}
+
+/// plotters' bitmap backend with text drawn by [`TextLine`] instead of plotters' `ab_glyph`
+/// code, which loses each glyph's side bearing and its position's fraction of a pixel.
+/// Everything else is passed through.
+struct TextBackend<'a>(BitMapBackend<'a>);
+
+type BackendResult<T = ()> = Result<T, DrawingErrorKind<<BitMapBackend<'static> as DrawingBackend>::ErrorType>>;
+
+impl DrawingBackend for TextBackend<'_> {
+    type ErrorType = <BitMapBackend<'static> as DrawingBackend>::ErrorType;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.0.get_size()
+    }
+
+    fn ensure_prepared(&mut self) -> BackendResult {
+        self.0.ensure_prepared()
+    }
+
+    fn present(&mut self) -> BackendResult {
+        self.0.present()
+    }
+
+    fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> BackendResult {
+        self.0.draw_pixel(point, color)
+    }
+
+    fn draw_line<S: plotters_backend::BackendStyle>(&mut self, from: BackendCoord, to: BackendCoord, style: &S) -> BackendResult {
+        self.0.draw_line(from, to, style)
+    }
+
+    fn draw_rect<S: plotters_backend::BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> BackendResult {
+        self.0.draw_rect(upper_left, bottom_right, style, fill)
+    }
+
+    fn blit_bitmap(&mut self, pos: BackendCoord, (iw, ih): (u32, u32), src: &[u8]) -> BackendResult {
+        self.0.blit_bitmap(pos, (iw, ih), src)
+    }
+
+    fn estimate_text_size<S: BackendTextStyle>(&self, text: &str, style: &S) -> BackendResult<(u32, u32)> {
+        let line = TextLine::new(text, style.size(), (0.0, 0.0));
+        Ok((line.width.ceil() as u32, line.height.ceil() as u32))
+    }
+
+    /// Anchors and quarter-turns as plotters' own `draw_text` does; coverage becomes alpha.
+    fn draw_text<S: BackendTextStyle>(&mut self, text: &str, style: &S, pos: BackendCoord) -> BackendResult {
+        let colour = style.color();
+        if colour.alpha == 0.0 {
+            return Ok(());
+        }
+        let box_of = TextLine::new(text, style.size(), (0.0, 0.0));
+        let dx = match style.anchor().h_pos {
+            HPos::Left => 0.0,
+            HPos::Right => -box_of.width,
+            HPos::Center => -box_of.width / 2.0,
+        };
+        let dy = match style.anchor().v_pos {
+            VPos::Top => 0.0,
+            VPos::Center => -box_of.height / 2.0,
+            VPos::Bottom => -box_of.height,
+        };
+        // Unrotated text is placed to the fraction of a pixel; rotated text turns whole pixels.
+        let rotated = !matches!(style.transform(), FontTransform::None);
+        let (ox, oy) = if rotated { (dx.round(), dy.round()) } else { (pos.0 as f32 + dx, pos.1 as f32 + dy) };
+        let line = TextLine::new(text, style.size(), (ox, oy));
+        let (w, h) = self.get_size();
+        let mut result = Ok(());
+        for glyph in &line.glyphs {
+            let min = glyph.px_bounds().min;
+            glyph.draw(|gx, gy, coverage| {
+                if coverage <= 0.0 || result.is_err() {
+                    return;
+                }
+                let (x, y) = (min.x as i32 + gx as i32, min.y as i32 + gy as i32);
+                let (x, y) = if rotated {
+                    let (tx, ty) = style.transform().transform(x, y);
+                    (pos.0 + tx, pos.1 + ty)
+                } else {
+                    (x, y)
+                };
+                if x >= 0 && y >= 0 && (x as u32) < w && (y as u32) < h {
+                    let c = BackendColor { alpha: colour.alpha * f64::from(coverage.min(1.0)), rgb: colour.rgb };
+                    result = self.0.draw_pixel((x, y), c);
+                }
+            });
+        }
+        result
+    }
+}
+
 /// Registers the embedded font as plotters' "sans-serif", once per process.
 fn register_font() {
     static ONCE: Once = Once::new();
@@ -264,8 +404,7 @@ fn register_font() {
 /// `text` with every character the font lacks spelled in ASCII (`→` as `->`, `‖` as `||`), or
 /// `?`: plotters draws one font, and a missing glyph would be an empty box in a run's name.
 fn displayable(text: &str) -> String {
-    use ab_glyph::Font;
-    let Ok(font) = ab_glyph::FontRef::try_from_slice(FONT) else { return text.to_string() };
+    let font = font();
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_whitespace() || font.glyph_id(c).0 != 0 {
@@ -293,7 +432,7 @@ fn render(fig: &Figure<'_>, scale: Scale, width: u32, height: u32) -> Result<Vec
     register_font();
     let mut rgb = vec![255u8; width as usize * height as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+        let root = TextBackend(BitMapBackend::with_buffer(&mut rgb, (width, height))).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         match scale {
             Scale::Linear => draw(&root, fig, fig.y.0..fig.y.1, fmt_linear)?,
@@ -430,6 +569,39 @@ mod tests {
         assert_eq!(auto_scale(0.2, 10.0), Scale::Linear);
         assert_eq!(auto_scale(0.0, 10.0), Scale::Linear);
         assert_eq!(auto_scale(-1.0, 1e6), Scale::Linear);
+    }
+
+    #[test]
+    fn text_lands_where_the_font_metrics_put_it() {
+        // plotters' own ab_glyph drawing lost every glyph's left side bearing, and the pen's
+        // fraction of a pixel at each glyph: "step" drew as "st ep".
+        register_font();
+        let (w, h, size) = (400u32, 140u32, 100.0);
+        let mut rgb = vec![255u8; (w * h * 3) as usize];
+        {
+            let mut backend = TextBackend(BitMapBackend::with_buffer(&mut rgb, (w, h)));
+            let style = TextStyle::from(("sans-serif", size).into_font()).color(&BLACK);
+            backend.draw_text("step", &style, (10, 10)).unwrap();
+            backend.present().unwrap();
+        }
+        let inked: Vec<u32> = (0..w).filter(|&x| (0..h).any(|y| rgb[((y * w + x) * 3) as usize] < 250)).collect();
+        let (first, last) = (inked[0] as f32, *inked.last().unwrap() as f32 + 1.0);
+        let scaled = font().as_scaled(PxScale::from(size as f32));
+        let ids: Vec<_> = "step".chars().map(|c| font().glyph_id(c)).collect();
+        let pen_p: f32 = ids[..3].iter().map(|&id| scaled.h_advance(id)).sum();
+        let ink = |id| font().outline(id).unwrap().bounds;
+        let (left, right) =
+            (10.0 + ink(ids[0]).min.x * scaled.h_scale_factor(), 10.0 + pen_p + ink(ids[3]).max.x * scaled.h_scale_factor());
+        assert!((first - left).abs() <= 1.0, "the s starts at its side bearing: ink from {first}, font says {left}");
+        assert!((last - right).abs() <= 1.0, "the p ends where the advances put it: ink to {last}, font says {right}");
+        // Every glyph of the layout sits at its pen position plus its side bearing.
+        let line = TextLine::new("step", size, (0.5, 0.0));
+        let mut pen = 0.5;
+        for (g, &id) in line.glyphs.iter().zip(&ids) {
+            let expected = pen + ink(id).min.x * scaled.h_scale_factor();
+            assert!((g.px_bounds().min.x - expected).abs() <= 1.0, "{id:?}: {} vs {expected}", g.px_bounds().min.x);
+            pen += scaled.h_advance(id);
+        }
     }
 
     #[test]
