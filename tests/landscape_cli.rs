@@ -156,7 +156,13 @@ fn read_obj(path: &Path) -> Mesh {
                 m.colours.push([v[3], v[4], v[5]]);
             }
             Some("f") => m.faces.push(it.map(|x| x.parse::<usize>().unwrap() - 1).collect()),
-            Some("l") => m.edges += it.count() - 1,
+            Some("l") => {
+                // One segment per `l` line: Blender 3.4 and MeshLab read only the first two
+                // points of a longer one.
+                let ends: Vec<usize> = it.map(|x| x.parse().unwrap()).collect();
+                assert!(ends.len() == 2 && ends[1] == ends[0] + 1, "{line}");
+                m.edges += 1;
+            }
             _ => {}
         }
     }
@@ -225,6 +231,25 @@ fn diverging_regions_do_not_break_the_files() {
     ok(&surface(&data("log_surface.ron"), &["--mesh", obj.to_str().unwrap()]));
     let m = read_obj(&obj);
     assert!(m.vertices.iter().flatten().all(|v| v.is_finite()));
+}
+
+#[test]
+fn a_diverged_run_does_not_stretch_the_mesh() {
+    // Lesson 8's unclipped run reaches |θ| ~ 1e150: its points beyond f32 are left out of the
+    // mesh instead of being written clamped to ±3.4e38.
+    let dir = tempfile::tempdir().unwrap();
+    let ply = dir.path().join("m.ply");
+    let args = ["--res", "8", "--steps", "60", "--mesh", ply.to_str().unwrap()];
+    ok(&surface(&lesson("08_exploding.ron"), &[&["--span", "3"], &args[..]].concat()));
+    let m = read_ply(&ply);
+    assert!(m.vertices.len() > 64 && m.vertices.len() < 64 + 2 * 61, "some points of run 0 are left out: {}", m.vertices.len());
+    assert!(m.vertices.iter().flatten().all(|v| v.abs() < f32::MAX as f64), "no coordinate clamped to ±3.4e38");
+    // Without --span the grid covers the diverged run, beyond what f32 holds: refused.
+    std::fs::remove_file(&ply).unwrap();
+    let out = surface(&lesson("08_exploding.ron"), &args);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give a smaller --span"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!ply.exists());
 }
 
 #[test]

@@ -12,8 +12,18 @@
 //! Non-finite losses (a diverging region) cannot go into a mesh: a NaN or +∞ height becomes
 //! the largest finite loss of the grid and −∞ the smallest (0 if none is finite), and such
 //! vertices are coloured magenta; every triangle is kept, so the counts never change. Heights
-//! are clamped to f32's range (PLY stores f32). Path points whose θ is not finite are left out,
-//! which can shorten a diverged run's polyline.
+//! are clamped to f32's range (PLY stores f32). Path points whose θ is not finite are left
+//! out, and so are those beyond f32's range (|a|, |b| or a finite loss over 3.4e38: a diverged
+//! run), which can shorten a run's polyline: clamped, they would be false numbers piled on
+//! ±3.4e38. The points a diverged run has within that range are kept, and they stretch the
+//! bounding box: frame the surface object, not the whole scene. A grid whose own coordinates
+//! are beyond f32's range (a span that covers a diverged run) is refused with an error, as all
+//! its vertices would collapse onto the clamp.
+//!
+//! Checked by opening the files in Blender 3.4 and MeshLab (scripts/check_meshes_*.py): OBJ
+//! polylines are written one `l i j` segment per line, because both importers keep only the
+//! first segment of `l i j k …`. Blender's PLY importer keeps colour per face corner, so the
+//! path points, in no face, show no colour there.
 //!
 //! Colour by height (per vertex in PLY as `uchar red/green/blue`, in OBJ as the `v x y z r g b`
 //! extension that Blender and MeshLab read): a viridis-like ramp over [min, max] of the finite
@@ -44,14 +54,41 @@ pub fn write_mesh(path: &Path, grid: &Grid, plane: &Plane, runs: &[RunPath]) -> 
 struct Mesh<'a> {
     grid: &'a Grid,
     plane: &'a Plane,
-    runs: &'a [RunPath],
+    /// The runs with only the path points a mesh file can hold (module doc).
+    runs: Vec<RunPath>,
     heights: Heights,
     /// Polylines as (name, first vertex, one past the last).
     lines: Vec<(String, u32, u32)>,
 }
 
 impl<'a> Mesh<'a> {
-    fn new(grid: &'a Grid, plane: &'a Plane, runs: &'a [RunPath]) -> Self {
+    fn new(grid: &'a Grid, plane: &'a Plane, runs: &[RunPath]) -> io::Result<Self> {
+        let fits = |v: f64| v.abs() <= f32::MAX as f64;
+        for (k, axis) in [&grid.a, &grid.b].into_iter().enumerate().take(if grid.is_curve() { 1 } else { 2 }) {
+            if let Some(v) = axis.iter().map(|&v| shown(plane, k, v)).find(|&v| !fits(v)) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "the grid reaches {} = {v:e}, beyond the ±3.4e38 that a mesh file's 32-bit floats hold; give a smaller --span",
+                        plane.info.names[k]
+                    ),
+                ));
+            }
+        }
+        let runs: Vec<RunPath> = runs
+            .iter()
+            .map(|r| RunPath {
+                label: r.label.clone(),
+                points: r
+                    .points
+                    .iter()
+                    .copied()
+                    .filter(|p| fits(shown(plane, 0, p.a)) && (grid.is_curve() || fits(shown(plane, 1, p.b))))
+                    // A non-finite loss is drawn at the grid's range like the grid's own.
+                    .filter(|p| fits(p.loss) || !p.loss.is_finite())
+                    .collect(),
+            })
+            .collect();
         let mut lines = Vec::new();
         let mut next = Self::grid_vertex_count(grid) as u32;
         if grid.is_curve() {
@@ -64,7 +101,7 @@ impl<'a> Mesh<'a> {
             }
             next = end;
         }
-        Self { grid, plane, runs, heights: Heights::of(grid), lines }
+        Ok(Self { grid, plane, runs, heights: Heights::of(grid), lines })
     }
 
     fn grid_vertex_count(grid: &Grid) -> usize {
@@ -165,11 +202,11 @@ fn f32_of(v: f64) -> f32 {
 }
 
 /// Wavefront OBJ: `o surface` with `v x y z r g b` vertices (Y-up: x = a, y = loss, z = −b;
-/// colours in [0, 1]) and `f` triangles, then one `o` per run with its `v` points and an `l`
-/// polyline. Indices are 1-based and global, as OBJ requires.
+/// colours in [0, 1], see [`obj_channel`]) and `f` triangles, then one `o` per run with its `v` points and its
+/// polyline as two-point `l` segments. Indices are 1-based and global, as OBJ requires.
 pub fn write_obj(w: &mut dyn Write, grid: &Grid, plane: &Plane, runs: &[RunPath]) -> io::Result<()> {
     use std::fmt::Write as _;
-    let m = Mesh::new(grid, plane, runs);
+    let m = Mesh::new(grid, plane, runs)?;
     let names = &plane.info.names;
     let grid_vertices = Mesh::grid_vertex_count(grid);
     writeln!(
@@ -194,13 +231,13 @@ pub fn write_obj(w: &mut dyn Write, grid: &Grid, plane: &Plane, runs: &[RunPath]
             line.clear();
             let _ = writeln!(
                 line,
-                "v {:?} {:?} {:?} {:.4} {:.4} {:.4}",
+                "v {:?} {:?} {:?} {:.6} {:.6} {:.6}",
                 f32_of(a),
                 f32_of(h),
                 f32_of(-b),
-                r as f64 / 255.0,
-                g as f64 / 255.0,
-                bl as f64 / 255.0
+                obj_channel(r),
+                obj_channel(g),
+                obj_channel(bl)
             );
             w.write_all(line.as_bytes())?;
         }
@@ -219,7 +256,7 @@ pub fn write_obj(w: &mut dyn Write, grid: &Grid, plane: &Plane, runs: &[RunPath]
     {
         write_polyline(w, *first, *end)?;
     }
-    for (r, run) in runs.iter().enumerate() {
+    for (r, run) in m.runs.iter().enumerate() {
         if run.points.is_empty() {
             continue;
         }
@@ -234,22 +271,30 @@ pub fn write_obj(w: &mut dyn Write, grid: &Grid, plane: &Plane, runs: &[RunPath]
     Ok(())
 }
 
-/// `l i j k …` over vertices first..end (1-based in the file).
+/// A colour byte as OBJ's [0, 1] value, written with `{:.6}`: c/255 rounded up, so that the
+/// byte comes back whether a reader rounds x·255 (Blender) or truncates it (MeshLab read
+/// `0.2235` as 56, not 57, in half the channels when we wrote four decimals).
+fn obj_channel(c: u8) -> f64 {
+    (c as f64 / 255.0 + 5e-7).min(1.0)
+}
+
+/// The polyline over vertices first..end as one `l i j` line per segment (1-based in the
+/// file). OBJ allows `l i j k …`, but Blender 3.4's importer and MeshLab's (vcglib) keep only
+/// its first segment and drop the rest of the path's points.
 fn write_polyline(w: &mut dyn Write, first: u32, end: u32) -> io::Result<()> {
-    let mut line = String::from("l");
-    for i in first..end {
-        line.push(' ');
-        line.push_str(&(i + 1).to_string());
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(24 * (end - first) as usize);
+    for i in first..end.saturating_sub(1) {
+        let _ = writeln!(text, "l {} {}", i + 1, i + 2);
     }
-    line.push('\n');
-    w.write_all(line.as_bytes())
+    w.write_all(text.as_bytes())
 }
 
 /// Binary little-endian PLY (Z-up: x = a, y = b, z = loss): `vertex` (float x, y, z; uchar
 /// red, green, blue), `face` (uchar count, int indices: the triangles) and `edge` (int vertex1,
 /// vertex2: the path polylines, and the curve itself for a 1-parameter objective).
 pub fn write_ply(w: &mut dyn Write, grid: &Grid, plane: &Plane, runs: &[RunPath]) -> io::Result<()> {
-    let m = Mesh::new(grid, plane, runs);
+    let m = Mesh::new(grid, plane, runs)?;
     let edges: usize = m.lines.iter().map(|(_, first, end)| (end - first - 1) as usize).sum();
     let names = &plane.info.names;
     let mut header = String::new();
@@ -262,7 +307,7 @@ pub fn write_ply(w: &mut dyn Write, grid: &Grid, plane: &Plane, runs: &[RunPath]
         ascii(&names[1]),
         Mesh::grid_vertex_count(grid)
     ));
-    for (r, run) in runs.iter().enumerate() {
+    for (r, run) in m.runs.iter().enumerate() {
         header.push_str(&format!("comment run {r}: {}\n", ascii(&run.label)));
     }
     header.push_str(&format!("element vertex {}\n", m.vertex_count()));
@@ -380,7 +425,7 @@ pub(crate) mod read {
 mod tests {
     use super::read::{MeshFile, obj, ply};
     use super::*;
-    use crate::core::landscape::{Directions, GridSpec, Progress, build_plane, compute_grid};
+    use crate::core::landscape::{Directions, GridSpec, PathPoint, Progress, build_plane, compute_grid};
     use crate::core::{CoreError, CsvSource, FunctionSpec, Objective, ObjectiveSpec, OptimizerConfig, RunSpec, Session, Sgd, Table};
     use crate::export::grid::project_runs;
     use std::sync::Arc;
@@ -425,6 +470,13 @@ mod tests {
         for (v, w) in mo.vertices.iter().zip(&mp.vertices) {
             assert_eq!([v[0], -v[2], v[1]], *w);
         }
+        // Each `l` is one segment: Blender 3.4 and MeshLab keep only the first two points of
+        // `l i j k …` and drop the rest of the path.
+        let text = std::str::from_utf8(&o).unwrap();
+        let segments: Vec<&str> = text.lines().filter(|l| l.starts_with("l ")).collect();
+        assert_eq!(segments.len(), points - runs.len());
+        assert!(segments.iter().all(|l| l.split_whitespace().count() == 3), "{segments:?}");
+        assert_eq!(segments[0], format!("l {} {}", 6 * 6 + 1, 6 * 6 + 2));
         // Vertex 0 is (a, b) = (1 − 1.5, −1 − 1.5) with loss 0.25 + 12.5.
         assert_eq!(mp.vertices[0], [-0.5, -2.5, 12.75]);
         // Counter-clockwise seen from above: the first triangle's normal points up (+z).
@@ -458,6 +510,31 @@ mod tests {
     }
 
     #[test]
+    fn coordinates_beyond_f32_are_left_out_or_refused() {
+        // A diverged run's points at 1e300 were written clamped to ±3.4e38: false numbers.
+        let (plane, grid, mut runs) = surface("x^2 + 2*y^2", &[1.0, -1.0], 6, 1.5);
+        let kept: usize = runs.iter().map(|r| r.points.len()).sum();
+        let far = runs[0].points[3];
+        runs[0].points.insert(4, PathPoint { a: 1e300, ..far });
+        runs[0].points.push(PathPoint { loss: 1e300, ..far });
+        runs[1].points.push(PathPoint { b: -1e40, ..far });
+        for write in [write_ply, write_obj] {
+            let mut bytes = Vec::new();
+            write(&mut bytes, &grid, &plane, &runs).unwrap();
+            let m = if bytes.starts_with(b"ply") { ply(&bytes) } else { obj(std::str::from_utf8(&bytes).unwrap()) };
+            check(&m, 6, kept);
+            assert!(m.vertices.iter().flatten().all(|v| v.abs() < 100.0), "no clamped coordinate");
+        }
+        // A grid whose own coordinates are beyond f32 would collapse onto the clamp: refused.
+        let (plane, grid, runs) = surface("x^2 + 2*y^2", &[1.0, -1.0], 4, 1e300);
+        for write in [write_ply, write_obj] {
+            let e = write(&mut Vec::new(), &grid, &plane, &runs).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+            assert!(e.to_string().contains("give a smaller --span"), "{e}");
+        }
+    }
+
+    #[test]
     fn a_curve_is_a_polyline() {
         let (plane, grid, runs) = surface("x^2", &[10.0], 9, 12.0);
         let mut p = Vec::new();
@@ -470,6 +547,18 @@ mod tests {
         let mut o = Vec::new();
         write_obj(&mut o, &grid, &plane, &runs).unwrap();
         assert_eq!(obj(std::str::from_utf8(&o).unwrap()).edges.len(), 8 + points - runs.len());
+    }
+
+    #[test]
+    fn obj_colours_come_back_as_the_same_bytes_rounded_or_truncated() {
+        for c in 0..=255u8 {
+            let text = format!("{:.6}", obj_channel(c));
+            let (v64, v32) = (text.parse::<f64>().unwrap(), text.parse::<f32>().unwrap());
+            assert!((0.0..=1.0).contains(&v64), "{c}: {text}");
+            assert_eq!((v64 * 255.0).round() as u8, c, "{text}");
+            assert_eq!((v64 * 255.0) as u8, c, "truncated as f64: {text}");
+            assert_eq!((v32 * 255.0) as u8, c, "truncated as f32: {text}");
+        }
     }
 
     #[test]
