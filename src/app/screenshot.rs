@@ -1,17 +1,27 @@
 //! Screenshots: `--screenshot PNG --frames N` renders N frames (and waits for the surface to be
 //! on screen), saves the window and exits 0; the panel's "Screenshot" saves one and goes on.
 //! Every PNG is encoded in memory and written atomically (temporary file, then rename).
+//!
+//! "On screen" means the surface's geometry is in *and* no render pipeline is still compiling:
+//! Bevy compiles pipelines in the background and skips what has none yet, so under slow software
+//! Vulkan the first frames can show neither the surface nor the panels.
 
 use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
+use bevy::render::render_resource::PipelineCache;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::render::{ExtractSchedule, MainWorld, RenderApp};
 
 use super::AppSystems;
 use super::settings::StatusLine;
 use super::surface::SurfaceView;
 
 pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<PipelinesReady>();
+    if let Some(render) = app.get_sub_app_mut(RenderApp) {
+        render.add_systems(ExtractSchedule, report_pipelines_ready);
+    }
     app.add_message::<CaptureScreenshot>().add_systems(
         Update,
         (request_scripted_screenshot.run_if(resource_exists::<ScriptedScreenshot>), capture_screenshots)
@@ -41,20 +51,31 @@ pub struct CaptureScreenshot {
     pub exit: bool,
 }
 
-/// Counts frames; once N are rendered and the surface has been on screen for a few frames,
-/// asks for the capture.
+/// Whether the render world has no pipeline waiting to be compiled (written each frame by the
+/// render world; false until its first frame).
+#[derive(Resource, Clone, Copy, Debug, Default)]
+pub struct PipelinesReady(pub bool);
+
+fn report_pipelines_ready(mut main: ResMut<MainWorld>, pipelines: Res<PipelineCache>) {
+    let ready = pipelines.waiting_pipelines().next().is_none();
+    if let Some(mut flag) = main.get_resource_mut::<PipelinesReady>() {
+        flag.0 = ready;
+    }
+}
+
+/// Counts frames; once N are rendered and the surface has been on screen, with every pipeline
+/// compiled, for a few frames in a row, asks for the capture.
 fn request_scripted_screenshot(
     script: Res<ScriptedScreenshot>,
     view: Option<Res<SurfaceView>>,
+    pipelines: Res<PipelinesReady>,
     mut frame: Local<u32>,
     mut shown_for: Local<u32>,
     mut sent: Local<bool>,
     mut capture: MessageWriter<CaptureScreenshot>,
 ) {
     *frame += 1;
-    if view.is_some() {
-        *shown_for += 1;
-    }
+    *shown_for = if view.is_some() && pipelines.0 { *shown_for + 1 } else { 0 };
     let ready = *shown_for >= 3 || *frame >= script.frames + MAX_EXTRA_FRAMES;
     if !*sent && *frame >= script.frames && ready {
         *sent = true;
