@@ -45,7 +45,7 @@ fn training(c: &mut Criterion) {
             let mut s = Session::new(o.clone(), std::slice::from_ref(&run)).expect("valid run");
             s.run(1000);
             black_box(s.runs[0].trajectory.len())
-        })
+        });
     });
     // What `losscape train` does: the batch's two chunks (network::CHUNK) on rayon's threads.
     group.bench_function("1000 steps, every θ recorded, on rayon's pool", |b| {
@@ -53,7 +53,7 @@ fn training(c: &mut Criterion) {
             let mut s = Session::new(o.clone(), std::slice::from_ref(&run)).expect("valid run");
             s.run_on_pool(1000);
             black_box(s.runs[0].trajectory.len())
-        })
+        });
     });
     group.finish();
 }
@@ -76,7 +76,7 @@ fn kernels(c: &mut Criterion) {
                     axpy(black_box(w[u * fan_in + i]), &input[i * n..(i + 1) * n], row);
                 }
             }
-        })
+        });
     });
     let mut v: Vec<f64> = (0..4000).map(|k| (k as f64 - 2000.0) * 1e-3).collect();
     group.bench_function("tanh 4000", |bch| bch.iter(|| losscape::core::kernels::tanh_in_place(black_box(&mut v))));

@@ -147,6 +147,8 @@ pub struct Holdout {
 }
 
 /// A built objective.
+// One per scene, shared behind an `Arc`: the variants' sizes cost nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Objective {
     /// A network on its data.

@@ -363,15 +363,8 @@ fn expm1_double(a: f64) -> f64 {
 #[inline(always)]
 fn tanh_slice(z: &[f64], y: &mut [f64]) {
     for (y, &z) in y.iter_mut().zip(z) {
-        // Comparisons (not `clamp`) let a NaN through.
-        let z = if z > 20.0 {
-            20.0
-        } else if z < -20.0 {
-            -20.0
-        } else {
-            z
-        };
-        *y = expm1_double(z);
+        // `clamp` keeps a NaN (where `min`/`max` would drop it).
+        *y = expm1_double(z.clamp(-20.0, 20.0));
     }
     let q = y.len() / 4;
     let (y0, rest) = y.split_at_mut(q);
