@@ -546,11 +546,33 @@ fn squared_error(y: &[f64], t: &[f64]) -> f64 {
     ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
 }
 
+/// Units and samples per step of [`unit_group`].
+const GROUP_UNITS: usize = 2;
+const GROUP_LANES: usize = 16;
+
 /// `out[u][s] = b[u] + Σ_i w[u][i]·input[i][s]` (bias first, then i ascending), with the
 /// weights of one unit unrolled into registers for the common widths.
 #[inline(always)]
 fn linear(w: &[f64], bias: &[f64], input: &[f64], fan_in: usize, units: usize, nb: usize, out: &mut [f64]) {
-    for u in 0..units {
+    const U: usize = GROUP_UNITS;
+    let mut u = 0;
+    // U units at a time share every load of the input.
+    while u + U <= units && (1..=8).contains(&fan_in) {
+        let wu = &w[u * fan_in..(u + U) * fan_in];
+        let (bu, rows) = (&bias[u..u + U], &mut out[u * nb..(u + U) * nb]);
+        match fan_in {
+            1 => unit_group::<1, U>(wu, bu, input, nb, rows),
+            2 => unit_group::<2, U>(wu, bu, input, nb, rows),
+            3 => unit_group::<3, U>(wu, bu, input, nb, rows),
+            4 => unit_group::<4, U>(wu, bu, input, nb, rows),
+            5 => unit_group::<5, U>(wu, bu, input, nb, rows),
+            6 => unit_group::<6, U>(wu, bu, input, nb, rows),
+            7 => unit_group::<7, U>(wu, bu, input, nb, rows),
+            _ => unit_group::<8, U>(wu, bu, input, nb, rows),
+        }
+        u += U;
+    }
+    for u in u..units {
         let wu = &w[u * fan_in..(u + 1) * fan_in];
         let row = &mut out[u * nb..(u + 1) * nb];
         match fan_in {
@@ -569,11 +591,49 @@ fn linear(w: &[f64], bias: &[f64], input: &[f64], fan_in: usize, units: usize, n
     }
 }
 
+/// `U` units of [`linear`] with a fan-in known at compile time, `LANES` samples at a time:
+/// U·LANES/8 vector accumulators in flight, each input vector loaded once for all U units, the
+/// U·K weights in registers. Each output sums in the order [`unit`] does (bias, then i
+/// ascending), so the bits are the same.
+#[inline(always)]
+fn unit_group<const K: usize, const U: usize>(w: &[f64], bias: &[f64], input: &[f64], nb: usize, out: &mut [f64]) {
+    const LANES: usize = GROUP_LANES;
+    let w: [[f64; K]; U] = std::array::from_fn(|u| std::array::from_fn(|i| w[u * K + i]));
+    let b: [f64; U] = std::array::from_fn(|u| bias[u]);
+    let rows: [&[f64]; K] = std::array::from_fn(|i| &input[i * nb..(i + 1) * nb]);
+    let out = &mut out[..U * nb];
+    let mut s = 0;
+    while s + LANES <= nb {
+        let mut acc: [[f64; LANES]; U] = std::array::from_fn(|u| [b[u]; LANES]);
+        for i in 0..K {
+            let x = &rows[i][s..s + LANES];
+            for u in 0..U {
+                for k in 0..LANES {
+                    acc[u][k] = w[u][i].mul_add(x[k], acc[u][k]);
+                }
+            }
+        }
+        for u in 0..U {
+            out[u * nb + s..u * nb + s + LANES].copy_from_slice(&acc[u]);
+        }
+        s += LANES;
+    }
+    for q in s..nb {
+        for u in 0..U {
+            let mut a = b[u];
+            for i in 0..K {
+                a = w[u][i].mul_add(rows[i][q], a);
+            }
+            out[u * nb + q] = a;
+        }
+    }
+}
+
 /// One unit of [`linear`] with a fan-in known at compile time: eight samples at a time, the K
 /// weights kept in registers.
 #[inline(always)]
 fn unit<const K: usize>(w: &[f64], bias: f64, input: &[f64], nb: usize, out: &mut [f64]) {
-    const LANES: usize = 16;
+    const LANES: usize = 32;
     let w: [f64; K] = std::array::from_fn(|i| w[i]);
     let rows: [&[f64]; K] = std::array::from_fn(|i| &input[i * nb..(i + 1) * nb]);
     let out = &mut out[..nb];
