@@ -451,7 +451,7 @@ mod tests {
     #[test]
     fn blocked_layers_equal_sequences_of_axpys() {
         // Shapes that cover the 4-wide tiles, their tails and layers wider than one pass (TILE_K).
-        for (n, fan_in, units) in [(1, 3, 2), (7, 3, 2), (8, 5, 9), (9, 40, 6), (23, 9, 37), (17, 70, 4)] {
+        for (n, fan_in, units) in [(1, 3, 2), (7, 3, 2), (8, 5, 9), (9, 40, 6), (16, 8, 8), (23, 9, 37), (17, 70, 4), (35, 8, 5)] {
             let input: Vec<f64> = (0..fan_in * n).map(|k| ((k * 37 % 11) as f64 - 5.0) * 0.3).collect();
             let w: Vec<f64> = (0..fan_in * units).map(|k| ((k * 29 % 13) as f64 - 6.0) * 0.21).collect();
             let b: Vec<f64> = (0..units).map(|u| u as f64 * 0.1 - 0.3).collect();
