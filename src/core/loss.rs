@@ -86,9 +86,13 @@ impl Loss {
                         }
                     }
                     Some(g) => {
+                        // Times 1/n, as torch's backward formulas do (mse_loss_backward's
+                        // `norm = 2/n`, huber_loss_backward's `norm = 1/n`, mean's 1/n for L1
+                        // and hinge); the same bits as theirs, and no division per element.
+                        let inv_count = 1.0 / count;
                         for ((g, &p), &t) in g.iter_mut().zip(y).zip(targets) {
                             total += self.elementwise(p, t);
-                            *g = self.elementwise_grad(p, t) / count;
+                            *g = self.elementwise_grad(p, t) * inv_count;
                         }
                         if act == Activation::Softmax {
                             softmax_backprop(y, g, units, n);
