@@ -319,7 +319,12 @@ impl Network {
         };
         if rayon::current_thread_index().is_some() {
             use rayon::prelude::*;
-            ws.chunks.par_iter_mut().enumerate().for_each(|(c, chunk)| one(c, chunk));
+            if let [first, second] = &mut ws.chunks[..] {
+                // The reference batch's case: one join, without a parallel iterator's splitting.
+                rayon::join(|| one(0, first), || one(1, second));
+            } else {
+                ws.chunks.par_iter_mut().enumerate().for_each(|(c, chunk)| one(c, chunk));
+            }
         } else {
             ws.chunks.iter_mut().enumerate().for_each(|(c, chunk)| one(c, chunk));
         }
