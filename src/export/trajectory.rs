@@ -51,18 +51,12 @@ pub fn write_trajectory_csv(w: &mut dyn Write, runs: &[Run]) -> io::Result<()> {
 pub fn run_and_write_csv(session: &mut Session, steps: u64, w: &mut (dyn Write + Send)) -> io::Result<()> {
     let holdout = write_header(w, &session.runs)?;
     let count = session.runs.len();
-    let (sender, receiver) = std::sync::mpsc::channel::<(usize, usize, String)>();
-    // Per run: rows handed out for formatting, blocks formatted but not yet written (by first
-    // row), and rows written.
+    let sink = std::sync::Mutex::new(Sink { w, ready: vec![BTreeMap::new(); count], written: 0, error: None });
+    // Rows handed out for formatting, per run.
     let mut handed = vec![0usize; count];
-    let mut ready: Vec<BTreeMap<usize, String>> = vec![BTreeMap::new(); count];
-    let mut written = vec![0usize; count];
-    let current = 0; // the run whose rows are being written while the runs go on
-    let (result, receiver) = rayon::scope(|scope| {
-        // Moved in: a receiver is Send but not Sync.
-        let receiver = receiver;
+    rayon::scope(|scope| {
         let mut done = 0;
-        let result = loop {
+        loop {
             let n = (steps - done).min(BLOCK_ROWS as u64);
             session.run(n);
             done += n;
@@ -72,47 +66,59 @@ pub fn run_and_write_csv(session: &mut Session, steps: u64, w: &mut (dyn Write +
                 while handed[i] < len && (len - handed[i] >= BLOCK_ROWS || finished) {
                     let rows = handed[i]..(handed[i] + BLOCK_ROWS).min(len);
                     let block = OwnedRows::copy(run, rows.clone());
-                    let sender = sender.clone();
+                    let sink = &sink;
+                    // Formatted, and run 0's text written in order, by whichever thread takes
+                    // the job: the thread that steps never waits on the file.
                     scope.spawn(move |_| {
-                        // The receiver outlives the scope, so the send cannot fail.
-                        let _ = sender.send((i, block.first, format_rows(i, block.rows(), holdout)));
+                        let text = format_rows(i, block.rows(), holdout);
+                        sink.lock().expect("a formatting job panicked").take(i, block.first, text);
                     });
                     handed[i] = rows.end;
                 }
             }
-            for (i, first, text) in receiver.try_iter() {
-                ready[i].insert(first, text);
+            if finished || sink.lock().expect("a formatting job panicked").error.is_some() {
+                break;
             }
-            // Only run 0 is complete before the end: write what it has, in order.
-            if let Err(e) = write_ready(w, &mut ready[current], &mut written[current]) {
-                break Err(e);
-            }
-            if finished {
-                break Ok(());
-            }
-        };
-        (result, receiver)
+        }
     });
-    result?;
-    drop(sender);
-    for (i, first, text) in receiver.iter() {
-        ready[i].insert(first, text);
+    let Sink { w, ready, error, .. } = sink.into_inner().expect("a formatting job panicked");
+    if let Some(e) = error {
+        return Err(e);
     }
-    for blocks in &mut ready[current..] {
-        for text in std::mem::take(blocks).into_values() {
+    // Run 0's unwritten rest, then every later run, in order.
+    for blocks in ready {
+        for text in blocks.into_values() {
             w.write_all(text.as_bytes())?;
         }
     }
     Ok(())
 }
 
-/// Writes the blocks of `ready` that continue the `written` rows, in order.
-fn write_ready(w: &mut dyn Write, ready: &mut BTreeMap<usize, String>, written: &mut usize) -> io::Result<()> {
-    while let Some(text) = ready.remove(written) {
-        w.write_all(text.as_bytes())?;
-        *written += BLOCK_ROWS;
+/// Where [`run_and_write_csv`]'s formatting jobs leave their text: run 0's blocks are written as
+/// soon as they continue what is written (only run 0 is complete before the end, as the file
+/// lists the runs one after the other); the rest wait in `ready`, by run and first row.
+struct Sink<'w> {
+    w: &'w mut (dyn Write + Send),
+    ready: Vec<BTreeMap<usize, String>>,
+    /// Rows of run 0 written.
+    written: usize,
+    /// The first write that failed; nothing more is written after it.
+    error: Option<io::Error>,
+}
+
+impl Sink<'_> {
+    fn take(&mut self, run: usize, first: usize, text: String) {
+        self.ready[run].insert(first, text);
+        if self.error.is_none() {
+            while let Some(text) = self.ready[0].remove(&self.written) {
+                if let Err(e) = self.w.write_all(text.as_bytes()) {
+                    self.error = Some(e);
+                    return;
+                }
+                self.written += BLOCK_ROWS;
+            }
+        }
     }
-    Ok(())
 }
 
 /// Writes the CSV header; returns whether it has the held-out column.
@@ -346,6 +352,30 @@ mod tests {
                 assert!(out == expected);
             }
         }
+    }
+
+    /// A write that fails while the runs go on is the one error returned, and stops the writing.
+    #[test]
+    fn a_failed_write_while_running_is_returned() {
+        struct FailsAfter(usize);
+        impl Write for FailsAfter {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                if buf.len() > self.0 {
+                    return Err(io::Error::other("disk full (injected)"));
+                }
+                self.0 -= buf.len();
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let spec = ObjectiveSpec::Function(FunctionSpec { expr: "x^2 + 3*y^2".into(), start: vec![10.0, -4.0] });
+        let objective = Arc::new(spec.build(&|_| -> Result<Table, crate::core::CoreError> { unreachable!() }).unwrap());
+        let runs = [RunSpec::new(OptimizerConfig::Sgd(Sgd { lr: 0.01, ..Sgd::default() }))];
+        let mut session = Session::new(objective, &runs).unwrap();
+        let err = run_and_write_csv(&mut session, 10 * BLOCK_ROWS as u64, &mut FailsAfter(20_000)).unwrap_err();
+        assert_eq!(err.to_string(), "disk full (injected)");
     }
 
     #[test]
