@@ -14,6 +14,7 @@ initial parameters, then, in the same run:
       backward, records loss, gradient norm and a copy of the parameters, then steps; the
       trajectory CSV (same header and number format as losscape's) is written at the end.
       Timed from just before the loop until the CSV is written (imports and setup excluded).
+  Each side is run --repeat times (default 5) and its best time kept.
 
 It prints both times, the ratio torch/losscape (DESIGN.md's target is >= 20), and how far the
 two trajectories' final parameters and losses are apart (max relative difference).
@@ -22,7 +23,7 @@ Run by hand (needs torch and numpy, e.g. the venv of scripts/torch_fixtures.py):
 
     cargo build --release
     /root/.venvs/torch/bin/python scripts/bench_train_vs_torch.py [--steps 2000] [--bin PATH]
-        [--keep DIR] [--torch-only] [--threads 2]
+        [--keep DIR] [--torch-only] [--threads 2] [--repeat 5]
 
 Run it on an otherwise idle machine: torch's threads spin-wait, so a concurrent build makes its
 times meaningless (the script warns when the load average says the CPU is busy).
@@ -133,6 +134,7 @@ def main():
     ap.add_argument("--keep", type=Path, help="write scene and CSVs here instead of a temp dir")
     ap.add_argument("--torch-only", action="store_true", help="skip losscape (time torch alone)")
     ap.add_argument("--threads", type=int, default=2, help="torch intra-op threads (default 2)")
+    ap.add_argument("--repeat", type=int, default=5, help="take the best of this many runs of each (default 5)")
     args = ap.parse_args()
 
     binary = args.bin.resolve()
@@ -164,10 +166,10 @@ def main():
 
         t_ls = None
         if not args.torch_only:
-            t_ls = min(run_losscape(binary, scene_path, ls_csv, args.steps) for _ in range(3))
-            print(f"losscape train : {t_ls:8.3f} s  (whole process, best of 3)")
-        t_th = run_torch(x, y, theta, args.steps, lr, momentum, th_csv, args.threads)
-        print(f"torch eager    : {t_th:8.3f} s  (loop + CSV, float64, {args.threads} threads)")
+            t_ls = min(run_losscape(binary, scene_path, ls_csv, args.steps) for _ in range(args.repeat))
+            print(f"losscape train : {t_ls:8.3f} s  (whole process, best of {args.repeat})")
+        t_th = min(run_torch(x, y, theta, args.steps, lr, momentum, th_csv, args.threads) for _ in range(args.repeat))
+        print(f"torch eager    : {t_th:8.3f} s  (loop + CSV, float64, {args.threads} threads, best of {args.repeat})")
         if t_ls is not None:
             print(f"ratio torch/losscape: {t_th / t_ls:.3g}x  (target >= 20x)")
             a = np.genfromtxt(ls_csv, delimiter=",", skip_header=1)
