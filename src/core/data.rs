@@ -88,6 +88,21 @@ impl Dataset {
         out
     }
 
+    /// Rows `rows` (consecutive samples) into `out`, reusing its buffers.
+    pub fn rows_into(&self, rows: std::ops::Range<usize>, out: &mut Dataset) {
+        out.n = rows.len();
+        out.inputs = self.inputs;
+        out.outputs = self.outputs;
+        out.x.clear();
+        for f in 0..self.inputs {
+            out.x.extend_from_slice(&self.x[f * self.n + rows.start..f * self.n + rows.end]);
+        }
+        out.y.clear();
+        for k in 0..self.outputs {
+            out.y.extend_from_slice(&self.y[k * self.n + rows.start..k * self.n + rows.end]);
+        }
+    }
+
     /// Like [`Dataset::select`], reusing `out`'s buffers.
     pub fn select_into(&self, rows: &[usize], out: &mut Dataset) {
         let n = rows.len();

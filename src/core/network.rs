@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::activation::{Activation, softmax_backprop, softmax_columns};
+use super::data::Dataset;
 use super::error::CoreError;
 pub(crate) use super::kernels::{dot, linear, linear_gradients, linear_transposed, sum};
 use super::loss::Loss;
@@ -271,51 +272,23 @@ impl Network {
     /// pool (`Session::run_on_pool`), one after the other otherwise: the cut never depends on
     /// the thread count, so neither do the numbers. After a chunked pass, `ws`'s layer values
     /// are not the whole batch's: call [`Network::forward`] for those.
-    pub fn loss_and_grad(
-        &self,
-        theta: &[f64],
-        x: &[f64],
-        targets: &[f64],
-        target_width: usize,
-        n: usize,
-        ws: &mut Workspace,
-        grad: Option<&mut [f64]>,
-    ) -> f64 {
+    pub fn loss_and_grad(&self, theta: &[f64], data: &Dataset, ws: &mut Workspace, grad: Option<&mut [f64]>) -> f64 {
         match grad {
-            Some(grad) if n > CHUNK && !self.layers.iter().any(|l| l.batch_norm) => {
-                self.chunked_loss_and_grad(theta, x, targets, target_width, n, ws, grad)
-            }
-            grad => self.batch_loss_and_grad(theta, x, targets, target_width, n, ws, grad),
+            Some(grad) if data.n > CHUNK && !self.layers.iter().any(|l| l.batch_norm) => self.chunked_loss_and_grad(theta, data, ws, grad),
+            grad => self.batch_loss_and_grad(theta, data, ws, grad),
         }
     }
 
     /// [`Network::loss_and_grad`] over chunks of [`CHUNK`] samples (see there).
-    #[allow(clippy::too_many_arguments)]
-    fn chunked_loss_and_grad(
-        &self,
-        theta: &[f64],
-        x: &[f64],
-        targets: &[f64],
-        target_width: usize,
-        n: usize,
-        ws: &mut Workspace,
-        grad: &mut [f64],
-    ) -> f64 {
+    fn chunked_loss_and_grad(&self, theta: &[f64], data: &Dataset, ws: &mut Workspace, grad: &mut [f64]) -> f64 {
+        let n = data.n;
         ws.chunks.resize_with(n.div_ceil(CHUNK), Chunk::default);
         let one = |c: usize, chunk: &mut Chunk| {
             let start = c * CHUNK;
-            let len = CHUNK.min(n - start);
-            chunk.x.clear();
-            for f in 0..self.inputs {
-                chunk.x.extend_from_slice(&x[f * n + start..f * n + start + len]);
-            }
-            chunk.y.clear();
-            for k in 0..target_width {
-                chunk.y.extend_from_slice(&targets[k * n + start..k * n + start + len]);
-            }
+            data.rows_into(start..CHUNK.min(n - start) + start, &mut chunk.data);
             chunk.grad.resize(grad.len(), 0.0);
-            chunk.loss = self.batch_loss_and_grad(theta, &chunk.x, &chunk.y, target_width, len, &mut chunk.ws, Some(&mut chunk.grad));
-            chunk.weight = len as f64 / n as f64;
+            chunk.loss = self.batch_loss_and_grad(theta, &chunk.data, &mut chunk.ws, Some(&mut chunk.grad));
+            chunk.weight = chunk.data.n as f64 / n as f64;
         };
         if rayon::current_thread_index().is_some() {
             use rayon::prelude::*;
@@ -341,17 +314,8 @@ impl Network {
     }
 
     /// The loss (and gradient) of the whole batch in one pass.
-    #[allow(clippy::too_many_arguments)]
-    fn batch_loss_and_grad(
-        &self,
-        theta: &[f64],
-        x: &[f64],
-        targets: &[f64],
-        target_width: usize,
-        n: usize,
-        ws: &mut Workspace,
-        grad: Option<&mut [f64]>,
-    ) -> f64 {
+    fn batch_loss_and_grad(&self, theta: &[f64], data: &Dataset, ws: &mut Workspace, grad: Option<&mut [f64]>) -> f64 {
+        let (x, targets, target_width, n) = (&data.x[..], &data.y[..], data.outputs, data.n);
         self.forward(theta, x, n, ws);
         let last = self.layers.last().expect("a network has at least one layer");
         let li = self.layers.len() - 1;
@@ -449,8 +413,7 @@ pub struct Workspace {
 /// One chunk of a large batch: its copy of the samples, its own workspace, loss and gradient.
 #[derive(Clone, Debug, Default)]
 struct Chunk {
-    x: Vec<f64>,
-    y: Vec<f64>,
+    data: Dataset,
     ws: Workspace,
     grad: Vec<f64>,
     loss: f64,
@@ -543,7 +506,8 @@ mod tests {
         let theta = [0.5, -0.5, 0.25, 0.75, 0.1, -0.1, 1.0, -2.0, 0.3];
         let mut ws = Workspace::default();
         let mut g = vec![0.0; 9];
-        let loss = net.loss_and_grad(&theta, &[1.0, 0.0], &[1.0], 1, 1, &mut ws, Some(&mut g));
+        let data = Dataset { n: 1, inputs: 2, outputs: 1, x: vec![1.0, 0.0], y: vec![1.0] };
+        let loss = net.loss_and_grad(&theta, &data, &mut ws, Some(&mut g));
         let (h0, h1) = (0.6f64.tanh(), 0.15f64.tanh());
         let yhat = h0 - 2.0 * h1 + 0.3;
         assert_relative_eq!(loss, (yhat - 1.0).powi(2), epsilon = 1e-15);
@@ -556,7 +520,7 @@ mod tests {
     }
 
     /// A 3-input batch of `n` samples and a network with every kind of layer the chunks cross.
-    fn chunk_case(n: usize, loss: Loss) -> (Network, Vec<f64>, Vec<f64>, Vec<f64>, usize) {
+    fn chunk_case(n: usize, loss: Loss) -> (Network, Vec<f64>, Dataset) {
         let (out, width) = if loss == Loss::CrossEntropy { (3, 1) } else { (2, 2) };
         let act = if loss == Loss::CrossEntropy { Activation::Softmax } else { Activation::Linear };
         let layers = [LayerSpec::new(5, Activation::Tanh), LayerSpec::new(4, Activation::Relu), LayerSpec::new(out, act)];
@@ -565,18 +529,18 @@ mod tests {
         let x: Vec<f64> = (0..3 * n).map(|k| ((k * 104_729 % 97) as f64 - 48.0) * 0.03).collect();
         let y: Vec<f64> =
             if width == 1 { (0..n).map(|s| (s % 3) as f64).collect() } else { (0..2 * n).map(|k| (k % 5) as f64 * 0.2).collect() };
-        (net, theta, x, y, width)
+        (net, theta, Dataset { n, inputs: 3, outputs: width, x, y })
     }
 
     #[test]
     fn chunked_gradients_equal_the_whole_batch() {
         for loss in [Loss::Mse, Loss::CrossEntropy, Loss::Huber] {
             for n in [CHUNK + 1, 600] {
-                let (net, theta, x, y, width) = chunk_case(n, loss);
+                let (net, theta, data) = chunk_case(n, loss);
                 let (mut ws, mut whole_ws) = (Workspace::default(), Workspace::default());
                 let (mut g, mut whole) = (vec![0.0; theta.len()], vec![0.0; theta.len()]);
-                let l = net.loss_and_grad(&theta, &x, &y, width, n, &mut ws, Some(&mut g));
-                let lw = net.batch_loss_and_grad(&theta, &x, &y, width, n, &mut whole_ws, Some(&mut whole));
+                let l = net.loss_and_grad(&theta, &data, &mut ws, Some(&mut g));
+                let lw = net.batch_loss_and_grad(&theta, &data, &mut whole_ws, Some(&mut whole));
                 assert_eq!(ws.chunks.len(), n.div_ceil(CHUNK));
                 assert_relative_eq!(l, lw, max_relative = 1e-13);
                 let scale = whole.iter().fold(0.0f64, |m, v| m.max(v.abs()));
@@ -584,7 +548,7 @@ mod tests {
                     assert!((a - b).abs() <= 1e-13 * scale, "{loss:?} n {n}: {a} vs {b}");
                 }
                 // Without a gradient nothing is chunked: the layer values stay the batch's.
-                let l0 = net.loss_and_grad(&theta, &x, &y, width, n, &mut ws, None);
+                let l0 = net.loss_and_grad(&theta, &data, &mut ws, None);
                 assert_eq!(l0, lw);
             }
         }
@@ -593,12 +557,12 @@ mod tests {
     #[test]
     fn chunks_on_two_threads_give_the_same_bits_as_in_turn() {
         let n = 700;
-        let (net, theta, x, y, width) = chunk_case(n, Loss::Mse);
+        let (net, theta, data) = chunk_case(n, Loss::Mse);
         let mut g_turn = vec![0.0; theta.len()];
-        let l_turn = net.loss_and_grad(&theta, &x, &y, width, n, &mut Workspace::default(), Some(&mut g_turn));
+        let l_turn = net.loss_and_grad(&theta, &data, &mut Workspace::default(), Some(&mut g_turn));
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         let mut g_pool = vec![0.0; theta.len()];
-        let l_pool = pool.install(|| net.loss_and_grad(&theta, &x, &y, width, n, &mut Workspace::default(), Some(&mut g_pool)));
+        let l_pool = pool.install(|| net.loss_and_grad(&theta, &data, &mut Workspace::default(), Some(&mut g_pool)));
         assert_eq!(l_turn.to_bits(), l_pool.to_bits());
         assert!(g_turn.iter().zip(&g_pool).all(|(a, b)| a.to_bits() == b.to_bits()));
     }

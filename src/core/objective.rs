@@ -405,9 +405,9 @@ impl NetworkObjective {
     /// Loss (with penalty) on `data` at θ; with `grad`, also its gradient.
     pub fn loss_on(&self, theta: &[f64], data: &Dataset, ws: &mut Workspace, grad: Option<&mut [f64]>) -> f64 {
         match grad {
-            None => self.net.loss_and_grad(theta, &data.x, &data.y, data.outputs, data.n, ws, None) + self.penalty_value(theta),
+            None => self.net.loss_and_grad(theta, data, ws, None) + self.penalty_value(theta),
             Some(g) => {
-                let loss = self.net.loss_and_grad(theta, &data.x, &data.y, data.outputs, data.n, ws, Some(&mut *g));
+                let loss = self.net.loss_and_grad(theta, data, ws, Some(&mut *g));
                 loss + self.add_penalty(theta, g)
             }
         }
