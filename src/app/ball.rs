@@ -416,6 +416,7 @@ fn label_true_losses(
     let clip = egui::Rect::from_min_max(Pos2::new(rect.min.x, rect.min.y), Pos2::new(rect.max.x, rect.max.y));
     let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Middle, "true_loss_labels".into())).with_clip_rect(clip);
     let size = ctx.global_style().text_styles.get(&egui::TextStyle::Body).map_or(13.0, |f| f.size);
+    let mut labels: Vec<(Pos2, String, Color32)> = Vec::new();
     for (ball, at, truth) in &balls {
         let (Some(truth), Some(run)) = (truth.0, sim.session.runs.get(ball.run)) else { continue };
         if !run.is_running() || (truth.at.y - (at.translation.y - BALL_LIFT)).abs() < 0.02 {
@@ -428,10 +429,24 @@ fn label_true_losses(
             Some(side) => format!("true loss {} ({side} the box)", fmt_num(loss)),
             None => format!("true loss {}", fmt_num(loss)),
         };
+        labels.push((Pos2::new(p.x + 9.0, p.y), text, Color32::from_rgb(r, g, b)));
+    }
+    // Balls close together would write their labels over each other: from the top down, a
+    // label that would overlap the one above it (same column, less than a line apart) moves
+    // down by a line.
+    labels.sort_by(|a, b| a.0.y.total_cmp(&b.0.y));
+    let line = size * 1.25;
+    for i in 1..labels.len() {
+        let above = labels[i - 1].0;
+        let at = &mut labels[i].0;
+        if at.y - above.y < line && (at.x - above.x).abs() < 20.0 * size {
+            at.y = above.y + line;
+        }
+    }
+    for (at, text, color) in labels {
         // A dark shadow keeps the label readable over the bright parts of the colour map.
-        for (dx, dy, color) in [(1.0, 1.0, Color32::from_black_alpha(220)), (0.0, 0.0, Color32::from_rgb(r, g, b))] {
-            let at = Pos2::new(p.x + 9.0 + dx, p.y + dy);
-            painter.text(at, Align2::LEFT_CENTER, &text, FontId::proportional(size), color);
+        for (dx, dy, color) in [(1.0, 1.0, Color32::from_black_alpha(220)), (0.0, 0.0, color)] {
+            painter.text(Pos2::new(at.x + dx, at.y + dy), Align2::LEFT_CENTER, &text, FontId::proportional(size), color);
         }
     }
     Ok(())
