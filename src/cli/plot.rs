@@ -526,6 +526,9 @@ where
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
+        // Room for the swatch and a gap before its text (the default area is narrower than
+        // the swatch, which then touches the text).
+        .legend_area_size(legend_len + (text / 2) as i32)
         .label_font(("sans-serif", text))
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(160, 160, 160))
