@@ -307,7 +307,7 @@ const LN2_HI: f64 = 0.693_147_180_369_123_8;
 const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 const LOG2E: f64 = std::f64::consts::LOG2_E;
 /// 1.5·2⁵²: adding it rounds to an integer held in the low mantissa bits.
-const SHIFTER: f64 = 6_755_399_441_055_744.0;
+pub(crate) const SHIFTER: f64 = 6_755_399_441_055_744.0;
 
 /// $e^x$ to within about 1 ulp, branch-free: $x = n\ln 2 + r$ with $|r| \le \ln 2 / 2$
 /// (Cody–Waite), $e^r$ by its Taylor polynomial of degree 12 (truncation below 2.5e-16
