@@ -30,19 +30,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     if let Some(out) = &args.out {
         check_writable(out)?;
     }
-    let mut session = Session::new(objective.clone(), &scene.runs).map_err(|e| crate::scene::located("", &args.scene, e))?;
+    let mut session = Session::new(objective, &scene.runs).map_err(|e| crate::scene::located("", &args.scene, e))?;
     match &args.out {
         Some(out) => {
-            let json = out.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-            crate::export::write_atomic(out, |w| {
-                if json {
-                    session.run_on_pool(steps);
-                    crate::export::write_trajectory_json(w, &objective, &session.runs)
-                } else {
-                    crate::export::run_and_write_csv(&mut session, steps, w)
-                }
-            })
-            .with_context(|| format!("{}: cannot write", out.display()))?;
+            crate::export::run_and_write_trajectory(out, &mut session, steps)
+                .with_context(|| format!("{}: cannot write", out.display()))?;
             for (i, run) in session.runs.iter().enumerate() {
                 let t = &run.trajectory;
                 let (first, last) = (t.records[0], t.records[t.len() - 1]);

@@ -37,7 +37,7 @@ pub(crate) fn shown(plane: &Plane, k: usize, v: f64) -> f64 {
 
 /// Writes the grid to `path`, CSV or JSON by extension (anything but `.json` is CSV).
 pub fn write_grid(path: &Path, grid: &Grid, plane: &Plane, objective: &Objective, runs: &[RunPath]) -> io::Result<()> {
-    let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let json = super::is_json(path);
     super::write_atomic(path, |w| if json { write_grid_json(w, grid, plane, objective, runs) } else { write_grid_csv(w, grid, plane) })
 }
 

@@ -9,7 +9,12 @@ pub mod trajectory;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-pub use trajectory::{run_and_write_csv, write_trajectory, write_trajectory_csv, write_trajectory_json};
+pub use trajectory::{run_and_write_csv, run_and_write_trajectory, write_trajectory, write_trajectory_csv, write_trajectory_json};
+
+/// Whether an export path asks for JSON (`.json`, any case); anything else is CSV.
+pub(crate) fn is_json(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
 
 /// Writes `path` atomically: `fill` writes into a temporary file beside it, which replaces
 /// `path` only when `fill` and the flush succeed.

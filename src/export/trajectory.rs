@@ -13,8 +13,23 @@ use crate::core::{Objective, Record, Run, RunStatus, Session};
 
 /// Writes runs to `path` as CSV or JSON by extension (anything but `.json` is CSV).
 pub fn write_trajectory(path: &Path, objective: &Objective, runs: &[Run]) -> io::Result<()> {
-    let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let json = super::is_json(path);
     super::write_atomic(path, |w| if json { write_trajectory_json(w, objective, runs) } else { write_trajectory_csv(w, runs) })
+}
+
+/// Runs `steps` updates of `session` on rayon's pool and writes its trajectory to `path`, CSV
+/// or JSON by extension: a CSV is written while the runs go on ([`run_and_write_csv`]); a JSON
+/// document, one value, after them.
+pub fn run_and_write_trajectory(path: &Path, session: &mut Session, steps: u64) -> io::Result<()> {
+    let json = super::is_json(path);
+    super::write_atomic(path, |w| {
+        if json {
+            session.run_on_pool(steps);
+            write_trajectory_json(w, &session.objective, &session.runs)
+        } else {
+            run_and_write_csv(session, steps, w)
+        }
+    })
 }
 
 /// Rows per block of text formatted on one thread, and blocks formatted at a time: the
@@ -279,6 +294,12 @@ mod tests {
     use super::*;
     use crate::core::{FunctionSpec, ObjectiveSpec, OptimizerConfig, RunSpec, Session, Sgd, Table};
 
+    /// x² + 3y² from (10, −4): every test's objective.
+    fn bowl() -> Arc<Objective> {
+        let spec = ObjectiveSpec::Function(FunctionSpec { expr: "x^2 + 3*y^2".into(), start: vec![10.0, -4.0] });
+        Arc::new(spec.build(&|_| -> Result<Table, crate::core::CoreError> { unreachable!() }).unwrap())
+    }
+
     /// The trajectory's number format is ryu's shortest round-trip text; Żmij must print the
     /// same characters for every kind of f64 (normal, subnormal, huge, tiny, non-finite).
     #[test]
@@ -329,8 +350,7 @@ mod tests {
     /// diverging part-way through a block), steps not a multiple of a block, two threads.
     #[test]
     fn written_while_running_equals_written_after() {
-        let spec = ObjectiveSpec::Function(FunctionSpec { expr: "x^2 + 3*y^2".into(), start: vec![10.0, -4.0] });
-        let objective = Arc::new(spec.build(&|_| -> Result<Table, crate::core::CoreError> { unreachable!() }).unwrap());
+        let objective = bowl();
         let runs = [0.01, 2.0, 0.02].map(|lr| RunSpec::new(OptimizerConfig::Sgd(Sgd { lr, ..Sgd::default() })));
         let steps = 3 * BLOCK_ROWS as u64 + 17;
         let mut after = Session::new(objective.clone(), &runs).unwrap();
@@ -370,8 +390,7 @@ mod tests {
                 Ok(())
             }
         }
-        let spec = ObjectiveSpec::Function(FunctionSpec { expr: "x^2 + 3*y^2".into(), start: vec![10.0, -4.0] });
-        let objective = Arc::new(spec.build(&|_| -> Result<Table, crate::core::CoreError> { unreachable!() }).unwrap());
+        let objective = bowl();
         let runs = [RunSpec::new(OptimizerConfig::Sgd(Sgd { lr: 0.01, ..Sgd::default() }))];
         let mut session = Session::new(objective, &runs).unwrap();
         let err = run_and_write_csv(&mut session, 10 * BLOCK_ROWS as u64, &mut FailsAfter(20_000)).unwrap_err();
@@ -380,8 +399,7 @@ mod tests {
 
     #[test]
     fn rows_formatted_in_blocks_come_out_in_order() {
-        let spec = ObjectiveSpec::Function(FunctionSpec { expr: "x^2 + 3*y^2".into(), start: vec![10.0, -4.0] });
-        let objective = Arc::new(spec.build(&|_| -> Result<Table, crate::core::CoreError> { unreachable!() }).unwrap());
+        let objective = bowl();
         let runs = [0.01, 0.02].map(|lr| RunSpec::new(OptimizerConfig::Sgd(Sgd { lr, ..Sgd::default() })));
         let mut session = Session::new(objective, &runs).unwrap();
         let steps = 3 * BLOCK_ROWS as u64 + 17;
