@@ -171,13 +171,9 @@ fn ron_options() -> ron::Options {
 /// Reads and checks a scene: it parses, its objective builds (data read, shapes checked) and
 /// every run is valid.
 pub fn load(path: &Path) -> Result<Scene, SceneError> {
-    let text = std::fs::read_to_string(path).map_err(|e| SceneError {
-        path: path.into(),
-        position: None,
-        field: None,
-        message: format!("cannot read: {e}"),
-    })?;
-    let scene = parse(&text, Format::of(path)?, path)?;
+    let format = Format::of(path)?;
+    let text = crate::files::read_text(path).map_err(|e| SceneError { path: path.into(), position: None, field: None, message: e.message })?;
+    let scene = parse(&text, format, path)?;
     scene.build(path)?;
     Ok(scene)
 }
@@ -267,7 +263,7 @@ impl Scene {
         match self.objective.build(&loader) {
             Ok(o) => Ok(Arc::new(o)),
             Err(e) => {
-                let text = std::fs::read_to_string(path).unwrap_or_default();
+                let text = crate::files::read_text(path).unwrap_or_default();
                 Err(located(&text, path, e.within_root("objective")))
             }
         }
@@ -277,6 +273,18 @@ impl Scene {
     pub fn build_in(&self, dir: &Path) -> Result<Arc<Objective>, CoreError> {
         let loader = |src: &CsvSource| read_csv(&dir.join(src.path()), src);
         self.objective.build(&loader).map(Arc::new)
+    }
+
+    /// The files a scene at `path` reads: itself and its data CSV, if any. A command's outputs
+    /// may not be one of them ([`crate::files::check_outputs`]).
+    pub fn input_files(&self, path: &Path) -> Vec<PathBuf> {
+        let mut files = vec![path.to_path_buf()];
+        if let ObjectiveSpec::Network(n) = &self.objective
+            && let DataSpec::Csv(src) = &n.data
+        {
+            files.push(path.parent().unwrap_or(Path::new("")).join(src.path()));
+        }
+        files
     }
 
     /// Whether the objective reads a CSV file.
@@ -321,9 +329,8 @@ pub fn save(path: &Path, scene: &Scene) -> Result<(), SceneError> {
 
 /// Reads a CSV data file with a header: the named (or default) input and target columns.
 pub(crate) fn read_csv(path: &Path, src: &CsvSource) -> Result<Table, CoreError> {
-    let shown = path.display();
-    let file = std::fs::File::open(path).map_err(|e| CoreError::invalid("data.csv", format!("cannot read {shown}: {e}")))?;
-    read_csv_from(std::io::BufReader::new(file), &shown.to_string(), src)
+    let bytes = crate::files::read_input(path).map_err(|e| CoreError::invalid("data.csv", e.to_string()))?;
+    read_csv_from(bytes.as_slice(), &path.display().to_string(), src)
 }
 
 /// [`read_csv`] on any reader (the fuzz target feeds it bytes); `shown` names the file in

@@ -80,7 +80,7 @@ pub fn run(options: AppOptions) -> ExitCode {
     let (settings, simulation) = match load_scene(&path) {
         Ok(loaded) => loaded,
         Err(e) => {
-            eprintln!("losscape: {e}");
+            crate::cli::say(&format!("losscape: {e}"));
             return ExitCode::from(2);
         }
     };
@@ -108,6 +108,8 @@ pub fn run(options: AppOptions) -> ExitCode {
 pub fn load_scene(path: &Path) -> Result<(SimSettings, Simulation), String> {
     let scene = scene::load(path).map_err(|e| e.to_string())?;
     let objective = scene.build(path).map_err(|e| e.to_string())?;
+    crate::core::session::check_path_memory(objective.dim(), scene.runs.len(), scene.steps)
+        .map_err(|e| format!("{}: {e} (the app keeps every path to draw it)", path.display()))?;
     let settings = SimSettings::new(scene, Some(path.to_path_buf()));
     let simulation = Simulation::new(objective, &settings).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok((settings, simulation))

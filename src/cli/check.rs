@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::out::outln;
 use crate::core::{Session, check_gradient};
 
 /// Arguments of `losscape check`.
@@ -18,10 +19,25 @@ pub struct CheckArgs {
 
 /// Exit 0 when every check agrees, 1 naming the worst parameter when one does not.
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    if args.steps > crate::scene::MAX_STEPS {
+        return Err(super::UserError(format!("--steps must be ≤ {}, got {}", crate::scene::MAX_STEPS, args.steps)).into());
+    }
     let (scene, objective) = super::load_scene(&args.scene)?;
     let mut points = vec![("start".to_string(), objective.start().to_vec())];
     let mut session = Session::new(objective.clone(), &scene.runs).map_err(|e| crate::scene::located("", &args.scene, e))?;
-    session.run(args.steps);
+    // Only the last θ matters: the paths are dropped as they grow, so memory does not grow
+    // with --steps.
+    for i in 0..session.runs.len() {
+        for k in 0..args.steps {
+            if !session.runs[i].is_running() {
+                break;
+            }
+            session.step_run(i);
+            if k % 1024 == 1023 {
+                session.runs[i].trajectory.take();
+            }
+        }
+    }
     for (i, run) in session.runs.iter().enumerate() {
         if run.theta.iter().all(|p| p.is_finite()) {
             points.push((format!("run {i} after {} steps", run.steps()), run.theta.clone()));
@@ -30,30 +46,30 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let mut worst: Option<(String, crate::core::GradientCheck)> = None;
     for (label, theta) in &points {
         let c = check_gradient(&objective, theta);
-        println!(
+        outln!(
             "{label}: worst relative error {:.2e} at {} (backprop {:.12e}, finite difference {:.12e})",
             c.rel_error,
             objective.param_name(c.worst),
             c.backprop,
             c.finite_difference
-        );
+        )?;
         if worst.as_ref().is_none_or(|(_, w)| c.rel_error > w.rel_error) {
             worst = Some((label.clone(), c));
         }
     }
     let Some((label, c)) = worst else { return Ok(ExitCode::SUCCESS) };
     if c.passed() {
-        println!("ok: backprop agrees with finite differences for all {} parameters", objective.dim());
+        outln!("ok: backprop agrees with finite differences for all {} parameters", objective.dim())?;
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!(
+        super::say(&format!(
             "losscape: check failed at {label}: {} backprop {:.6e} vs finite difference {:.6e} (relative error {:.2e} > {:.0e})",
             objective.param_name(c.worst),
             c.backprop,
             c.finite_difference,
             c.rel_error,
             crate::core::check::TOLERANCE
-        );
+        ));
         Ok(ExitCode::from(1))
     }
 }

@@ -16,7 +16,7 @@ pub struct InfoArgs {
 /// Prints the summary on standard output.
 pub fn run(args: &InfoArgs) -> anyhow::Result<ExitCode> {
     let (scene, objective) = super::load_scene(&args.scene)?;
-    print!("{}", describe(&scene, &objective));
+    super::out::print(format_args!("{}", describe(&scene, &objective)))?;
     Ok(ExitCode::SUCCESS)
 }
 

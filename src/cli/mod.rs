@@ -2,9 +2,14 @@
 //! `share`, `open --save` and `plot` run headless. A thin shell over the core: parse, load, call, write.
 //!
 //! Exit codes: 0 success, 1 a failed check, 2 bad input (one line on stderr, never a panic).
+//! Files are read through [`crate::files`], outputs checked there before any work, standard
+//! output written through [`out`].
 
 mod check;
+#[cfg(feature = "gui")]
+mod display;
 mod info;
+pub mod out;
 pub mod plot;
 mod share;
 mod surface;
@@ -74,17 +79,33 @@ pub fn main() -> ExitCode {
             }
             let text = e.render().to_string();
             let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
-            eprintln!("losscape: {first} (see losscape --help)");
+            say(&format!("losscape: {first} (see losscape --help)"));
             return ExitCode::from(2);
         }
     };
+    if cli.command.is_some() {
+        crate::files::remove_temporaries_on_signals();
+    }
     match run(cli) {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("losscape: {}", one_line(&format!("{e:#}")));
-            ExitCode::from(2)
-        }
+        Err(e) => match e.chain().find_map(|c| c.downcast_ref::<out::StdoutError>()) {
+            Some(stdout) if stdout.is_closed_pipe() => ExitCode::SUCCESS,
+            Some(stdout) => {
+                say(&format!("losscape: {stdout}"));
+                ExitCode::from(2)
+            }
+            None => {
+                say(&format!("losscape: {}", one_line(&format!("{e:#}"))));
+                ExitCode::from(2)
+            }
+        },
     }
+}
+
+/// One line on standard error; a closed standard error is not worth a panic.
+pub(crate) fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 fn one_line(s: &str) -> String {
@@ -106,9 +127,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 #[cfg(feature = "gui")]
 fn open_app(scene: Option<PathBuf>, screenshot: Option<PathBuf>, frames: u32) -> anyhow::Result<ExitCode> {
+    let mut inputs = Vec::new();
     if let Some(s) = &scene {
-        crate::scene::load(s)?;
+        inputs = crate::scene::load(s)?.input_files(s);
     }
+    let screenshot = match &screenshot {
+        Some(png) => Some(crate::files::check_outputs(&[crate::files::Output { path: png, flag: "--screenshot", formats: &["png"] }], &inputs)?.remove(0)),
+        None => None,
+    };
+    display::check_display()?;
     Ok(crate::app::run(crate::app::AppOptions { scene, screenshot, frames }))
 }
 

@@ -91,7 +91,7 @@ pub struct Series {
 /// `FILE:LINE: field: message`.
 pub fn read_trajectory(path: &Path) -> Result<Vec<Series>, UserError> {
     let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| UserError(format!("{shown}: cannot read: {e}")))?;
+    let bytes = crate::files::read_input(path).map_err(|e| UserError(e.to_string()))?;
     read_trajectory_text(&bytes, &shown.to_string())
 }
 
@@ -202,7 +202,11 @@ struct Figure<'a> {
 pub fn run(args: &PlotArgs) -> anyhow::Result<ExitCode> {
     let series = read_trajectory(&args.trajectory)?;
     let scene = args.scene.as_deref().map(crate::scene::load).transpose()?;
-    super::train::check_writable(&args.out)?;
+    let mut inputs = vec![args.trajectory.clone()];
+    if let (Some(sc), Some(path)) = (&scene, &args.scene) {
+        inputs.extend(sc.input_files(path));
+    }
+    let target = crate::files::check_outputs(&[crate::files::Output { path: &args.out, flag: "--out", formats: &["png"] }], &inputs)?.remove(0);
     let labels = series
         .iter()
         .map(|s| {
@@ -238,9 +242,9 @@ pub fn run(args: &PlotArgs) -> anyhow::Result<ExitCode> {
     };
     let fig = Figure { title, series: &series, labels, x: (0.0, max_step.max(1.0)), y };
     let png = render(&fig, scale, args.width, args.height).map_err(|e| anyhow::anyhow!("cannot draw the plot: {e}"))?;
-    crate::export::write_atomic(&args.out, |w| w.write_all(&png))
+    crate::files::write_atomic(&target, |w| w.write_all(&png))
         .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", args.out.display()))?;
-    println!(
+    super::out::outln!(
         "wrote {} ({}×{}, {} runs, {} loss axis)",
         args.out.display(),
         args.width,
@@ -250,7 +254,7 @@ pub fn run(args: &PlotArgs) -> anyhow::Result<ExitCode> {
             Scale::Log => "log",
             Scale::Linear => "linear",
         }
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -25,7 +25,7 @@ pub struct OpenArgs {
 pub fn share(args: &ShareArgs) -> anyhow::Result<ExitCode> {
     let scene = crate::scene::load(&args.scene)?;
     let dir = args.scene.parent().map(PathBuf::from).unwrap_or_default();
-    println!("{}", crate::share::encode(&scene, &dir)?);
+    super::out::outln!("{}", crate::share::encode(&scene, &dir)?)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -33,15 +33,19 @@ pub fn share(args: &ShareArgs) -> anyhow::Result<ExitCode> {
 pub fn open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
     let scene = crate::share::decode(&args.text)?;
     if let Some(out) = &args.save {
-        crate::scene::Format::of(out)?;
-        super::train::check_writable(out)?;
-        crate::scene::save(out, &scene)?;
-        println!("wrote {}", out.display());
+        let outputs = [crate::files::Output { path: out, flag: "--save", formats: &["ron", "json"] }];
+        let target = crate::files::check_outputs(&outputs, &[])?.remove(0);
+        crate::scene::save(&target, &scene)?;
+        super::out::outln!("wrote {}", out.display())?;
         return Ok(ExitCode::SUCCESS);
     }
-    // The app opens scene files: give it the shared scene as one, in the temporary folder.
+    // The app opens scene files: give it the shared scene as one, in a private temporary
+    // folder (a fixed name in the shared temporary folder could be a planted link).
     let name = scene.name.chars().filter(char::is_ascii_alphanumeric).take(40).collect::<String>();
-    let path = std::env::temp_dir().join(format!("losscape-shared-{}.ron", if name.is_empty() { "scene".into() } else { name }));
+    let dir = tempfile::Builder::new().prefix("losscape-shared-").tempdir()?;
+    let path = dir.path().join(format!("{}.ron", if name.is_empty() { "scene".into() } else { name }));
     crate::scene::save(&path, &scene)?;
-    super::open_app(Some(path), None, 1)
+    let code = super::open_app(Some(path), None, 1);
+    drop(dir);
+    code
 }

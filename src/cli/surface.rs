@@ -10,7 +10,7 @@
 //! run stopped being finite), and `pca` analyses its path — the first run listed in the scene
 //! is the one a lesson is about, and one path gives one well-defined plane.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -19,8 +19,11 @@ use anyhow::Context;
 use super::UserError;
 use crate::core::landscape::{Directions, GridSpec, MAX_RES, MIN_RES, Plane, Progress, auto_span, build_plane, compute_grid};
 use crate::core::{Objective, Session, Trajectory};
-use crate::export::grid::{RunPath, project_runs, write_grid, write_grid_csv};
-use crate::export::mesh::write_mesh;
+use super::out::{StdoutError, outln};
+use crate::core::session::check_path_memory;
+use crate::export::grid::{RunPath, project_runs, write_grid_as, write_grid_csv};
+use crate::export::mesh::write_mesh_as;
+use crate::files::{Output, check_outputs, stage};
 use crate::scene::{Center, MAX_STEPS};
 
 /// Arguments of `losscape surface`.
@@ -130,14 +133,6 @@ fn refine_scene_directions(args: &SurfaceArgs, scene_dirs: &Directions) -> anyho
     }
 }
 
-fn check_extension(path: &Path, flag: &str, allowed: &[&str]) -> anyhow::Result<()> {
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    if !ext.as_deref().is_some_and(|e| allowed.contains(&e)) {
-        return Err(user(format!("{flag} {}: the file must end in .{}", path.display(), allowed.join(" or ."))));
-    }
-    super::train::check_writable(path)
-}
-
 /// Checks everything, runs the scene, computes the grid, then writes the files.
 pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
     // 1. Flags that need no scene.
@@ -158,20 +153,22 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
         Some(other) => return Err(user(format!("--center must be start or end, got {other:?}"))),
     };
     let cli_dirs = parse_directions(args)?;
-    if let Some(out) = &args.out {
-        check_extension(out, "--out", &["csv", "json"])?;
-    }
-    if let Some(mesh) = &args.mesh {
-        check_extension(mesh, "--mesh", &["obj", "ply"])?;
-    }
     if let Some(steps) = args.steps
         && steps > MAX_STEPS
     {
         return Err(user(format!("--steps must be ≤ {MAX_STEPS}, got {steps}")));
     }
 
-    // 2. The scene and the settings it provides.
+    // 2. The scene and the settings it provides; the outputs checked against its files.
     let (scene, objective) = super::load_scene(&args.scene)?;
+    let mut outputs = Vec::new();
+    if let Some(out) = &args.out {
+        outputs.push(Output { path: out, flag: "--out", formats: &["csv", "json"] });
+    }
+    if let Some(mesh) = &args.mesh {
+        outputs.push(Output { path: mesh, flag: "--mesh", formats: &["obj", "ply"] });
+    }
+    let targets = check_outputs(&outputs, &scene.input_files(&args.scene))?;
     let settings = &scene.surface;
     let dirs = match cli_dirs {
         Some(d) => d,
@@ -181,6 +178,8 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
     let center = center.unwrap_or(settings.center);
     let steps = args.steps.unwrap_or(scene.steps);
     let dim = objective.dim();
+    check_path_memory(dim, scene.runs.len(), steps)
+        .map_err(|e| user(format!("{}: {e} (the surface keeps every path to size and project it)", args.scene.display())))?;
     if dirs == Directions::Pca && dim > 1 && steps == 0 {
         return Err(user(format!(
             "--directions pca needs a recorded path, but {} runs 0 steps: pass --steps N (N > 0)",
@@ -217,23 +216,26 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
     let elapsed = started.elapsed();
     let runs = project_runs(&plane, &session.runs);
 
-    // 4. Write.
-    if args.out.is_none() && args.mesh.is_none() {
-        let stdout = std::io::stdout();
-        let mut lock = std::io::BufWriter::new(stdout.lock());
-        write_grid_csv(&mut lock, &grid, &plane)?;
-        std::io::Write::flush(&mut lock)?;
+    // 4. Write: every file staged first, then all renamed, so a failure leaves every old file.
+    if outputs.is_empty() {
+        super::out::stream(|w| write_grid_csv(w, &grid, &plane))?;
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(out) = &args.out {
-        write_grid(out, &grid, &plane, &objective, &runs).with_context(|| format!("{}: cannot write", out.display()))?;
+    let mut staged = Vec::new();
+    for (output, target) in outputs.iter().zip(&targets) {
+        let file = if output.flag == "--out" {
+            stage(target, |w| write_grid_as(w, target, &grid, &plane, &objective, &runs))
+        } else {
+            stage(target, |w| write_mesh_as(w, target, &grid, &plane, &runs))
+        };
+        staged.push(file.with_context(|| format!("{}: cannot write", output.path.display()))?);
     }
-    if let Some(mesh) = &args.mesh {
-        write_mesh(mesh, &grid, &plane, &runs).with_context(|| format!("{}: cannot write", mesh.display()))?;
+    for (file, output) in staged.into_iter().zip(&outputs) {
+        file.commit().with_context(|| format!("{}: cannot write", output.path.display()))?;
     }
-    report(&objective, &plane, &grid, span, &runs, elapsed.as_secs_f64());
-    for p in args.out.iter().chain(&args.mesh) {
-        println!("wrote {}", p.display());
+    report(&objective, &plane, &grid, span, &runs, elapsed.as_secs_f64())?;
+    for output in &outputs {
+        outln!("wrote {}", output.path.display())?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -244,7 +246,7 @@ fn last_finite(t: &Trajectory) -> Option<Vec<f64>> {
 }
 
 /// A short summary on standard output.
-fn report(objective: &Objective, plane: &Plane, grid: &crate::core::landscape::Grid, span: f64, runs: &[RunPath], seconds: f64) {
+fn report(objective: &Objective, plane: &Plane, grid: &crate::core::landscape::Grid, span: f64, runs: &[RunPath], seconds: f64) -> Result<(), StdoutError> {
     let info = &plane.info;
     let shape = if grid.is_curve() { format!("{} points", grid.res) } else { format!("{0}×{0}", grid.res) };
     let what = match &info.directions {
@@ -262,23 +264,23 @@ fn report(objective: &Objective, plane: &Plane, grid: &crate::core::landscape::G
     };
     let non_finite = grid.loss.iter().filter(|v| !v.is_finite()).count();
     let range = grid.finite_range().map_or("no finite loss".into(), |(lo, hi)| format!("loss {lo:.6e} … {hi:.6e}"));
-    println!(
+    outln!(
         "surface: {shape} on {what}, span {span:.6}; {range}{} ({seconds:.3} s)",
         if non_finite > 0 { format!(", {non_finite} non-finite") } else { String::new() }
-    );
+    )?;
     if let Some([v1, v2]) = info.explained_variance {
-        println!("pca: PC1 explains {:.2}% of the path, PC2 {:.2}%", 100.0 * v1, 100.0 * v2);
+        outln!("pca: PC1 explains {:.2}% of the path, PC2 {:.2}%", 100.0 * v1, 100.0 * v2)?;
     }
     if let Some(l) = info.eigenvalues {
         let lr = info.max_stable_lr();
         for k in 0..2 {
             let bound = lr[k].map_or("no bound (λ ≤ 0)".into(), |v| format!("2/λ = {v:.6e}"));
-            println!("hessian: λ{} = {:.6e} ({bound})", k + 1, l[k]);
+            outln!("hessian: λ{} = {:.6e} ({bound})", k + 1, l[k])?;
         }
     }
     for (r, run) in runs.iter().enumerate() {
         if let Some(p) = run.points.last() {
-            println!(
+            outln!(
                 "run {r} {}: step {} at a = {:.6}, b = {:.6}, loss {:.6e}, {:.3e} from the plane",
                 run.label,
                 p.step,
@@ -286,7 +288,8 @@ fn report(objective: &Objective, plane: &Plane, grid: &crate::core::landscape::G
                 p.b + info.origin[1],
                 p.loss,
                 p.distance
-            );
+            )?;
         }
     }
+    Ok(())
 }

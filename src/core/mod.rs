@@ -10,6 +10,7 @@ pub mod check;
 pub mod clip;
 pub mod data;
 pub mod error;
+pub mod format;
 pub mod function;
 pub mod init;
 pub mod kernels;

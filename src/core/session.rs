@@ -123,6 +123,43 @@ impl Trajectory {
     pub fn last(&self) -> Option<&Record> {
         self.records.last()
     }
+    /// Hands over the rows recorded so far and starts empty: a run streamed to a file keeps
+    /// no more than one block of its path in memory.
+    pub fn take(&mut self) -> Trajectory {
+        std::mem::replace(self, Trajectory::new(self.dim))
+    }
+}
+
+/// How much memory paths kept whole may take (2 GiB): the app, `losscape surface`, `check` and
+/// JSON trajectories keep every θ of every run; a CSV trajectory streams and needs none of it.
+pub const PATH_MEMORY_BUDGET: u64 = 2 << 30;
+
+/// Bytes one recorded row takes while a path is kept whole: its θ, its [`Record`] and the
+/// JSON writer's view of it.
+pub fn row_bytes(dim: usize) -> u128 {
+    8 * dim as u128 + 128
+}
+
+/// Refuses, before anything is allocated, to keep `steps` steps of `runs` runs over `dim`
+/// parameters when that needs more than [`PATH_MEMORY_BUDGET`]; the message gives the memory
+/// it would need and the most steps that fit.
+pub fn check_path_memory(dim: usize, runs: usize, steps: u64) -> Result<(), CoreError> {
+    let per_step = runs.max(1) as u128 * row_bytes(dim);
+    let need = (steps as u128 + 1) * per_step;
+    if need <= PATH_MEMORY_BUDGET as u128 {
+        return Ok(());
+    }
+    let fit = (PATH_MEMORY_BUDGET as u128 / per_step).saturating_sub(1);
+    Err(CoreError::invalid(
+        "steps",
+        format!(
+            "keeping {steps} steps of {runs} run{} over {dim} parameters needs {}, more than the {} kept paths may use; \
+             at most {fit} steps fit (a CSV trajectory streams any number)",
+            if runs == 1 { "" } else { "s" },
+            super::format::human_bytes(need),
+            super::format::human_bytes(PATH_MEMORY_BUDGET as u128),
+        ),
+    ))
 }
 
 /// Why a run stopped.
@@ -247,6 +284,15 @@ impl Session {
         }
     }
 
+    /// One update of run `i` alone, if it is running (runs are independent: stepping them one
+    /// after another gives the numbers of stepping them together).
+    pub fn step_run(&mut self, i: usize) {
+        let run = &mut self.runs[i];
+        if run.is_running() {
+            Self::advance(&self.objective, run);
+        }
+    }
+
     /// `n` updates of every running run.
     pub fn run(&mut self, n: u64) {
         for _ in 0..n {
@@ -345,6 +391,33 @@ mod tests {
         s.run(50);
         assert!(matches!(s.runs[0].status, RunStatus::Diverged { .. }));
         assert!(s.runs[0].trajectory.len() < 51);
+    }
+
+    #[test]
+    fn memory_for_whole_paths_is_refused_up_front() {
+        assert!(check_path_memory(1, 1, 10_000_000).is_ok());
+        let e = check_path_memory(881, 2, 10_000_000).unwrap_err().to_string();
+        assert!(e.starts_with("steps: keeping 10000000 steps of 2 runs over 881 parameters needs 134 GiB"), "{e}");
+        let fit: u64 = e.split("at most ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+        assert!(check_path_memory(881, 2, fit).is_ok() && check_path_memory(881, 2, fit + 1).is_err(), "{fit}");
+        assert!(check_path_memory(usize::MAX / 16, 1, u64::MAX).is_err(), "no overflow");
+    }
+
+    #[test]
+    fn runs_stepped_one_after_another_match_runs_stepped_together() {
+        let runs = [sgd(0.1), sgd(0.3)];
+        let mut together = Session::new(function("x^2 + 3*y^2", &[1.0, 2.0]), &runs).unwrap();
+        together.run(7);
+        let mut apart = Session::new(function("x^2 + 3*y^2", &[1.0, 2.0]), &runs).unwrap();
+        for i in 0..2 {
+            let first = apart.runs[i].trajectory.take();
+            for _ in 0..7 {
+                apart.step_run(i);
+            }
+            assert_eq!(first.len(), 1);
+            assert_eq!(apart.runs[i].trajectory.len(), 7);
+            assert_eq!(apart.runs[i].theta, together.runs[i].theta);
+        }
     }
 
     #[test]

@@ -37,8 +37,12 @@ pub(crate) fn shown(plane: &Plane, k: usize, v: f64) -> f64 {
 
 /// Writes the grid to `path`, CSV or JSON by extension (anything but `.json` is CSV).
 pub fn write_grid(path: &Path, grid: &Grid, plane: &Plane, objective: &Objective, runs: &[RunPath]) -> io::Result<()> {
-    let json = super::is_json(path);
-    super::write_atomic(path, |w| if json { write_grid_json(w, grid, plane, objective, runs) } else { write_grid_csv(w, grid, plane) })
+    super::write_atomic(path, |w| write_grid_as(w, path, grid, plane, objective, runs))
+}
+
+/// Writes the grid into `w` in the format `path`'s extension names.
+pub fn write_grid_as(w: &mut dyn Write, path: &Path, grid: &Grid, plane: &Plane, objective: &Objective, runs: &[RunPath]) -> io::Result<()> {
+    if super::is_json(path) { write_grid_json(w, grid, plane, objective, runs) } else { write_grid_csv(w, grid, plane) }
 }
 
 /// DESIGN.md's grid CSV: header `a,b,loss` and res × res rows, b the outer loop

@@ -45,8 +45,12 @@ pub const RUN_COLOURS: [[u8; 3]; 6] = [[230, 57, 70], [255, 183, 3], [33, 158, 1
 
 /// Writes the mesh to `path`: PLY for `.ply`, OBJ otherwise.
 pub fn write_mesh(path: &Path, grid: &Grid, plane: &Plane, runs: &[RunPath]) -> io::Result<()> {
-    let ply = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ply"));
-    super::write_atomic(path, |w| if ply { write_ply(w, grid, plane, runs) } else { write_obj(w, grid, plane, runs) })
+    super::write_atomic(path, |w| write_mesh_as(w, path, grid, plane, runs))
+}
+
+/// Writes the mesh into `w` in the format `path`'s extension names (PLY for `.ply`, OBJ otherwise).
+pub fn write_mesh_as(w: &mut dyn Write, path: &Path, grid: &Grid, plane: &Plane, runs: &[RunPath]) -> io::Result<()> {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ply")) { write_ply(w, grid, plane, runs) } else { write_obj(w, grid, plane, runs) }
 }
 
 /// The mesh described without materialising it: vertices and triangles are generated while

@@ -3,13 +3,12 @@
 //! CSV header `run,step,loss,grad_norm,clipped[,holdout_loss],p0,…,p{P-1}`; floats in
 //! shortest round-trip form (`NaN` and `inf` for a diverged run's last row).
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
 
 use serde::Serialize;
 
-use crate::core::{Objective, Record, Run, RunStatus, Session};
+use crate::core::{Objective, Record, Run, RunStatus, Session, Trajectory};
 
 /// Writes runs to `path` as CSV or JSON by extension (anything but `.json` is CSV).
 pub fn write_trajectory(path: &Path, objective: &Objective, runs: &[Run]) -> io::Result<()> {
@@ -17,37 +16,77 @@ pub fn write_trajectory(path: &Path, objective: &Objective, runs: &[Run]) -> io:
     super::write_atomic(path, |w| if json { write_trajectory_json(w, objective, runs) } else { write_trajectory_csv(w, runs) })
 }
 
-/// Runs `steps` updates of `session` on rayon's pool and writes its trajectory to `path`, CSV
-/// or JSON by extension: a CSV is written while the runs go on ([`run_and_write_csv`]); a JSON
-/// document, one value, after them.
-pub fn run_and_write_trajectory(path: &Path, session: &mut Session, steps: u64) -> io::Result<()> {
+/// What a run did, for the line `losscape train` prints about it: enough to say it without
+/// keeping its path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunSummary {
+    /// The legend label.
+    pub label: String,
+    /// Loss at θ₀.
+    pub first_loss: f64,
+    /// The last row.
+    pub last: Record,
+    /// How many updates clipped their gradient: rows whose gradient a step used, so the
+    /// gradient at the last θ, which no step uses, is not counted.
+    pub clipped_steps: u64,
+    /// Running (it completed its steps) or diverged.
+    pub status: RunStatus,
+}
+
+impl RunSummary {
+    /// The summary of a run whose whole path is kept.
+    pub fn of(run: &Run) -> Self {
+        let t = &run.trajectory;
+        let used = t.len().saturating_sub(1);
+        RunSummary {
+            label: run.spec.label(),
+            first_loss: t.records[0].loss,
+            last: t.records[t.len() - 1],
+            clipped_steps: t.records[..used].iter().filter(|r| r.clipped).count() as u64,
+            status: run.status,
+        }
+    }
+}
+
+/// Runs `steps` updates of `session` and writes its trajectory to `path`, CSV or JSON by
+/// extension: a CSV streams ([`run_and_write_csv`]); a JSON document is one value, written
+/// after the runs (the caller checks [`crate::core::session::check_path_memory`] first).
+pub fn run_and_write_trajectory(path: &Path, session: &mut Session, steps: u64) -> io::Result<Vec<RunSummary>> {
     let json = super::is_json(path);
+    let mut summaries = Vec::new();
     super::write_atomic(path, |w| {
         if json {
             session.run_on_pool(steps);
+            summaries = session.runs.iter().map(RunSummary::of).collect();
             write_trajectory_json(w, &session.objective, &session.runs)
         } else {
-            run_and_write_csv(session, steps, w)
+            summaries = run_and_write_csv(session, steps, w)?;
+            Ok(())
         }
-    })
+    })?;
+    Ok(summaries)
 }
 
-/// Rows per block of text formatted on one thread, and blocks formatted at a time: the
-/// numbers' text is most of a long trajectory's writing time, so blocks are formatted on
-/// rayon's threads and written in order, never more than `BLOCK_ROWS · BLOCKS_AT_ONCE` rows in
-/// memory.
-const BLOCK_ROWS: usize = 256;
-const BLOCKS_AT_ONCE: usize = 32;
+/// The most bytes of θ one block of rows holds (1 MiB), and the blocks waiting to be written
+/// at once: what bounds a streamed trajectory's memory, whatever the steps or the parameters.
+const BLOCK_BYTES: usize = 1 << 20;
+const BLOCKS_IN_FLIGHT: usize = 8;
+
+/// Rows per block for `dim` parameters: up to 256, fewer for wide networks.
+fn block_rows(dim: usize) -> usize {
+    (BLOCK_BYTES / (8 * dim + 64)).clamp(1, 256)
+}
 
 /// Writes DESIGN.md's trajectory CSV.
 pub fn write_trajectory_csv(w: &mut dyn Write, runs: &[Run]) -> io::Result<()> {
     use rayon::prelude::*;
     let holdout = write_header(w, runs)?;
     for (i, run) in runs.iter().enumerate() {
-        let starts: Vec<usize> = (0..run.trajectory.len()).step_by(BLOCK_ROWS).collect();
-        for group in starts.chunks(BLOCKS_AT_ONCE) {
+        let rows = block_rows(run.trajectory.dim());
+        let starts: Vec<usize> = (0..run.trajectory.len()).step_by(rows).collect();
+        for group in starts.chunks(32) {
             let texts: Vec<String> =
-                group.par_iter().map(|&k| format_rows(i, Rows::of(run, k..(k + BLOCK_ROWS).min(run.trajectory.len())), holdout)).collect();
+                group.par_iter().map(|&k| format_rows(i, Rows::of(run, k..(k + rows).min(run.trajectory.len())), holdout)).collect();
             for text in texts {
                 w.write_all(text.as_bytes())?;
             }
@@ -56,84 +95,73 @@ pub fn write_trajectory_csv(w: &mut dyn Write, runs: &[Run]) -> io::Result<()> {
     Ok(())
 }
 
-/// Runs `steps` updates of `session` on rayon's pool while writing its trajectory CSV: each
-/// block of [`BLOCK_ROWS`] new rows is copied out and formatted by whichever core is free while
-/// the next steps are computed, so the text costs little beyond the steps themselves (a core
-/// is idle for part of every chunked step, see [`crate::core::network::CHUNK`]). The bytes
-/// are those of [`Session::run_on_pool`] followed by [`write_trajectory_csv`] (tested).
-/// Run 0's blocks are written as they are ready; later runs' wait until the runs before them
-/// are complete, as the file lists runs one after the other.
-pub fn run_and_write_csv(session: &mut Session, steps: u64, w: &mut (dyn Write + Send)) -> io::Result<()> {
+/// Runs `steps` updates of every run of `session` while writing its trajectory CSV, with memory
+/// that does not grow with the steps: the runs are stepped one after another (the file lists
+/// them so), and every block of new rows is taken out of the run's trajectory and handed to a
+/// writer thread that formats and writes it while the next block is computed. At most
+/// [`BLOCKS_IN_FLIGHT`] blocks wait; the stepping waits for the writer beyond that.
+///
+/// The bytes are those of [`Session::run_on_pool`] followed by [`write_trajectory_csv`]
+/// (tested). Afterwards each run has its final θ and status, and an empty trajectory; the
+/// returned summaries say what each run did. A failed write stops the runs and is returned.
+pub fn run_and_write_csv(session: &mut Session, steps: u64, w: &mut (dyn Write + Send)) -> io::Result<Vec<RunSummary>> {
     let holdout = write_header(w, &session.runs)?;
-    let count = session.runs.len();
-    let sink = std::sync::Mutex::new(Sink { w, ready: vec![BTreeMap::new(); count], written: 0, error: None });
-    // Rows handed out for formatting, per run.
-    let mut handed = vec![0usize; count];
-    rayon::scope(|scope| {
-        let mut done = 0;
-        loop {
-            let n = (steps - done).min(BLOCK_ROWS as u64);
-            session.run(n);
-            done += n;
-            let finished = done == steps || !session.runs.iter().any(Run::is_running);
-            for (i, run) in session.runs.iter().enumerate() {
-                let len = run.trajectory.len();
-                while handed[i] < len && (len - handed[i] >= BLOCK_ROWS || finished) {
-                    let rows = handed[i]..(handed[i] + BLOCK_ROWS).min(len);
-                    let block = OwnedRows::copy(run, rows.clone());
-                    let sink = &sink;
-                    // Formatted, and run 0's text written in order, by whichever thread takes
-                    // the job: the thread that steps never waits on the file.
-                    scope.spawn(move |_| {
-                        let text = format_rows(i, block.rows(), holdout);
-                        sink.lock().expect("a formatting job panicked").take(i, block.first, text);
+    let rows = block_rows(session.objective.dim()) as u64;
+    let (blocks, received) = std::sync::mpsc::sync_channel::<(usize, Trajectory)>(BLOCKS_IN_FLIGHT);
+    let mut summaries: Vec<RunSummary> = Vec::with_capacity(session.runs.len());
+    let written = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> io::Result<()> {
+            for (i, block) in received {
+                let text = format_rows(i, Rows::all(&block), holdout);
+                w.write_all(text.as_bytes())?;
+            }
+            Ok(())
+        });
+        // On rayon's pool, so a large full batch has its chunks computed on several cores.
+        rayon::scope(|_| {
+            'runs: for i in 0..session.runs.len() {
+                let mut done = 0;
+                let mut summary: Option<RunSummary> = None;
+                loop {
+                    let n = (steps - done).min(rows);
+                    for _ in 0..n {
+                        session.step_run(i);
+                    }
+                    done += n;
+                    let run = &mut session.runs[i];
+                    let finished = done == steps || !run.is_running();
+                    let block = run.trajectory.take();
+                    let s = summary.get_or_insert_with(|| RunSummary {
+                        label: run.spec.label(),
+                        first_loss: block.records[0].loss,
+                        last: block.records[0],
+                        clipped_steps: 0,
+                        status: RunStatus::Running,
                     });
-                    handed[i] = rows.end;
+                    // Every row but the very last one's gradient was used by a step.
+                    s.clipped_steps += block.records.iter().filter(|r| r.clipped).count() as u64;
+                    if let Some(last) = block.last() {
+                        s.last = *last;
+                    }
+                    if finished {
+                        s.clipped_steps -= u64::from(s.last.clipped);
+                        s.status = run.status;
+                    }
+                    if blocks.send((i, block)).is_err() {
+                        break 'runs; // the writer failed: its error is returned below
+                    }
+                    if finished {
+                        break;
+                    }
                 }
+                summaries.extend(summary);
             }
-            if finished || sink.lock().expect("a formatting job panicked").error.is_some() {
-                break;
-            }
-        }
+        });
+        drop(blocks);
+        writer.join().unwrap_or_else(|_| Err(io::Error::other("the trajectory writer panicked")))
     });
-    let Sink { w, ready, error, .. } = sink.into_inner().expect("a formatting job panicked");
-    if let Some(e) = error {
-        return Err(e);
-    }
-    // Run 0's unwritten rest, then every later run, in order.
-    for blocks in ready {
-        for text in blocks.into_values() {
-            w.write_all(text.as_bytes())?;
-        }
-    }
-    Ok(())
-}
-
-/// Where [`run_and_write_csv`]'s formatting jobs leave their text: run 0's blocks are written as
-/// soon as they continue what is written (only run 0 is complete before the end, as the file
-/// lists the runs one after the other); the rest wait in `ready`, by run and first row.
-struct Sink<'w> {
-    w: &'w mut (dyn Write + Send),
-    ready: Vec<BTreeMap<usize, String>>,
-    /// Rows of run 0 written.
-    written: usize,
-    /// The first write that failed; nothing more is written after it.
-    error: Option<io::Error>,
-}
-
-impl Sink<'_> {
-    fn take(&mut self, run: usize, first: usize, text: String) {
-        self.ready[run].insert(first, text);
-        if self.error.is_none() {
-            while let Some(text) = self.ready[0].remove(&self.written) {
-                if let Err(e) = self.w.write_all(text.as_bytes()) {
-                    self.error = Some(e);
-                    return;
-                }
-                self.written += BLOCK_ROWS;
-            }
-        }
-    }
+    written?;
+    Ok(summaries)
 }
 
 /// Writes the CSV header; returns whether it has the held-out column.
@@ -167,24 +195,9 @@ impl<'a> Rows<'a> {
         let dim = t.dim();
         Rows { records: &t.records[rows.clone()], params: t.params_of_rows(rows), dim }
     }
-}
 
-/// A copy of consecutive rows, to format on another thread while the run goes on.
-struct OwnedRows {
-    first: usize,
-    records: Vec<Record>,
-    params: Vec<f64>,
-    dim: usize,
-}
-
-impl OwnedRows {
-    fn copy(run: &Run, rows: std::ops::Range<usize>) -> Self {
-        let r = Rows::of(run, rows.clone());
-        OwnedRows { first: rows.start, records: r.records.to_vec(), params: r.params.to_vec(), dim: r.dim }
-    }
-
-    fn rows(&self) -> Rows<'_> {
-        Rows { records: &self.records, params: &self.params, dim: self.dim }
+    fn all(t: &'a Trajectory) -> Self {
+        Rows { records: &t.records, params: t.params_of_rows(0..t.len()), dim: t.dim() }
     }
 }
 
@@ -346,12 +359,23 @@ mod tests {
         }
     }
 
+    /// The rows a block holds when the bowl (2 parameters) is streamed.
+    const BLOCK_ROWS: usize = 256;
+
+    #[test]
+    fn blocks_shrink_for_wide_networks() {
+        assert_eq!(block_rows(2), BLOCK_ROWS);
+        assert_eq!(block_rows(10_000), 13);
+        assert_eq!(block_rows(1 << 30), 1);
+    }
+
     /// Writing while training gives the bytes of training, then writing: three runs (one
     /// diverging part-way through a block), steps not a multiple of a block, two threads.
     #[test]
     fn written_while_running_equals_written_after() {
         let objective = bowl();
-        let runs = [0.01, 2.0, 0.02].map(|lr| RunSpec::new(OptimizerConfig::Sgd(Sgd { lr, ..Sgd::default() })));
+        let mut runs = [0.01, 2.0, 0.02].map(|lr| RunSpec::new(OptimizerConfig::Sgd(Sgd { lr, ..Sgd::default() })));
+        runs[2].clip = Some(crate::core::Clip::Norm(1.0)); // clipped while ‖g‖ > 1: counted in the summary
         let steps = 3 * BLOCK_ROWS as u64 + 17;
         let mut after = Session::new(objective.clone(), &runs).unwrap();
         after.run(steps);
@@ -362,9 +386,12 @@ mod tests {
         for n in [steps, 5, 0] {
             let mut during = Session::new(objective.clone(), &runs).unwrap();
             let mut out = Vec::new();
-            pool.install(|| run_and_write_csv(&mut during, n, &mut out)).unwrap();
+            let summaries = pool.install(|| run_and_write_csv(&mut during, n, &mut out)).unwrap();
             let mut reference = Session::new(objective.clone(), &runs).unwrap();
             reference.run(n);
+            assert_eq!(summaries, reference.runs.iter().map(RunSummary::of).collect::<Vec<_>>(), "{n} steps");
+            assert!(during.runs.iter().all(|r| r.trajectory.is_empty()), "nothing kept");
+            assert_eq!(during.runs.iter().map(|r| &r.theta).collect::<Vec<_>>(), reference.runs.iter().map(|r| &r.theta).collect::<Vec<_>>());
             let mut expected_n = Vec::new();
             write_trajectory_csv(&mut expected_n, &reference.runs).unwrap();
             assert!(out == expected_n, "{n} steps: the streamed CSV differs");
