@@ -437,3 +437,28 @@ fn save_open_and_export_write_files_and_say_where() {
     assert!(!said(&app).error, "{}", said(&app).text);
     assert_eq!(app.world().resource::<SimSettings>().scene.steps, 123);
 }
+
+/// One landscape (issue 13): the app's surface, built headless, and `losscape surface` on the
+/// same scene are the same grid, value for value.
+#[test]
+fn the_app_and_the_command_line_draw_the_same_surface() {
+    for name in ["03_hours_studied.ron", "06_dense_layer.ron", "08_exploding.ron"] {
+        let mut app = app_for_lesson(name);
+        update_until(&mut app, |w| w.resource::<SurfaceGrid>().current.is_some());
+        let land = app.world().resource::<SurfaceGrid>().current.clone().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("g.csv");
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_losscape"))
+            .args(["surface", lesson(name).to_str().unwrap(), "--out", csv.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+        let text = std::fs::read_to_string(&csv).unwrap();
+        let losses: Vec<f64> = text.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+        assert_eq!(losses.len(), land.grid.loss.len(), "{name}: vertices");
+        for (k, (cli, app)) in losses.iter().zip(&land.grid.loss).enumerate() {
+            assert!(cli.to_bits() == app.to_bits() || (cli.is_nan() && app.is_nan()), "{name}: vertex {k}: {cli} vs {app}");
+        }
+        assert!(land.grid.loss.iter().all(|v| v.is_finite()), "{name}: a finite surface");
+    }
+}

@@ -4,8 +4,7 @@
 //! flag) and starts a new one; a result that is not the newest request is dropped. The frame
 //! never waits: `poll_grid_task` only looks whether the task is done.
 //!
-//! The task first replays the scene's steps on a copy of the session so that an automatic span
-//! covers the paths (and PCA has a path), then builds the plane and evaluates the grid.
+//! The task is the core's [`survey`]: the same scene → landscape as `losscape surface`.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -16,8 +15,9 @@ use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
 use super::AppSystems;
 use super::settings::{RecomputeSurface, SimSettings, StatusLine};
 use super::sim::Simulation;
-use crate::core::landscape::{Directions, Grid, GridSpec, Plane, Progress, auto_span, build_plane, compute_grid};
-use crate::core::{Objective, RunSpec, Session, Trajectory};
+pub use crate::core::landscape::effective_directions;
+use crate::core::landscape::{Directions, Grid, Plane, Progress, Survey, SurveyCenter, SurveySpec, survey};
+use crate::core::{Objective, RunSpec};
 use crate::scene::Center;
 
 pub(super) fn plugin(app: &mut App) {
@@ -32,9 +32,6 @@ pub const RES_RANGE: std::ops::RangeInclusive<usize> = 8..=512;
 
 /// Points of the faint reference curve drawn under a 1-parameter polygon.
 pub const FINE_SAMPLES: usize = 512;
-
-/// At most this many steps are replayed to size the surface.
-const PREVIEW_STEPS: u64 = 1_000;
 
 /// A computed landscape: the plane (or line) and the loss on its grid.
 #[derive(Debug)]
@@ -151,7 +148,7 @@ fn spawn_grid_task(
         objective: sim.objective().clone(),
         runs: settings.scene.runs.clone(),
         start: sim.start.clone(),
-        steps: settings.scene.steps.min(PREVIEW_STEPS),
+        steps: settings.scene.steps,
         center: settings.slice_center.clone().filter(|c| c.len() == dim),
         center_at_end: surface.center == Center::End,
         directions: effective_directions(&surface.directions, dim),
@@ -183,58 +180,24 @@ fn poll_grid_task(mut tasks: ResMut<GridTask>, mut grid: ResMut<SurfaceGrid>, mu
     }
 }
 
-/// The rows of a path before it blows up (loss above 100× its start, or not finite), so an
-/// exploding run does not stretch the automatic span over astronomically large parameters.
-fn tame_prefix(path: &Trajectory) -> Trajectory {
-    let mut out = Trajectory::new(path.dim());
-    let limit = path.records.first().map_or(f64::INFINITY, |r| 100.0 * r.loss.abs().max(1e-12));
-    for (k, r) in path.records.iter().enumerate() {
-        if !(r.loss.is_finite() && r.loss.abs() <= limit) {
-            break;
-        }
-        out.push(*r, path.params(k));
-    }
-    out
-}
-
-/// Two axes for 1–2 parameters (the exact curve or surface); the scene's choice beyond.
-pub fn effective_directions(chosen: &Directions, dim: usize) -> Directions {
-    match (dim, chosen) {
-        (1, _) => Directions::Axes { i: 0, j: 0 },
-        (2, Directions::Axes { .. }) => chosen.clone(),
-        (2, _) => Directions::Axes { i: 0, j: 1 },
-        _ => chosen.clone(),
-    }
-}
-
-/// The task's body: replay the scene's steps to size the view, build the plane, fill the grid.
+/// The task's body: the core's [`survey`] (the same as `losscape surface`), then the fine
+/// reference curve for a 1-parameter objective.
 fn compute_landscape(job: GridJob, progress: &Progress) -> Result<Landscape, String> {
-    let cancelled = || "cancelled".to_string();
-    let mut preview = Session::starting_at(job.objective.clone(), &job.runs, &job.start).map_err(|e| e.to_string())?;
-    for _ in 0..job.steps {
-        if progress.cancel.load(Ordering::Relaxed) {
-            return Err(cancelled());
-        }
-        if !preview.runs.iter().any(|r| r.is_running()) {
-            break;
-        }
-        preview.step();
-    }
-    let path = &preview.runs[0].trajectory;
     let center = match (job.center, job.center_at_end) {
-        (Some(c), _) => c,
-        (None, true) if preview.runs[0].is_running() => preview.runs[0].theta.clone(),
-        (None, _) => job.start.clone(),
+        (Some(c), _) => SurveyCenter::At(c),
+        (None, true) => SurveyCenter::End,
+        (None, false) => SurveyCenter::Start,
     };
-    let plane = build_plane(&job.objective, &center, &job.directions, Some(path)).map_err(|e| e.to_string())?;
-    let span = match job.span {
-        Some(s) => s,
-        None => {
-            let tame: Vec<Trajectory> = preview.runs.iter().map(|r| tame_prefix(&r.trajectory)).collect();
-            auto_span(&plane, &tame.iter().collect::<Vec<_>>())
-        }
+    let spec = SurveySpec {
+        start: &job.start,
+        runs: &job.runs,
+        steps: job.steps,
+        center,
+        directions: job.directions,
+        span: job.span,
+        res: job.res,
     };
-    let grid = compute_grid(&job.objective, &plane, &GridSpec { res: job.res, span }, progress).ok_or_else(cancelled)?;
+    let Survey { plane, grid, .. } = survey(&job.objective, &spec, progress).map_err(|e| e.to_string())?;
     let labels = plane.info.names.clone();
     let fine = if grid.b.is_empty() { fine_curve(&job.objective, &plane, &grid) } else { Vec::new() };
     Ok(Landscape { plane, grid, labels, dim: job.objective.dim(), generation: job.generation, fine })

@@ -2,13 +2,13 @@
 //! a mesh (OBJ/PLY).
 //!
 //! Every flag is checked before any work and nothing is written unless everything succeeded
-//! (files are replaced atomically). Flags left out take the scene's `surface` settings; the
-//! span, when neither gives it, covers every run's path ([`auto_span`]).
+//! (files are replaced atomically). Flags left out take the scene's `surface` settings.
 //!
-//! Every run of the scene is stepped `steps` times first (its paths go into the JSON and the
-//! meshes). Run 0 is the reference run: `--center end` is its last finite θ (where a diverged
-//! run stopped being finite), and `pca` analyses its path — the first run listed in the scene
-//! is the one a lesson is about, and one path gives one well-defined plane.
+//! The surface is the core's [`survey`], the function the app's surface comes from, so
+//! `losscape surface SCENE` writes the surface the app shows: the runs replayed for at most
+//! [`SIZING_STEPS`] steps centre and size it (from the tame part of each path), run 0's path
+//! gives `pca` and `--center end`. The rest of the steps are then run for the paths written
+//! into the JSON and the meshes. An explicit `--directions` or `--span` wins over the scene.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,8 +17,10 @@ use std::time::Instant;
 use anyhow::Context;
 
 use super::UserError;
-use crate::core::landscape::{Directions, GridSpec, MAX_RES, MIN_RES, Plane, Progress, auto_span, build_plane, compute_grid};
-use crate::core::{Objective, Session, Trajectory};
+use crate::core::landscape::{
+    Directions, MAX_RES, MIN_RES, Plane, Progress, SIZING_STEPS, Survey, SurveyCenter, SurveyError, SurveySpec, effective_directions, survey,
+};
+use crate::core::Objective;
 use super::out::{StdoutError, outln};
 use crate::core::session::check_path_memory;
 use crate::export::grid::{RunPath, project_runs, write_grid_as, write_grid_csv};
@@ -170,9 +172,10 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
     }
     let targets = check_outputs(&outputs, &scene.input_files(&args.scene))?;
     let settings = &scene.surface;
+    // The command line's directions are used as given; the scene's as the app uses them.
     let dirs = match cli_dirs {
         Some(d) => d,
-        None => refine_scene_directions(args, &settings.directions)?,
+        None => effective_directions(&refine_scene_directions(args, &settings.directions)?, objective.dim()),
     };
     let res = args.res.map_or(settings.res, |r| r as usize);
     let center = center.unwrap_or(settings.center);
@@ -193,27 +196,28 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
         return Err(user(format!("--axes {i},{j}: need two different indices below {dim} (the objective has {dim} parameters)")));
     }
 
-    // 3. Run the scene, build the plane, size and fill the grid.
+    // 3. The core's survey (the app's surface for this scene), then the rest of the steps for
+    // the paths written with it.
     let started = Instant::now();
-    let mut session = Session::new(objective.clone(), &scene.runs).map_err(|e| crate::scene::located("", &args.scene, e))?;
-    session.run(steps);
-    let path0 = &session.runs[0].trajectory;
-    let theta_c = match center {
-        Center::Start => objective.start().to_vec(),
-        Center::End => last_finite(path0).unwrap_or_else(|| objective.start().to_vec()),
+    let spec = SurveySpec {
+        start: objective.start(),
+        runs: &scene.runs,
+        steps,
+        center: match center {
+            Center::Start => SurveyCenter::Start,
+            Center::End => SurveyCenter::End,
+        },
+        directions: dirs,
+        span: args.span.or(settings.span),
+        res,
     };
-    let plane = build_plane(&objective, &theta_c, &dirs, Some(path0)).map_err(|e| user(format!("{}: {e}", args.scene.display())))?;
-    let span = match args.span.or(settings.span) {
-        Some(s) => s,
-        None => {
-            let paths: Vec<&Trajectory> = session.runs.iter().map(|r| &r.trajectory).collect();
-            auto_span(&plane, &paths)
-        }
+    let Survey { plane, grid, span, preview: mut session } = match survey(&objective, &spec, &Progress::default()) {
+        Ok(s) => s,
+        Err(SurveyError::Invalid(e)) => return Err(user(format!("{}: {e}", args.scene.display()))),
+        Err(SurveyError::Cancelled) => unreachable!("nothing cancels the command line's survey"),
     };
-    let spec = GridSpec { res, span };
-    spec.validate().map_err(|e| user(e.to_string()))?;
-    let grid = compute_grid(&objective, &plane, &spec, &Progress::default()).context("the grid computation was cancelled")?;
     let elapsed = started.elapsed();
+    session.run(steps.saturating_sub(SIZING_STEPS));
     let runs = project_runs(&plane, &session.runs);
 
     // 4. Write: every file staged first, then all renamed, so a failure leaves every old file.
@@ -240,11 +244,6 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The last finite θ of a path (a diverged run's last rows are NaN).
-fn last_finite(t: &Trajectory) -> Option<Vec<f64>> {
-    (0..t.len()).rev().map(|k| t.params(k)).find(|p| p.iter().all(|v| v.is_finite())).map(<[f64]>::to_vec)
-}
-
 /// A short summary on standard output.
 fn report(objective: &Objective, plane: &Plane, grid: &crate::core::landscape::Grid, span: f64, runs: &[RunPath], seconds: f64) -> Result<(), StdoutError> {
     let info = &plane.info;
@@ -265,7 +264,8 @@ fn report(objective: &Objective, plane: &Plane, grid: &crate::core::landscape::G
     let non_finite = grid.loss.iter().filter(|v| !v.is_finite()).count();
     let range = grid.finite_range().map_or("no finite loss".into(), |(lo, hi)| format!("loss {lo:.6e} … {hi:.6e}"));
     outln!(
-        "surface: {shape} on {what}, span {span:.6}; {range}{} ({seconds:.3} s)",
+        "surface: {shape} on {what}, span {}; {range}{} ({seconds:.3} s)",
+        crate::core::format::number(span),
         if non_finite > 0 { format!(", {non_finite} non-finite") } else { String::new() }
     )?;
     if let Some([v1, v2]) = info.explained_variance {

@@ -6,6 +6,8 @@
 //! - [`eigen`]: Lanczos and Jacobi for the symmetric eigenproblems behind PCA and the Hessian.
 //! - [`grid`]: [`compute_grid`], parallel over rows, with progress and cancellation.
 //! - [`kernel`]: the fast evaluation of a network over a plane used by the grid.
+//! - [`survey`]: scene → landscape (replay, centre, plane, span, grid), the one function the
+//!   app and `losscape surface` both call.
 //!
 //! A 1-parameter objective gives a curve (`d2 = None`), a 2-parameter one with `axes` the exact
 //! surface over the two parameters. Like the rest of the core: no IO, no Bevy.
@@ -15,9 +17,11 @@ pub mod eigen;
 pub mod grid;
 pub mod kernel;
 pub mod plane;
+pub mod survey;
 
 pub use grid::{Grid, GridSpec, MAX_RES, MIN_RES, Progress, compute_grid};
 pub use plane::{DEFAULT_SPAN, Directions, MIN_SPAN, PathPoint, Plane, PlaneInfo, Projection, auto_span, build_plane};
+pub use survey::{SIZING_STEPS, Survey, SurveyCenter, SurveyError, SurveySpec, effective_directions, survey};
 
 /// Objectives shared by the landscape's tests.
 #[cfg(test)]

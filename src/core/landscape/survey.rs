@@ -1,0 +1,198 @@
+//! Scene → landscape, once for every front end: the app's background task and `losscape
+//! surface` both call [`survey`], so one scene gives one surface everywhere.
+//!
+//! The steps: replay the runs for at most [`SIZING_STEPS`] steps (a preview of their paths),
+//! choose the centre, build the plane, size it from the tame part of every path (an exploding
+//! run would otherwise stretch the view over astronomically large parameters: lesson 8), and
+//! fill the grid. An explicit span or directions win over all of that.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use super::grid::{Grid, GridSpec, Progress, compute_grid};
+use super::plane::{Directions, Plane, auto_span, build_plane};
+use crate::core::{CoreError, Objective, RunSpec, Session, Trajectory};
+
+/// At most this many steps of each run are replayed to centre and size the view: enough for
+/// every lesson, and a bound on the work a settings change in the app costs.
+pub const SIZING_STEPS: u64 = 1_000;
+
+/// Where the plane is centred.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SurveyCenter {
+    /// At the runs' start.
+    Start,
+    /// At run 0's θ after the sizing steps; at the start when run 0 diverged before.
+    End,
+    /// At a chosen θ (the app's "Recentre on ball").
+    At(Vec<f64>),
+}
+
+/// What to survey.
+#[derive(Clone, Debug)]
+pub struct SurveySpec<'a> {
+    /// θ₀ of every run.
+    pub start: &'a [f64],
+    /// The runs whose paths size the view (run 0's is the PCA path and the `End` centre).
+    pub runs: &'a [RunSpec],
+    /// The scene's steps; at most [`SIZING_STEPS`] of them are replayed.
+    pub steps: u64,
+    /// The centre.
+    pub center: SurveyCenter,
+    /// The plane's directions, as they will be used (see [`effective_directions`]).
+    pub directions: Directions,
+    /// Half-width of the grid; from the paths when `None`.
+    pub span: Option<f64>,
+    /// Vertices per side.
+    pub res: usize,
+}
+
+/// A computed landscape.
+#[derive(Debug)]
+pub struct Survey {
+    /// θ(a, b) = centre + a·d1 + b·d2.
+    pub plane: Plane,
+    /// The loss at the vertices.
+    pub grid: Grid,
+    /// The half-width used.
+    pub span: f64,
+    /// The runs after the sizing steps, with their paths.
+    pub preview: Session,
+}
+
+/// Why there is no landscape.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SurveyError {
+    /// A newer request cancelled it (through [`Progress::cancel`]).
+    #[error("cancelled")]
+    Cancelled,
+    /// The runs, the plane or the grid cannot be built.
+    #[error(transparent)]
+    Invalid(#[from] CoreError),
+}
+
+/// The directions a scene's choice becomes for its objective: a 1-parameter objective is
+/// always its exact curve, a 2-parameter one its exact surface over its two parameters (a
+/// slice of a plane is the plane itself), larger ones the scene's choice.
+pub fn effective_directions(chosen: &Directions, dim: usize) -> Directions {
+    match (dim, chosen) {
+        (1, _) => Directions::Axes { i: 0, j: 0 },
+        (2, Directions::Axes { .. }) => chosen.clone(),
+        (2, _) => Directions::Axes { i: 0, j: 1 },
+        _ => chosen.clone(),
+    }
+}
+
+/// The rows of a path before it blows up (loss above 100× its start, or not finite), so an
+/// exploding run does not stretch the automatic span.
+pub fn tame_prefix(path: &Trajectory) -> Trajectory {
+    let mut out = Trajectory::new(path.dim());
+    let limit = path.records.first().map_or(f64::INFINITY, |r| 100.0 * r.loss.abs().max(1e-12));
+    for (k, r) in path.records.iter().enumerate() {
+        if !(r.loss.is_finite() && r.loss.abs() <= limit) {
+            break;
+        }
+        out.push(*r, path.params(k));
+    }
+    out
+}
+
+/// Replays, centres, builds the plane, sizes and fills the grid. Cancellable between steps and
+/// between grid rows through `progress`.
+pub fn survey(objective: &Arc<Objective>, spec: &SurveySpec, progress: &Progress) -> Result<Survey, SurveyError> {
+    let cancelled = || progress.cancel.load(Ordering::Relaxed);
+    let mut preview = Session::starting_at(objective.clone(), spec.runs, spec.start)?;
+    for _ in 0..spec.steps.min(SIZING_STEPS) {
+        if cancelled() {
+            return Err(SurveyError::Cancelled);
+        }
+        if !preview.runs.iter().any(|r| r.is_running()) {
+            break;
+        }
+        preview.step();
+    }
+    let run0 = &preview.runs[0];
+    let center = match &spec.center {
+        SurveyCenter::At(c) => c.clone(),
+        SurveyCenter::End if run0.is_running() => run0.theta.clone(),
+        SurveyCenter::End | SurveyCenter::Start => spec.start.to_vec(),
+    };
+    let plane = build_plane(objective, &center, &spec.directions, Some(&run0.trajectory))?;
+    let span = match spec.span {
+        Some(s) => s,
+        None => {
+            let tame: Vec<Trajectory> = preview.runs.iter().map(|r| tame_prefix(&r.trajectory)).collect();
+            auto_span(&plane, &tame.iter().collect::<Vec<_>>())
+        }
+    };
+    let grid_spec = GridSpec { res: spec.res, span };
+    grid_spec.validate()?;
+    let grid = compute_grid(objective, &plane, &grid_spec, progress).ok_or(SurveyError::Cancelled)?;
+    Ok(Survey { plane, grid, span, preview })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::landscape::testing;
+    use crate::core::{OptimizerConfig, Sgd};
+
+    fn sgd(lr: f64) -> RunSpec {
+        RunSpec::new(OptimizerConfig::Sgd(Sgd { lr, ..Sgd::default() }))
+    }
+
+    #[test]
+    fn an_exploding_run_does_not_stretch_the_view() {
+        let objective = Arc::new(testing::function("x^2 + y^2", &[1.0, 1.0]));
+        let runs = [sgd(0.1), sgd(5.0)];
+        let spec = SurveySpec {
+            start: objective.start(),
+            runs: &runs,
+            steps: 300,
+            center: SurveyCenter::Start,
+            directions: Directions::Axes { i: 0, j: 1 },
+            span: None,
+            res: 5,
+        };
+        let s = survey(&objective, &spec, &Progress::default()).unwrap();
+        // Run 1 multiplies θ by −9 each step and leaves the tame range after two steps.
+        assert!(s.span < 100.0, "span {}", s.span);
+        assert!(s.grid.loss.iter().all(|v| v.is_finite()));
+        assert_eq!(s.preview.runs[0].trajectory.len(), 301);
+    }
+
+    #[test]
+    fn the_end_centre_falls_back_to_the_start_when_run_0_diverged() {
+        let objective = Arc::new(testing::function("x^2 + y^2", &[1.0, 1.0]));
+        let runs = [sgd(1e300)];
+        let spec = SurveySpec {
+            start: objective.start(),
+            runs: &runs,
+            steps: 10,
+            center: SurveyCenter::End,
+            directions: Directions::Axes { i: 0, j: 1 },
+            span: Some(1.0),
+            res: 3,
+        };
+        let s = survey(&objective, &spec, &Progress::default()).unwrap();
+        assert_eq!(s.plane.center, vec![1.0, 1.0]);
+    }
+
+    #[test]
+    fn a_cancelled_survey_says_so() {
+        let objective = Arc::new(testing::function("x^2 + y^2", &[1.0, 1.0]));
+        let progress = Progress::default();
+        progress.cancel.store(true, Ordering::Relaxed);
+        let runs = [sgd(0.1)];
+        let spec =
+            SurveySpec { start: objective.start(), runs: &runs, steps: 10, center: SurveyCenter::Start, directions: Directions::Axes { i: 0, j: 1 }, span: None, res: 3 };
+        assert_eq!(survey(&objective, &spec, &progress).unwrap_err(), SurveyError::Cancelled);
+    }
+
+    #[test]
+    fn two_parameters_are_always_the_exact_surface() {
+        assert_eq!(effective_directions(&Directions::Pca, 2), Directions::Axes { i: 0, j: 1 });
+        assert_eq!(effective_directions(&Directions::Hessian, 1), Directions::Axes { i: 0, j: 0 });
+        assert_eq!(effective_directions(&Directions::Pca, 3), Directions::Pca);
+    }
+}
