@@ -38,13 +38,13 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
             for (i, run) in session.runs.iter().enumerate() {
                 let t = &run.trajectory;
                 let (first, last) = (t.records[0], t.records[t.len() - 1]);
-                let clipped = t.records.iter().filter(|r| r.clipped).count();
+                let clipped = t.clipped_steps();
                 let status = match run.status {
                     RunStatus::Running => String::new(),
                     RunStatus::Diverged { step } => format!(" — DIVERGED at step {step}"),
                 };
                 println!(
-                    "run {i} {}: loss {:.6e} → {:.6e} after {} steps, clipping fired {clipped}×{status}",
+                    "run {i} {}: loss {:.6e} → {:.6e} after {} steps, clipping fired on {clipped} of them{status}",
                     run.spec.label(),
                     first.loss,
                     last.loss,
