@@ -77,6 +77,7 @@ fn lesson_1_x_squared_from_ten() {
     let x = |k: usize| t.params(k)[0];
     assert_eq!(x(0), 10.0);
     says(&text, "x = 10");
+    says(&text, "gradient descent (PyTorch calls it SGD)");
     says(&text, "η = 0.1");
     assert_relative_eq!(x(1) / x(0), 0.8, max_relative = 1e-15);
     says(&text, "0.8·x, so every step keeps 80 % of x");
@@ -114,6 +115,9 @@ fn lesson_2_gradient_is_six_x_and_two_everywhere() {
     }
     let (plain, momentum) = (&s.runs[0].trajectory, &s.runs[1].trajectory);
     says(&text, "η = 0.05");
+    let (spec, _) = scene("02_tilted_plane.ron");
+    assert!(matches!(&spec.runs[1].optimizer, losscape::core::OptimizerConfig::Sgd(s) if s.momentum == 0.9));
+    says(&text, "v ← 0.9·v + g and steps θ ← θ − η·v");
     says(&text, &format!("1 − 6η = {}", num(plain.params(1)[0] / plain.params(0)[0], 1)));
     says(&text, &format!("η·2 = {}", num(plain.params(0)[1] - plain.params(1)[1], 1)));
     says(&text, &format!("(y = {} after 60 steps)", num(plain.params(60)[1], 0)));
@@ -171,7 +175,9 @@ fn lesson_3_hours_studied_minimum() {
     let (tr, det) = (h[0][0] + h[1][1], h[0][0] * h[1][1] - h[0][1] * h[1][0]);
     let big = tr / 2.0 + (tr * tr / 4.0 - det).sqrt();
     let limit = 2.0 / big;
-    says(&text, &format!("lr above {} (2 / the largest curvature)", num(limit, 4)));
+    let small = tr / 2.0 - (tr * tr / 4.0 - det).sqrt();
+    says(&text, &format!("curves {} across the valley and {} along it", num(big, 1), num(small, 2)));
+    says(&text, &format!("lr above 2 / {} = {} diverges", num(big, 1), num(limit, 4)));
     for (lr, diverges) in [(limit * 1.01, true), (limit * 0.99, false)] {
         let s = session_with("03_hours_studied.ron", 2000, |r| set_lr(r, lr));
         let end = s.runs[0].trajectory.last().unwrap().loss;
@@ -363,8 +369,28 @@ fn lesson_8_clipping_tames_exploding_gradients() {
     assert!(clipped.is_running());
     let late = &t.records[50..];
     let (low, high) = late.iter().fold((f64::MAX, f64::MIN), |(l, h), r| (l.min(r.loss), h.max(r.loss)));
-    says(&text, &format!("from step 50 on it bounces between {} and {}", num(low, 2), num(high, 2)));
+    says(&text, &format!("from step 50 on its loss bounces between {} and {}", num(low, 2), num(high, 2)));
     assert!(high < first.loss / 10.0);
+    // Its "Try": larger thresholds.
+    let with_clip = |c: f64| {
+        let (s, o) = scene("08_exploding.ron");
+        let mut run = s.runs[1].clone();
+        run.clip = Some(losscape::core::Clip::Norm(c));
+        let mut session = Session::new(o, &[run]).unwrap();
+        session.run(200);
+        let losses: Vec<f64> = session.runs[0].trajectory.records.iter().map(|r| r.loss).collect();
+        losses
+    };
+    let ten = with_clip(10.0);
+    let (low, high) = ten[50..].iter().fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+    says(&text, &format!("c = 10: the loss bounces between {} and {}", num(low, 1), num(high, 0)));
+    let hundred = with_clip(100.0);
+    let (a, b) = (hundred[199], hundred[200]);
+    for k in 150..=198 {
+        assert_relative_eq!(hundred[k], hundred[k + 2], max_relative = 1e-5);
+    }
+    says(&text, &format!("c = 100: it climbs into a cycle between {} and {}", num(a.min(b), 0), num(a.max(b), 0)));
+    assert!(a.min(b) > first.loss, "worse than the start");
 }
 
 #[test]
@@ -398,9 +424,11 @@ fn lesson_9_ends_on_the_slope_with_the_numbers_its_text_gives() {
     assert_relative_eq!(g[0], -1.697, epsilon = 5e-4);
     says(&scene, &format!("after {} steps the scene stops with the ball at x = {}, where f'(x) = {}", scene.steps, num(x, 3), num(g[0], 3)));
     assert!(g[0] < -1.0, "the ball is still rolling");
+    says(&scene, "(f(x + h) − f(x))/h = 3x² − 3 + 3xh + h²; as h → 0 the error 3xh + h² vanishes");
     for (h, slope) in [(0.5, -0.46), (0.1, -1.49), (0.01, -1.68)] {
         let secant = (o.loss(&[x + h], &mut ws) - o.loss(&[x], &mut ws)) / h;
         assert_relative_eq!(secant, slope, epsilon = 5e-3);
+        assert_relative_eq!(secant, 3.0 * x * x - 3.0 + 3.0 * x * h + h * h, epsilon = 1e-9);
         says(&scene, &format!("{} at h = {h}", num(secant, 2)));
     }
 }
