@@ -58,6 +58,21 @@ fn train_to_stdout_matches_the_file() {
 }
 
 #[test]
+fn train_summary_counts_only_the_clipped_gradients_a_step_used() {
+    // x² from 10 with ‖g‖ clipped to 1: every row's gradient is above 1, but 3 steps use only
+    // rows 0, 1 and 2; row 3's gradient (at θ₃) is written to the CSV and used by no step.
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(dir.path(), "clip.ron", "(objective: function(expr: \"x^2\", start: [10.0]), runs: [(optimizer: sgd(lr: 0.1), clip: norm(1.0))], steps: 3)");
+    let out = dir.path().join("t.csv");
+    let o = losscape(&["train", s.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(csv.lines().skip(1).filter(|r| r.split(',').nth(4) == Some("true")).count(), 4, "{csv}");
+    let summary = String::from_utf8(o.stdout).unwrap();
+    assert!(summary.contains("after 3 steps, clipping fired on 3 of them"), "{summary}");
+}
+
+#[test]
 fn info_counts_parameters() {
     let o = losscape(&["info", &scene("06_dense_layer.ron")]);
     assert!(o.status.success(), "{}", stderr(&o));

@@ -71,14 +71,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `run 0 sgd(lr=0.1): loss 1.000000e2 → 1.329228e-2 after 20 steps, clipping fired in 0 of them`.
+/// `run 0 sgd(lr=0.1): loss 1.000000e2 → 1.329228e-2 after 20 steps, clipping fired on 0 of them`.
 fn summary_line(i: usize, s: &RunSummary) -> String {
     let status = match s.status {
         RunStatus::Running => String::new(),
         RunStatus::Diverged { step } => format!(" — DIVERGED at step {step}"),
     };
     format!(
-        "run {i} {}: loss {:.6e} → {:.6e} after {} steps, clipping fired in {} of them{status}",
+        "run {i} {}: loss {:.6e} → {:.6e} after {} steps, clipping fired on {} of them{status}",
         s.label, s.first_loss, s.last.loss, s.last.step, s.clipped_steps
     )
 }

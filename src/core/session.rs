@@ -128,6 +128,12 @@ impl Trajectory {
     pub fn take(&mut self) -> Trajectory {
         std::mem::replace(self, Trajectory::new(self.dim))
     }
+    /// How many steps clipped their gradient: rows 0…N−1, whose gradients steps 1…N used. The
+    /// last row's gradient (at θ_N) is recorded but no step has used it yet, so it is not counted.
+    pub fn clipped_steps(&self) -> usize {
+        let used = self.records.len().saturating_sub(1);
+        self.records[..used].iter().filter(|r| r.clipped).count()
+    }
 }
 
 /// How much memory paths kept whole may take (2 GiB): the app, `losscape surface`, `check` and
@@ -430,5 +436,28 @@ mod tests {
         assert!(t.records[0].clipped);
         // Clipped gradient is 20·1/(20 + 1e-6): θ moves by 0.1 of that.
         assert_relative_eq!(t.params(1)[0], 10.0 - 0.1 * 20.0 / (20.0 + 1e-6), epsilon = 1e-15);
+        // Row 1's gradient (‖g‖ ≈ 19.6) would be clipped too, but no step has used it yet.
+        assert!(t.records[1].clipped);
+        assert_eq!(t.clipped_steps(), 1);
+    }
+
+    #[test]
+    fn clipped_steps_counts_only_gradients_a_step_used() {
+        // From x = 0.3 on x² with clipping at 0.5: row 0's |2x| = 0.6 is clipped, and the step
+        // lands at x = 0.175, after which |2x| < 0.5 on every row.
+        let mut spec = sgd(0.25);
+        spec.clip = Some(Clip::Norm(0.5));
+        let mut s = Session::new(function("x^2", &[0.3]), &[spec.clone()]).unwrap();
+        assert_eq!(s.runs[0].trajectory.clipped_steps(), 0, "no step yet");
+        s.run(3);
+        let t = &s.runs[0].trajectory;
+        assert_eq!(t.records.iter().map(|r| r.clipped).collect::<Vec<_>>(), [true, false, false, false]);
+        assert_eq!(t.clipped_steps(), 1);
+        // From x = 10 every row clips, the last one included; three steps used three of them.
+        let mut s = Session::new(function("x^2", &[10.0]), &[spec]).unwrap();
+        s.run(3);
+        let t = &s.runs[0].trajectory;
+        assert!(t.records.iter().all(|r| r.clipped));
+        assert_eq!(t.clipped_steps(), 3);
     }
 }

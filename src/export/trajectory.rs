@@ -37,12 +37,11 @@ impl RunSummary {
     /// The summary of a run whose whole path is kept.
     pub fn of(run: &Run) -> Self {
         let t = &run.trajectory;
-        let used = t.len().saturating_sub(1);
         RunSummary {
             label: run.spec.label(),
             first_loss: t.records[0].loss,
             last: t.records[t.len() - 1],
-            clipped_steps: t.records[..used].iter().filter(|r| r.clipped).count() as u64,
+            clipped_steps: t.clipped_steps() as u64,
             status: run.status,
         }
     }
