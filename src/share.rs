@@ -3,6 +3,10 @@
 //!
 //! Format: `losscape1.` followed by the URL-safe base64 (no padding) of the DEFLATE-compressed
 //! compact JSON of the scene. CSV data is inlined first, so the line needs no file to restore.
+//!
+//! A line comes from someone else, so [`decode`] refuses one whose scene names a file (CSV
+//! data by path): `encode` never writes one, and opening it would read a file of the
+//! receiver's choosing by the sender's choice (`/etc/passwd`, `~/.ssh/id_rsa` as "data").
 
 use std::path::Path;
 
@@ -44,7 +48,26 @@ pub fn decode(text: &str) -> Result<Scene, SceneError> {
     let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_SCENE_BYTES)
         .map_err(|e| fail(format!("the text is damaged or incomplete (cannot inflate: {:?})", e.status)))?;
     let text = std::str::from_utf8(&json).map_err(|_| fail("the text does not hold a scene (not UTF-8)".into()))?;
-    crate::scene::parse(text, Format::Json, shown)
+    let scene = crate::scene::parse(text, Format::Json, shown)?;
+    refuse_file_names(&scene).map_err(|(field, path)| SceneError {
+        path: shown.into(),
+        position: None,
+        field: Some(field.into()),
+        message: format!("a shared scene carries its data inline; it may not name a file ({path:?})"),
+    })?;
+    Ok(scene)
+}
+
+/// The field and the file name of the first part of `scene` that names a file: only CSV data
+/// does (a function, a generator, inline rows, runs and settings name none).
+fn refuse_file_names(scene: &Scene) -> Result<(), (&'static str, String)> {
+    match &scene.objective {
+        ObjectiveSpec::Network(n) => match &n.data {
+            DataSpec::Csv(src) => Err(("objective.network.data", src.path().to_string())),
+            DataSpec::Inline(_) | DataSpec::Generator(_) => Ok(()),
+        },
+        ObjectiveSpec::Function(_) => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -77,6 +100,37 @@ mod tests {
         let back = decode(&encode(&scene, dir.path()).unwrap()).unwrap();
         let ObjectiveSpec::Network(n) = back.objective else { panic!() };
         assert_eq!(n.data, DataSpec::Inline(crate::core::Table { x: vec![vec![1.0], vec![3.0]], y: vec![vec![2.0], vec![4.0]] }));
+    }
+
+    /// A line as a hostile sender would make it: any scene JSON, packed as `encode` packs.
+    fn pack(json: &str) -> String {
+        format!("{PREFIX}{}", BASE64URL_NOPAD.encode(&miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9)))
+    }
+
+    #[test]
+    fn a_line_naming_a_file_is_refused_without_reading_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret.csv");
+        std::fs::write(&secret, "x,y\n1,2\n").unwrap();
+        let mut scene = lesson("03_hours_studied.ron");
+        let shown = secret.to_str().unwrap().to_string();
+        for data in [
+            DataSpec::Csv(crate::core::CsvSource::Path(shown.clone())),
+            DataSpec::Csv(crate::core::CsvSource::Columns(crate::core::CsvColumns { path: shown.clone(), x: None, y: None })),
+        ] {
+            if let ObjectiveSpec::Network(n) = &mut scene.objective {
+                n.data = data;
+            }
+            let e = decode(&pack(&serde_json::to_string(&scene).unwrap())).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!("shared scene: objective.network.data: a shared scene carries its data inline; it may not name a file ({shown:?})")
+            );
+        }
+        // The same answer whether the file exists or not: the line learns nothing about the disk.
+        std::fs::remove_file(&secret).unwrap();
+        let e = decode(&pack(&serde_json::to_string(&scene).unwrap())).unwrap_err().to_string();
+        assert!(e.ends_with(&format!("it may not name a file ({shown:?})")), "{e}");
     }
 
     #[test]
