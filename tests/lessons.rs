@@ -65,7 +65,7 @@ fn every_scene_loads_and_runs_its_steps() {
         assert!(!s.description.is_empty(), "{name} needs a description for students");
         count += 1;
     }
-    assert!(count >= 12);
+    assert!(count >= 20);
 }
 
 
@@ -431,6 +431,202 @@ fn lesson_9_ends_on_the_slope_with_the_numbers_its_text_gives() {
         assert_relative_eq!(secant, 3.0 * x * x - 3.0 + 3.0 * x * h + h * h, epsilon = 1e-9);
         says(&scene, &format!("{} at h = {h}", num(secant, 2)));
     }
+}
+
+#[test]
+fn lesson_3b_momentum_and_adam_cross_the_narrow_valley() {
+    let (text, o) = scene("03b_momentum_adam.ron");
+    let (lesson_3, o3) = scene("03_hours_studied.ron");
+    assert_eq!(text.objective, lesson_3.objective, "lesson 3's valley");
+    assert_eq!(o.start(), o3.start());
+    let h = hessian_2(&o);
+    let (tr, det) = (h[0][0] + h[1][1], h[0][0] * h[1][1] - h[0][1] * h[1][0]);
+    let (big, small) = (tr / 2.0 + (tr * tr / 4.0 - det).sqrt(), tr / 2.0 - (tr * tr / 4.0 - det).sqrt());
+    assert!((240.0..260.0).contains(&(big / small)), "{}", big / small);
+    says(&text, &format!("250× more steeply across ({}) than along ({})", num(big, 1), num(small, 2)));
+    let lr = |i: usize| text.runs[i].optimizer.lr();
+    assert_eq!(lr(0), lr(1), "momentum gets the same η as gradient descent");
+    says(&text, &format!("θ ← θ − η·g with η = {}", lr(0)));
+    assert!(matches!(&text.runs[1].optimizer, losscape::core::OptimizerConfig::Sgd(s) if s.momentum == 0.9));
+    says(&text, "v ← 0.9·v + g, θ ← θ − η·v");
+    says(&text, "up to 1/(1 − 0.9) = 10× longer");
+    assert!(matches!(&text.runs[2].optimizer, losscape::core::OptimizerConfig::Adam(a) if a.betas == [0.9, 0.999]));
+    says(&text, &format!("m ← 0.9·m + 0.1·g, s ← 0.999·s + 0.001·g², θ ← θ − η·m/√s: each parameter moves about η = {} per step", lr(2)));
+    let s = session("03b_momentum_adam.ron", 100);
+    let dist = |i: usize| {
+        let p = s.runs[i].trajectory.params(100);
+        ((p[0] - 0.55).powi(2) + (p[1] - 1.9).powi(2)).sqrt()
+    };
+    says(&text, &format!("is {} for gradient descent, {} for Adam and {} for momentum", num(dist(0), 2), num(dist(2), 2), num(dist(1), 3)));
+    assert!(dist(1) < dist(2) && dist(2) < dist(0));
+}
+
+#[test]
+fn lesson_7d_tanh_and_7e_batch_norm_keep_the_gradient() {
+    let (text, o) = scene("07d_deep_tanh.ron");
+    let (sigmoid, o7b) = scene("07b_deep_sigmoid.ron");
+    let (relu, _) = scene("07c_deep_relu.ron");
+    assert_eq!(o.start(), o7b.start(), "the same Xavier start as 7b");
+    assert_eq!(text.runs[0].optimizer, relu.runs[0].optimizer, "7c's optimizer");
+    says(&text, &format!("η = {} as in 7c", text.runs[0].optimizer.lr()));
+    let stuck = session_with("07d_deep_tanh.ron", 300, |r| set_lr(r, sigmoid.runs[0].optimizer.lr()));
+    assert!(stuck.runs[0].trajectory.records[250..].iter().all(|r| num(r.loss, 1) == "2.0"));
+    says(&text, "(at 7b's 0.5 this net gets stuck at loss 2.0)");
+    let z: f64 = 0.7;
+    let sig = |z: f64| 1.0 / (1.0 + (-z).exp());
+    assert_relative_eq!(z.tanh(), 2.0 * sig(2.0 * z) - 1.0, epsilon = 1e-15);
+    says(&text, "tanh(z) = 2σ(2z) − 1");
+    let tanh_norms = start_layer_norms("07d_deep_tanh.ron");
+    let sig_norms = start_layer_norms("07b_deep_sigmoid.ron");
+    let hidden = tanh_norms.len() - 2;
+    says(
+        &text,
+        &format!(
+            "the first layer's gradient norm is {:.1e} and the last hidden layer's {:.1e}: nothing vanishes on the way back (with sigmoid: {:.1e} and {:.1e})",
+            tanh_norms[0], tanh_norms[hidden], sig_norms[0], sig_norms[hidden]
+        ),
+    );
+    assert!(tanh_norms[0] > tanh_norms[hidden]);
+    let s = session("07d_deep_tanh.ron", 300);
+    let t = &s.runs[0].trajectory;
+    says(&text, &format!("from {} to {} in 300 steps", num(t.records[0].loss, 2), num(t.records[300].loss, 5)));
+
+    let (text, o) = scene("07e_batch_norm.ron");
+    let net = &o.network().unwrap().net;
+    let plain = o7b.network().unwrap().net.param_count();
+    assert_eq!(net.param_count() - plain, 6 * 8 * 2);
+    says(&text, &format!("6 layers × 8 units × 2 = {} more parameters, {} instead of {plain}", 6 * 8 * 2, net.param_count()));
+    assert_eq!(net.layers()[1].param_count(), 88);
+    says(&text, "layer 2 has 8·8 weights + 8 biases + 8 γ + 8 β = 88");
+    assert_eq!(text.runs[0].optimizer, relu.runs[0].optimizer);
+    let bn = start_layer_norms("07e_batch_norm.ron");
+    says(&text, &format!("the first layer's gradient norm is {:.1e} and the last hidden layer's {:.1e}", bn[0], bn[bn.len() - 2]));
+    let s = session("07e_batch_norm.ron", 300);
+    let t = &s.runs[0].trajectory;
+    says(&text, &format!("from {} to {} in 300 steps", num(t.records[0].loss, 2), num(t.records[300].loss, 4)));
+    assert!(t.records[300].loss < 0.01);
+}
+
+#[test]
+fn lesson_8b_value_clipping_turns_the_step_and_norm_clipping_does_not() {
+    let (text, o) = scene("08b_clip_value_or_norm.ron");
+    let mut g = [0.0; 2];
+    o.loss_and_grad(o.start(), &mut g, &mut Workspace::default());
+    says(&text, &format!("from ({}, {}), where the gradient (2x, 20y) is ({}, {})", o.start()[0], o.start()[1], g[0], g[1]));
+    let s = session("08b_clip_value_or_norm.ron", 50);
+    let (by_norm, by_value) = (&s.runs[0].trajectory, &s.runs[1].trajectory);
+    assert!(matches!(s.runs[0].spec.clip, Some(losscape::core::Clip::Norm(c)) if c == 1.0));
+    assert!(matches!(s.runs[1].spec.clip, Some(losscape::core::Clip::Value(c)) if c == 1.0));
+    let step = |t: &losscape::core::Trajectory| [t.params(0)[0] - t.params(1)[0], t.params(0)[1] - t.params(1)[1]];
+    let (n, v) = (step(by_norm), step(by_value));
+    assert_relative_eq!(n[1] / n[0], g[1] / g[0], max_relative = 1e-12);
+    assert_relative_eq!(v[1] / v[0], 1.0, max_relative = 1e-12);
+    says(&text, &format!("in the ratio {} : {} with norm clipping, as the gradient does, and 1 : 1 with value clipping", g[0], g[1]));
+    let (pv, pn) = (by_value.params(50), by_norm.params(50));
+    says(&text, &format!("the value-clipped ball is at ({}, {}), the norm-clipped one at ({}, {})", num(pv[0], 1), num(pv[1], 0), num(pn[0], 2), num(pn[1], 4)));
+}
+
+/// The loss of lesson 10's line at (w, b), and where the scene's run ends.
+fn outlier_lesson(name: &str) -> (losscape::scene::Scene, Arc<Objective>, Vec<f64>) {
+    let (text, o) = scene(name);
+    let (mse, _) = scene("10_outlier_mse.ron");
+    if let (losscape::core::ObjectiveSpec::Network(a), losscape::core::ObjectiveSpec::Network(b)) = (&text.objective, &mse.objective) {
+        assert_eq!((&a.data, &a.layers, &a.init), (&b.data, &b.layers, &b.init), "{name}: lesson 10's data, line and start");
+    }
+    assert_eq!(text.runs, mse.runs, "{name}: lesson 10's optimizer");
+    let s = session(name, text.steps);
+    let end = s.runs[0].theta.clone();
+    (text, o, end)
+}
+
+/// The lowest loss on a fine (w, b) grid, and where.
+fn grid_minimum(o: &Objective) -> (f64, f64, f64) {
+    let mut ws = Workspace::default();
+    let mut best = (f64::MAX, 0.0, 0.0);
+    for i in 0..=400 {
+        for j in 0..=400 {
+            let (w, b) = (-1.0 + i as f64 * 0.01, -1.0 + j as f64 * 0.01);
+            let l = o.loss(&[w, b], &mut ws);
+            if l < best.0 {
+                best = (l, w, b);
+            }
+        }
+    }
+    best
+}
+
+#[test]
+fn lesson_10_an_outlier_pulls_mse_mae_and_huber_differently() {
+    let (text, o, end) = outlier_lesson("10_outlier_mse.ron");
+    let n = o.network().unwrap();
+    // Per-point 2(ŷ − y) at the start, ŷ = 0.
+    let pulls: Vec<f64> = n.train.y.iter().map(|y| -2.0 * y).collect();
+    let outlier = pulls.iter().cloned().fold(f64::MAX, f64::min);
+    let rest: f64 = pulls.iter().sum::<f64>() - outlier;
+    says(&text, &format!("at the start its 2(ŷ − y) is {}, the other four add up to {}", num(outlier, 0), num(rest, 0)));
+    let floor = o.loss(&end, &mut Workspace::default());
+    says(&text, &format!("settles at w = {}, b = {} (loss {})", num(end[0], 0), num(end[1], 0), num(floor, 0)));
+    let (l, w, b) = grid_minimum(&o);
+    assert_relative_eq!(l, floor, epsilon = 1e-9);
+    assert!((w - 3.0).abs() < 1e-6 && (b - 3.0).abs() < 1e-6);
+    says(&text, "three times the slope of the four points");
+
+    let (text, o, end) = outlier_lesson("10b_outlier_mae.ron");
+    let (l, w, b) = grid_minimum(&o);
+    says(&text, &format!("the floor is at w = {}, b = {} (loss {})", num(w, 0), num(b, 0), num(l, 1)));
+    assert!((w - 1.0).abs() < 1e-6 && (b - 1.0).abs() < 1e-6);
+    says(&text, &format!("(w = {}, b = {} after 200 steps)", num(end[0], 2), num(end[1], 2)));
+    assert!((end[0] - 1.0).abs() < 0.1 && (end[1] - 1.0).abs() < 0.1);
+
+    let (text, o, end) = outlier_lesson("10c_outlier_huber.ron");
+    let (l, w, b) = grid_minimum(&o);
+    assert!((w - 1.5).abs() < 1e-6 && (b - 1.5).abs() < 1e-6);
+    assert!((end[0] - 1.5).abs() < 1e-3 && (end[1] - 1.5).abs() < 1e-3, "{end:?}");
+    says(&text, &format!("settles at w = {}, b = {} (loss {})", num(end[0], 1), num(end[1], 1), num(l, 2)));
+}
+
+#[test]
+fn lesson_11_softmax_outputs_sum_to_one_and_cross_entropy_pulls_with_y_hat_minus_y() {
+    let (text, o) = scene("11_softmax.ron");
+    let n = o.network().unwrap();
+    says(&text, &format!("{} points in three clouds", n.train.n));
+    says(&text, &format!("({} parameters;", o.dim()));
+    let points: Vec<Vec<f64>> = (0..n.train.n).map(|s| n.train.row(s).0).collect();
+    let mut ws = Workspace::default();
+    for p in n.predict(o.start(), &points, &mut ws) {
+        for y in p {
+            assert_relative_eq!(y, 1.0 / 3.0, epsilon = 1e-15);
+        }
+    }
+    let l0 = o.loss(o.start(), &mut ws);
+    assert_relative_eq!(l0, 3f64.ln(), epsilon = 1e-12);
+    says(&text, &format!("ŷ = (1/3, 1/3, 1/3) and L = log 3 = {}", num(l0, 3)));
+    // One point of class 0: the gradient of the logits is the bias gradient.
+    let (x0, y0) = n.train.row(0);
+    assert_eq!(y0, [0.0]);
+    let one = n.train.select(&[0]);
+    let mut g = vec![0.0; o.dim()];
+    n.net.loss_and_grad(o.start(), &one, &mut ws, Some(&mut g));
+    let bias = n.net.layers()[0].bias_offset;
+    assert_relative_eq!(g[bias], -2.0 / 3.0, epsilon = 1e-15);
+    assert_relative_eq!(g[bias + 1], 1.0 / 3.0, epsilon = 1e-15);
+    assert_relative_eq!(g[bias + 2], 1.0 / 3.0, epsilon = 1e-15);
+    assert_relative_eq!(g[0], -2.0 / 3.0 * x0[0], epsilon = 1e-15);
+    says(&text, "a point of class 0 pulls with ŷ − y = (−2/3, 1/3, 1/3)");
+    let s = session("11_softmax.ron", text.steps);
+    let theta = &s.runs[0].theta;
+    let predictions = n.predict(theta, &points, &mut ws);
+    assert!(predictions.iter().all(|p| (p.iter().sum::<f64>() - 1.0).abs() < 1e-12), "softmax outputs sum to 1");
+    let right = predictions
+        .iter()
+        .enumerate()
+        .filter(|(s, p)| {
+            let class = n.train.row(*s).1[0] as usize;
+            p.iter().all(|&q| q <= p[class])
+        })
+        .count();
+    let end = s.runs[0].trajectory.last().unwrap().loss;
+    says(&text, &format!("After {} steps L = {} and {right} of the {} points", text.steps, num(end, 3), n.train.n));
 }
 
 #[test]

@@ -306,7 +306,11 @@ mod tests {
         assert!(names[0].starts_with("01_"), "{names:?}");
         assert!(at("05_") < at("05b_") && at("05b_") < at("06_"));
         assert!(at("07_") < at("07b_") && at("07b_") < at("07c_") && at("07c_") < at("08_"));
-        assert!(names.last().unwrap().starts_with("09_"), "{names:?}");
+        assert!(at("03_") < at("03b_") && at("03b_") < at("04_"));
+        assert!(at("07c_") < at("07d_") && at("07d_") < at("07e_") && at("07e_") < at("08_"));
+        assert!(at("08_") < at("08b_") && at("08b_") < at("09_"));
+        assert!(at("10_") < at("10b_") && at("10b_") < at("10c_") && at("10c_") < at("11_"));
+        assert!(names.last().unwrap().starts_with("11_"), "{names:?}");
     }
 
     #[test]
