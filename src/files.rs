@@ -349,7 +349,7 @@ mod tests {
         assert_eq!(err.to_string(), "disk full (injected)");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old contents");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "the temporary file is removed");
-        assert!(temporaries().is_empty(), "and no longer registered");
+        assert!(!temporaries().iter().any(|p| p.starts_with(dir.path())), "and no longer registered (other tests may hold theirs)");
         write_atomic(&path, |w| w.write_all(b"new")).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
         #[cfg(unix)]
