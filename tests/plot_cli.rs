@@ -118,3 +118,66 @@ fn bad_input_exits_2_with_one_line_and_keeps_the_old_png() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(decode(&out).0, 1000);
 }
+
+/// Losses at the ends of `f64` used to hang `plot` at 100 % CPU (issue 12): the padded range
+/// overflowed to infinity, or the log axis counted `usize::MAX` decades. Each trajectory now
+/// gives a picture (with its line drawn where it has two points) or one line and exit 2.
+#[test]
+fn extreme_losses_plot_or_are_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.png");
+    let max = f64::MAX;
+    let sub = f64::MIN_POSITIVE / 4096.0;
+    let rows = |losses: &[f64]| -> String {
+        let mut text = String::from("run,step,loss\n");
+        for (i, l) in losses.iter().enumerate() {
+            text += &format!("0,{i},{l:e}\n");
+        }
+        text
+    };
+    // (name, file, flags, Ok(axis and whether a line is drawn) or Err(part of the message))
+    let cases: Vec<(&str, String, &[&str], Result<(&str, bool), &str>)> = vec![
+        ("up_to_1e308", rows(&[1.0, 1e308, 1e300]), &[], Ok(("log", true))),
+        ("down_to_1e-308", rows(&[1.0, 1e-308]), &[], Ok(("log", true))),
+        ("both_ends", rows(&[1e308, 1e-308, max, 5e-324]), &[], Ok(("log", true))),
+        ("max_log", rows(&[max, max / 2.0]), &["--log"], Ok(("log", true))),
+        ("max_linear", rows(&[max, 1e308, -max]), &["--linear"], Ok(("linear", true))),
+        ("max_linear_flat", rows(&[max, max]), &["--linear"], Ok(("linear", true))),
+        ("near_max_linear", rows(&[max, max * (1.0 - f64::EPSILON)]), &["--linear"], Ok(("linear", true))),
+        ("tiny_linear", rows(&[1e-308, 2e-308]), &["--linear"], Ok(("linear", true))),
+        ("subnormal", rows(&[sub, 5e-324]), &[], Ok(("log", true))),
+        ("subnormal_linear", rows(&[sub, 5e-324, 0.0]), &["--linear"], Ok(("linear", true))),
+        ("single_point", rows(&[0.5]), &[], Ok(("linear", false))),
+        ("single_max", rows(&[max]), &["--log"], Ok(("log", false))),
+        ("all_equal", rows(&[2.5; 6]), &[], Ok(("linear", true))),
+        ("all_zero", rows(&[0.0; 3]), &[], Ok(("linear", true))),
+        ("last_step", "run,step,loss\n0,0,1\n0,18446744073709551615,1e308\n".into(), &[], Ok(("log", true))),
+        ("negative_log", rows(&[3.0, -2.0]), &["--log"], Err("--log needs positive losses")),
+        ("zero_log", rows(&[3.0, 0.0]), &["--log"], Err("--log needs positive losses")),
+    ];
+    for (name, text, flags, expected) in cases {
+        let input = write(dir.path(), &format!("{name}.csv"), &text);
+        let _ = std::fs::remove_file(&out);
+        let mut args = vec!["plot", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--width", "400", "--height", "300"];
+        args.extend(flags);
+        let o = losscape(&args);
+        let e = stderr(&o);
+        match expected {
+            Ok((axis, line)) => {
+                assert!(o.status.success(), "{name}: {e}");
+                assert!(String::from_utf8_lossy(&o.stdout).contains(&format!("{axis} loss axis")), "{name}");
+                let (w, h, px) = decode(&out);
+                assert_eq!((w, h), (400, 300), "{name}");
+                if line {
+                    assert!(count(&px, PALETTE[0]) > 20, "{name}: the run's line is drawn");
+                }
+            }
+            Err(message) => {
+                assert_eq!(o.status.code(), Some(2), "{name}: {e}");
+                assert!(e.starts_with("losscape: ") && e.contains(message), "{name}: {e}");
+                assert_eq!(e.trim_end().lines().count(), 1, "{name}: {e}");
+                assert!(!out.exists(), "{name}");
+            }
+        }
+    }
+}

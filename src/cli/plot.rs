@@ -20,12 +20,14 @@ use std::sync::Once;
 
 use ab_glyph::{Font, FontRef, OutlinedGlyph, PxScale, ScaleFont};
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{BackendColor, BackendCoord, BackendTextStyle, DrawingErrorKind};
 
 use super::UserError;
+
+mod axis;
+use axis::Axis;
 
 /// Line colours, one per run in file order (Tableau 10), repeated after ten runs.
 pub const PALETTE: [(u8, u8, u8); 10] = [
@@ -194,8 +196,8 @@ struct Figure<'a> {
     title: String,
     series: &'a [Series],
     labels: Vec<String>,
-    x: (f64, f64),
-    y: (f64, f64),
+    x: Axis,
+    y: Axis,
 }
 
 /// Writes the PNG.
@@ -231,13 +233,8 @@ pub fn run(args: &PlotArgs) -> anyhow::Result<ExitCode> {
         auto_scale(lo, hi)
     };
     let max_step = points().fold(0.0f64, |m, &(s, _)| m.max(s)).max(series.iter().filter_map(|s| s.diverged_at).max().unwrap_or(0) as f64);
-    let y = match scale {
-        Scale::Log => (lo / 1.5, hi * 1.5),
-        Scale::Linear if hi > lo => (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)),
-        Scale::Linear => (lo - lo.abs().max(1.0) * 0.1, hi + hi.abs().max(1.0) * 0.1),
-    };
-    let fig = Figure { title, series: &series, labels, x: (0.0, max_step.max(1.0)), y };
-    let png = render(&fig, scale, args.width, args.height).map_err(|e| anyhow::anyhow!("cannot draw the plot: {e}"))?;
+    let fig = Figure { title, series: &series, labels, x: Axis::steps(max_step), y: Axis::losses(scale, lo, hi) };
+    let png = render(&fig, args.width, args.height).map_err(|e| anyhow::anyhow!("cannot draw the plot: {e}"))?;
     crate::export::write_atomic(&args.out, |w| w.write_all(&png))
         .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", args.out.display()))?;
     println!(
@@ -428,16 +425,13 @@ fn displayable(text: &str) -> String {
 }
 
 /// Draws the figure and encodes it as PNG bytes.
-fn render(fig: &Figure<'_>, scale: Scale, width: u32, height: u32) -> Result<Vec<u8>, String> {
+fn render(fig: &Figure<'_>, width: u32, height: u32) -> Result<Vec<u8>, String> {
     register_font();
     let mut rgb = vec![255u8; width as usize * height as usize * 3];
     {
         let root = TextBackend(BitMapBackend::with_buffer(&mut rgb, (width, height))).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        match scale {
-            Scale::Linear => draw(&root, fig, fig.y.0..fig.y.1, fmt_linear)?,
-            Scale::Log => draw(&root, fig, (fig.y.0..fig.y.1).log_scale(), fmt_log)?,
-        }
+        draw(&root, fig)?;
         root.present().map_err(|e| e.to_string())?;
     }
     let mut png_bytes = Vec::new();
@@ -460,13 +454,8 @@ fn fmt_log(v: &f64) -> String {
     if (1e-2..1e4).contains(&a) { format!("{}", (v * 1e6).round() / 1e6) } else { format!("{v:.0e}") }
 }
 
-/// Lays out the axes for the y coordinate `y` (linear or log) and draws every series.
-fn draw<DB, Y>(root: &DrawingArea<DB, Shift>, fig: &Figure<'_>, y: Y, y_fmt: fn(&f64) -> String) -> Result<(), String>
-where
-    DB: DrawingBackend,
-    Y: AsRangedCoord<Value = f64>,
-    Y::CoordDescType: ValueFormatter<f64>,
-{
+/// Lays out the axes and draws every series.
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure<'_>) -> Result<(), String> {
     let (w, h) = root.dim_in_pixel();
     let text = (h.min(w) / 40).clamp(10, 40);
     let mut chart = ChartBuilder::on(root)
@@ -474,7 +463,7 @@ where
         .margin(text)
         .x_label_area_size(text * 3)
         .y_label_area_size(text * 5)
-        .build_cartesian_2d(fig.x.0..fig.x.1, y)
+        .build_cartesian_2d(fig.x.clone(), fig.y.clone())
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
@@ -483,9 +472,8 @@ where
         .label_style(("sans-serif", text))
         .axis_desc_style(("sans-serif", text * 6 / 5))
         // Ticks fall between whole steps on short runs: label only the whole ones.
-        .x_labels((fig.x.1 as usize + 1).min(11))
+        .x_labels((fig.x.bounds().1.min(10.0) as usize) + 1)
         .x_label_formatter(&|v| if v.fract() == 0.0 { format!("{v:.0}") } else { String::new() })
-        .y_label_formatter(&y_fmt)
         .light_line_style(RGBColor(235, 235, 235))
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()
