@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 /// std's `f64` methods whose last bit depends on the platform.
 const PLATFORM: [&str; 27] = [
-    "exp", "exp2", "exp_m1", "ln", "ln_1p", "log", "log2", "log10", "powf", "powi", "sin", "cos", "tan", "sin_cos", "asin",
-    "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "cbrt", "hypot", "gamma",
+    "exp", "exp2", "exp_m1", "ln", "ln_1p", "log", "log2", "log10", "powf", "powi", "sin", "cos", "tan", "sin_cos", "asin", "acos", "atan",
+    "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "cbrt", "hypot", "gamma",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

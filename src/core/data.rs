@@ -343,7 +343,11 @@ impl GeneratorSpec {
                 }
                 GeneratorKind::Moons => {
                     let t = rng.uniform(0.0, std::f64::consts::PI);
-                    let (a, b) = if class == 0 { (elementary::cos(t), elementary::sin(t)) } else { (1.0 - elementary::cos(t), 0.5 - elementary::sin(t)) };
+                    let (a, b) = if class == 0 {
+                        (elementary::cos(t), elementary::sin(t))
+                    } else {
+                        (1.0 - elementary::cos(t), 0.5 - elementary::sin(t))
+                    };
                     ([(a - 0.5) * 0.8 + noise * rng.normal(), (b - 0.25) * 0.8 + noise * rng.normal()], class)
                 }
                 GeneratorKind::Sine => {

@@ -164,7 +164,16 @@ mod tests {
         // Irregular fractions too, so no input sits on a grid the tables were built for.
         xs.extend((0..2000).map(|i| lo + (hi - lo) * ((f64::from(i) * 0.618_033_988_749_894_9).fract())));
         xs.extend([0.0, -0.0, 1e-300, -1e-300, 5e-324, 1e-8, -1e-8, 0.5, 1.0, -1.0, 2.0, 10.0, 100.0, 700.0, 709.7, -745.0, 1e300]);
-        xs.extend([f64::MIN_POSITIVE, std::f64::consts::PI, std::f64::consts::FRAC_PI_2, 1e22, f64::MAX, f64::INFINITY, f64::NEG_INFINITY, f64::NAN]);
+        xs.extend([
+            f64::MIN_POSITIVE,
+            std::f64::consts::PI,
+            std::f64::consts::FRAC_PI_2,
+            1e22,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ]);
         xs
     }
 
