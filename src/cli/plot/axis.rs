@@ -96,7 +96,7 @@ fn decimal(m: u32, e: i32) -> f64 {
 /// Multiples of the smallest step 1, 2 or 5 × 10ᵏ that leaves at most `max` of them in
 /// `lo..=hi`. One pass over at most `max` candidates.
 fn linear_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
-    if max == 0 || !(lo < hi) || !lo.is_finite() || !hi.is_finite() {
+    if max == 0 || !lo.is_finite() || !hi.is_finite() || lo >= hi {
         return Vec::new();
     }
     // The span over the gaps, halved first so that −MAX…MAX does not overflow.
@@ -133,7 +133,7 @@ fn linear_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
 /// 633 decades of `f64`); with `light` and room for them, 2…9 × each decade too. Less than
 /// two decades wide, 1…9 × 10ᵏ, or 1-2-5 × 10ᵏ when those are too many, else linear ticks.
 fn log_ticks(lo: f64, hi: f64, max: usize, light: bool) -> Vec<f64> {
-    if max == 0 || !(lo < hi) || !lo.is_finite() || !hi.is_finite() {
+    if max == 0 || !lo.is_finite() || !hi.is_finite() || lo >= hi {
         return Vec::new();
     }
     // Decades inside the range; both ends lie within −400…400 (log₁₀ of an f64, padded).
