@@ -1,29 +1,27 @@
 //! Every input the fuzzers (`fuzz/`, see README.md "Fuzzing") found to crash, panic or hang,
-//! replayed through the same harness code (`fuzz/src/lib.rs`) in plain `cargo test`. Inputs live
-//! in `tests/data/fuzz/<target>/`, one file each, named for the bug they found.
+//! and hand-made hostile ones (a truncated share line, one that inflates past the limit, a CSV
+//! of NaN, infinities and quote soup), replayed through the same harness code
+//! (`fuzz/src/lib.rs`) in plain `cargo test`. Inputs live in `tests/data/fuzz/<target>/`, one
+//! file each, named for what they try.
+//!
+//! No input is timed: the harness bounds the work itself (samples × parameters, steps and runs
+//! per scene; the expression's operation count, see `src/core/function.rs`), so a hang would be
+//! a harness or a limit that no longer holds, and is caught where those limits are tested.
 
 #[path = "../fuzz/src/lib.rs"]
 #[allow(dead_code, reason = "the harness is shared with the fuzz binaries, which use all of it")]
 mod harness;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
-
-/// An input that took longer than this was a hang; the fuzzers run with `-timeout=5`.
-const SLOW: Duration = Duration::from_secs(5);
 
 /// Runs `target` on every file in `tests/data/fuzz/<dir>`; returns how many there were.
 fn replay(dir: &str, target: fn(&[u8])) -> usize {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz").join(dir);
+    let entries = std::fs::read_dir(&folder).unwrap_or_else(|e| panic!("{}: {e}", folder.display()));
     let mut n = 0;
-    // A target with no crash found yet has no folder (git keeps no empty ones).
-    let Ok(entries) = std::fs::read_dir(&folder) else { return 0 };
     for entry in entries {
         let path = entry.unwrap().path();
-        let data = std::fs::read(&path).unwrap();
-        let start = Instant::now();
-        target(&data);
-        assert!(start.elapsed() < SLOW, "{} took {:?}", path.display(), start.elapsed());
+        target(&std::fs::read(&path).unwrap());
         n += 1;
     }
     n
@@ -31,27 +29,27 @@ fn replay(dir: &str, target: fn(&[u8])) -> usize {
 
 #[test]
 fn scene_ron_inputs() {
-    assert!(replay("scene_ron", |d| harness::scene_text(d, losscape::scene::Format::Ron)) > 0);
+    assert!(replay("scene_ron", |d| harness::scene_text(d, losscape::scene::Format::Ron)) >= 1);
 }
 
 #[test]
 fn scene_json_inputs() {
-    replay("scene_json", |d| harness::scene_text(d, losscape::scene::Format::Json));
+    assert!(replay("scene_json", |d| harness::scene_text(d, losscape::scene::Format::Json)) >= 1);
 }
 
 #[test]
 fn data_csv_inputs() {
-    replay("data_csv", harness::data_csv);
+    assert!(replay("data_csv", harness::data_csv) >= 8);
 }
 
 #[test]
 fn expr_inputs() {
-    replay("expr", harness::expr);
+    assert!(replay("expr", harness::expr) >= 4);
 }
 
 #[test]
 fn share_line_inputs() {
-    replay("share_line", harness::share_line);
+    assert!(replay("share_line", harness::share_line) >= 8);
 }
 
 /// The seed corpora pass too: the harness accepts every lesson and fixture it was seeded with.

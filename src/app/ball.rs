@@ -38,7 +38,7 @@ pub(super) fn plugin(app: &mut App) {
                 .in_set(AppSystems::SyncVisuals)
                 .after(super::surface::SurfaceSystems),
         )
-        .add_systems(EguiPrimaryContextPass, label_true_losses.after(super::plots::draw_plots_panel));
+        .add_systems(EguiPrimaryContextPass, label_true_losses.after(super::surface::draw_surface_labels));
 }
 
 /// Ball radius in world units.

@@ -22,7 +22,10 @@ pub(super) fn plugin(app: &mut App) {
         Update,
         (orbit_with_mouse.run_if(not(egui_wants_any_pointer_input)), reset_view, apply_orbit, fit_viewport)
             .chain()
-            .in_set(AppSystems::ReadInput),
+            .in_set(AppSystems::ReadInput)
+            // Input in one order: keys, file actions, a click on the surface (picked through the
+            // camera as last drawn), then the camera moves.
+            .after(super::surface::pick_start_on_click),
     );
 }
 

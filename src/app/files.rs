@@ -20,7 +20,8 @@ use crate::scene::{self, CameraSettings};
 pub fn plugin(app: &mut App) {
     app.add_message::<FileAction>()
         .add_systems(Startup, list_presets)
-        .add_systems(Update, handle_file_actions.in_set(AppSystems::ReadInput));
+        // After the keys (both edit the scene), before clicks and the camera (see camera.rs).
+        .add_systems(Update, handle_file_actions.in_set(AppSystems::ReadInput).after(super::settings::read_shortcuts));
 }
 
 /// What to read or write.
@@ -69,7 +70,7 @@ fn list_presets(mut commands: Commands) {
     commands.insert_resource(Presets { scenes });
 }
 
-fn handle_file_actions(
+pub(super) fn handle_file_actions(
     mut actions: MessageReader<FileAction>,
     mut settings: ResMut<SimSettings>,
     mut sim: ResMut<Simulation>,

@@ -105,7 +105,7 @@ impl StatusLine {
 }
 
 /// Space plays or pauses, S steps once, R resets.
-fn read_shortcuts(
+pub(super) fn read_shortcuts(
     keys: Res<ButtonInput<KeyCode>>,
     mut settings: ResMut<SimSettings>,
     mut step: MessageWriter<StepOnce>,

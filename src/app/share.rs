@@ -32,7 +32,10 @@ pub(super) fn plugin(app: &mut App) {
 
 /// The egui side: the "Share" window.
 pub(super) fn ui_plugin(app: &mut App) {
-    app.add_systems(EguiPrimaryContextPass, draw_share_window.after(super::lesson::draw_lesson_card));
+    app.add_systems(
+        EguiPrimaryContextPass,
+        draw_share_window.after(super::lesson::draw_lesson_card).before(super::surface::draw_surface_labels),
+    );
 }
 
 /// The share window's state: whether it is shown, the current scene's line, the pasted text.

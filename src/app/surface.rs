@@ -30,7 +30,7 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<GeometryTask>()
         .add_systems(Startup, spawn_surface_entities)
         .add_systems(Update, (spawn_geometry_task, swap_surface_geometry).chain().in_set(AppSystems::SyncVisuals).in_set(SurfaceSystems))
-        .add_systems(Update, pick_start_on_click.in_set(AppSystems::ReadInput))
+        .add_systems(Update, pick_start_on_click.in_set(AppSystems::ReadInput).after(super::files::handle_file_actions))
         .add_systems(EguiPrimaryContextPass, draw_surface_labels.after(super::plots::draw_plots_panel));
 }
 
@@ -455,7 +455,7 @@ fn draw_contours(lines: &mut GizmoAsset, land: &Landscape, map: &ViewMap) {
 /// A left click (not a drag) on the surface restarts every run from the point under the
 /// cursor: the cursor's ray is intersected with the mesh's triangles. The new start goes on the
 /// status line and in the log (`tests/app_click.rs` clicks with a real pointer and reads it).
-fn pick_start_on_click(
+pub(super) fn pick_start_on_click(
     buttons: Option<Res<ButtonInput<MouseButton>>>,
     wants: Option<Res<EguiWantsInput>>,
     window: Single<&Window, With<PrimaryWindow>>,

@@ -4,8 +4,14 @@
 //!
 //! Reproducibility: every multiply-add is `f64::mul_add`, a correctly rounded fused operation
 //! on every machine (hardware FMA or libm's exact `fma`), and `exp`, `tanh` and the sigmoid are
-//! our own from plain IEEE operations rather than the platform's libm. So a trajectory is
-//! bit-identical whatever the CPU, the vector width or the operating system.
+//! our own from plain IEEE operations rather than the platform's libm. Every other elementary
+//! function behind a number of the core (the losses' `exp`, `ln` and `ln_1p`, the data
+//! generators' and Box–Muller's `sin`, `cos` and `ln`, the learning-rate schedules' and Adam's
+//! powers, the operators of typed expressions) comes from [`super::elementary`], the pure-Rust
+//! `libm` crate, and never from the platform either; `tests/platform_math.rs` fails when core
+//! code calls std's `f64::exp`, `ln`, `sin` … again. Rust does not fuse or reorder floating-point
+//! operations by itself, so a trajectory is bit-identical whatever the CPU, the vector width,
+//! the operating system, or the browser (wasm32).
 
 use multiversion::multiversion;
 

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::activation::{Activation, sigmoid, softmax_backprop};
+use super::elementary;
 
 /// How far a prediction is from its target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default, Hash)]
@@ -162,9 +163,9 @@ fn cross_entropy(z: &[f64], targets: &[f64], units: usize, width: usize, n: usiz
         }
         let mut sum = 0.0;
         for u in 0..units {
-            sum += (z[u * n + s] - max).exp();
+            sum += elementary::exp(z[u * n + s] - max);
         }
-        let lse = max + sum.ln();
+        let lse = max + elementary::ln(sum);
         let target = |u: usize| -> f64 { if width == 1 { if targets[s] as usize == u { 1.0 } else { 0.0 } } else { targets[u * n + s] } };
         let mut mass = 0.0;
         for u in 0..units {
@@ -174,7 +175,7 @@ fn cross_entropy(z: &[f64], targets: &[f64], units: usize, width: usize, n: usiz
         }
         if let Some(g) = grad.as_deref_mut() {
             for u in 0..units {
-                let p = (z[u * n + s] - lse).exp();
+                let p = elementary::exp(z[u * n + s] - lse);
                 g[u * n + s] = (mass * p - target(u)) * inv_n;
             }
         }
@@ -187,7 +188,7 @@ fn log_loss(z: &[f64], targets: &[f64], grad: Option<&mut [f64]>) -> f64 {
     let count = z.len() as f64;
     let mut total = 0.0;
     for (&z, &t) in z.iter().zip(targets) {
-        total += z.max(0.0) - z * t + (-z.abs()).exp().ln_1p();
+        total += z.max(0.0) - z * t + elementary::ln_1p(elementary::exp(-z.abs()));
     }
     if let Some(g) = grad {
         for ((g, &z), &t) in g.iter_mut().zip(z).zip(targets) {

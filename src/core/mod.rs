@@ -9,6 +9,7 @@ pub mod activation;
 pub mod check;
 pub mod clip;
 pub mod data;
+pub mod elementary;
 pub mod error;
 pub mod format;
 pub mod function;

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::elementary;
 use super::error::CoreError;
 
 /// An optimizer and its hyper-parameters (torch names; missing fields take torch's defaults).
@@ -287,10 +288,10 @@ impl Schedule {
     /// The learning rate after `e` scheduler steps, from base rate `lr`.
     pub fn lr_at(&self, lr: f64, e: u64) -> f64 {
         match *self {
-            Schedule::Step { step_size, gamma } => lr * gamma.powi((e / step_size.max(1)) as i32),
-            Schedule::Exponential { gamma } => lr * gamma.powi(e.min(i32::MAX as u64) as i32),
+            Schedule::Step { step_size, gamma } => lr * elementary::powu(gamma, e / step_size.max(1)),
+            Schedule::Exponential { gamma } => lr * elementary::powu(gamma, e),
             Schedule::Cosine { t_max, eta_min } => {
-                eta_min + (lr - eta_min) * (1.0 + (std::f64::consts::PI * e as f64 / t_max.max(1) as f64).cos()) / 2.0
+                eta_min + (lr - eta_min) * (1.0 + elementary::cos(std::f64::consts::PI * e as f64 / t_max.max(1) as f64)) / 2.0
             }
         }
     }
@@ -360,8 +361,8 @@ impl OptimizerState {
                     add_weight_decay(g, theta, wd);
                 }
                 let [b1, b2] = o.betas;
-                let bc1 = 1.0 - b1.powi(t as i32);
-                let bc2 = 1.0 - b2.powi(t as i32);
+                let bc1 = 1.0 - elementary::powu(b1, t);
+                let bc2 = 1.0 - elementary::powu(b2, t);
                 let step_size = lr / bc1;
                 let bc2_sqrt = bc2.sqrt();
                 for i in 0..theta.len() {

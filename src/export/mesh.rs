@@ -33,6 +33,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+use crate::core::elementary::log10;
 use crate::core::landscape::{Grid, Plane};
 
 use super::grid::{RunPath, shown};
@@ -183,7 +184,7 @@ impl Heights {
         if !loss.is_finite() {
             return NON_FINITE_COLOUR;
         }
-        let (v, lo, hi) = if self.log { (loss.log10(), self.lo.log10(), self.hi.log10()) } else { (loss, self.lo, self.hi) };
+        let (v, lo, hi) = if self.log { (log10(loss), log10(self.lo), log10(self.hi)) } else { (loss, self.lo, self.hi) };
         let t = if hi > lo { ((v - lo) / (hi - lo)).clamp(0.0, 1.0) } else { 0.5 };
         ramp(t)
     }

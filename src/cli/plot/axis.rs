@@ -96,7 +96,7 @@ fn decimal(m: u32, e: i32) -> f64 {
 /// Multiples of the smallest step 1, 2 or 5 × 10ᵏ that leaves at most `max` of them in
 /// `lo..=hi`. One pass over at most `max` candidates.
 fn linear_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
-    if max == 0 || !(lo < hi) || !lo.is_finite() || !hi.is_finite() {
+    if max == 0 || !lo.is_finite() || !hi.is_finite() || lo >= hi {
         return Vec::new();
     }
     // The span over the gaps, halved first so that −MAX…MAX does not overflow.
@@ -131,9 +131,9 @@ fn linear_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
 /// Ticks of a log axis from 10^`lo` to 10^`hi`: every decade, or every 2nd, 5th, 10th, 20th…
 /// when there are too many (the steps grow by 1-2-5, so at most 7 sizes are tried for the
 /// 633 decades of `f64`); with `light` and room for them, 2…9 × each decade too. Less than
-/// two decades wide, 1-2-5 × 10ᵏ, then every mantissa, then linear ticks.
+/// two decades wide, 1…9 × 10ᵏ, or 1-2-5 × 10ᵏ when those are too many, else linear ticks.
 fn log_ticks(lo: f64, hi: f64, max: usize, light: bool) -> Vec<f64> {
-    if max == 0 || !(lo < hi) || !lo.is_finite() || !hi.is_finite() {
+    if max == 0 || !lo.is_finite() || !hi.is_finite() || lo >= hi {
         return Vec::new();
     }
     // Decades inside the range; both ends lie within −400…400 (log₁₀ of an f64, padded).
@@ -159,7 +159,7 @@ fn log_ticks(lo: f64, hi: f64, max: usize, light: bool) -> Vec<f64> {
             .take(max)
             .collect();
     }
-    for ms in [&[1, 2, 5][..], &[1, 2, 3, 4, 5, 6, 7, 8, 9]] {
+    for ms in [&[1, 2, 3, 4, 5, 6, 7, 8, 9][..], &[1, 2, 5]] {
         let ticks = mantissas(ms);
         if ticks.len() >= 2 && ticks.len() <= max {
             return ticks;
@@ -246,6 +246,7 @@ mod tests {
         assert_eq!(Axis::losses(Scale::Log, 1e-300, 1e300).ticks(11, false).len(), 7, "every 100th decade");
         let narrow = Axis::losses(Scale::Log, 0.3, 4.0).ticks(11, false);
         assert_eq!(narrow, [0.2, 0.5, 1.0, 2.0, 5.0], "1-2-5 within two decades");
+        assert_eq!(Axis::losses(Scale::Log, 1.2, 3.0).ticks(11, false), [0.8, 0.9, 1.0, 2.0, 3.0, 4.0], "every mantissa when they fit");
         let light = Axis::losses(Scale::Log, 0.3, 4.0).ticks(110, true);
         assert_eq!(light, [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
     }
