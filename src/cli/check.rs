@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::core::{Session, check_gradient};
+use crate::core::network::Workspace;
+use crate::core::{ObjectiveSpec, Session, check_gradient};
+use crate::scene::SceneError;
 
 /// Arguments of `losscape check`.
 #[derive(clap::Args, Debug)]
@@ -19,11 +21,31 @@ pub struct CheckArgs {
 /// Exit 0 when every check agrees, 1 naming the worst parameter when one does not.
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let (scene, objective) = super::load_scene(&args.scene)?;
+    // A start where the loss or gradient is not finite is bad input, not a failed check: there
+    // is nothing to compare, and the fix is in the scene.
+    let mut grad = vec![0.0; objective.dim()];
+    let loss = objective.loss_and_grad(objective.start(), &mut grad, &mut Workspace::default());
+    let what = if !loss.is_finite() {
+        Some(format!("the loss at the start is not finite ({loss})"))
+    } else {
+        grad.iter()
+            .position(|g| !g.is_finite())
+            .map(|i| format!("the gradient at the start is not finite (∂L/∂{} = {})", objective.param_name(i), grad[i]))
+    };
+    if let Some(what) = what {
+        let field = match scene.objective {
+            ObjectiveSpec::Function(_) => "objective.function.start",
+            ObjectiveSpec::Network(_) => "objective.network.init",
+        };
+        let message = format!("{what}, so there is no gradient to check; choose a start where it is finite");
+        return Err(SceneError { path: args.scene.clone(), position: None, field: Some(field.into()), message }.into());
+    }
     let mut points = vec![("start".to_string(), objective.start().to_vec())];
     let mut session = Session::new(objective.clone(), &scene.runs).map_err(|e| crate::scene::located("", &args.scene, e))?;
     session.run(args.steps);
     for (i, run) in session.runs.iter().enumerate() {
-        if run.theta.iter().all(|p| p.is_finite()) {
+        // A diverged run's θ may still be finite where the loss is not: nothing to compare there.
+        if run.is_running() && run.theta.iter().all(|p| p.is_finite()) {
             points.push((format!("run {i} after {} steps", run.steps()), run.theta.clone()));
         }
     }

@@ -58,6 +58,15 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
             let mut stdout = std::io::BufWriter::new(std::io::stdout());
             crate::export::run_and_write_csv(&mut session, steps, &mut stdout)?;
             std::io::Write::flush(&mut stdout)?;
+            // Standard output is the CSV alone: what `--out` says in its summary goes to stderr.
+            for (i, run) in session.runs.iter().enumerate() {
+                if let RunStatus::Diverged { step } = run.status {
+                    eprintln!(
+                        "losscape: run {i} {}: DIVERGED at step {step} (the loss, gradient or parameters stopped being finite)",
+                        run.spec.label()
+                    );
+                }
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
