@@ -193,6 +193,8 @@ pub fn parse(text: &str, format: Format, path: &Path) -> Result<Scene, SceneErro
                 let inner = e.inner();
                 let msg = inner.to_string();
                 let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+                let expected = msg.rsplit_once(", expected ").map(|(_, ty)| ty);
+                let msg = expected.and_then(whole_number_message).unwrap_or(msg);
                 err(Some((inner.line(), inner.column())), e.path().to_string().trim_start_matches('.').replace("?", ""), msg)
             })?;
             de.end().map_err(|e| err(Some((e.line(), e.column())), String::new(), "unexpected text after the scene".into()))?;
@@ -203,11 +205,18 @@ pub fn parse(text: &str, format: Format, path: &Path) -> Result<Scene, SceneErro
                 .map_err(|e| err(Some((e.span.start.line, e.span.start.col)), String::new(), e.code.to_string()))?;
             let scene = serde_path_to_error::deserialize(&mut de).map_err(|e| {
                 let spanned = de.span_error(e.inner().clone());
-                err(
-                    Some((spanned.span.start.line, spanned.span.start.col)),
-                    e.path().to_string().trim_start_matches('.').replace("?", ""),
-                    spanned.code.to_string(),
-                )
+                let field = e.path().to_string().trim_start_matches('.').replace("?", "");
+                let msg = match &spanned.code {
+                    // RON does not say which type it wanted; every whole number of a scene is
+                    // a u64 or a usize but `steps_per_frame` (and it allows 1–10000).
+                    ron::Error::IntegerOutOfBounds | ron::Error::ExpectedInteger if field.ends_with("steps_per_frame") => {
+                        whole_number_message("u32")
+                    }
+                    ron::Error::IntegerOutOfBounds | ron::Error::ExpectedInteger => whole_number_message("u64"),
+                    ron::Error::InvalidValueForType { expected, .. } => whole_number_message(expected),
+                    _ => None,
+                };
+                err(Some((spanned.span.start.line, spanned.span.start.col)), field, msg.unwrap_or_else(|| spanned.code.to_string()))
             })?;
             de.end().map_err(|e| err(None, String::new(), format!("unexpected text after the scene: {e}")))?;
             scene
@@ -215,6 +224,23 @@ pub fn parse(text: &str, format: Format, path: &Path) -> Result<Scene, SceneErro
     };
     scene.validate().map_err(|e| located(text, path, e))?;
     Ok(scene)
+}
+
+/// What a whole-number field (steps, res, units, seeds, n, batch sizes…) says when its value
+/// is not one it can hold — a fraction, a negative number, one past the type's largest (which
+/// serde reads as a float: "invalid type: floating point `1.8446744073709552e19`, expected
+/// u64"), a string. `expected` is serde's name for the field's type; `None` for a type that is
+/// not an unsigned integer, whose message stays serde's.
+fn whole_number_message(expected: &str) -> Option<String> {
+    let max: u64 = match expected {
+        "u8" => u8::MAX.into(),
+        "u16" => u16::MAX.into(),
+        "u32" => u32::MAX.into(),
+        "u64" => u64::MAX,
+        "usize" => usize::MAX as u64,
+        _ => return None,
+    };
+    Some(format!("must be a whole number between 0 and {max}"))
 }
 
 /// Turns a core error into a scene error with the field's position in `text`.
@@ -248,7 +274,17 @@ impl Scene {
         if let Some(s) = self.surface.span
             && !(s > 0.0 && s.is_finite())
         {
-            return Err(CoreError::invalid("surface.span", format!("must be > 0, got {s}")));
+            return Err(CoreError::invalid("surface.span", format!("must be a finite number > 0, got {s}")));
+        }
+        if let Some(c) = &self.camera {
+            for (name, v) in [("yaw", c.yaw), ("pitch", c.pitch)] {
+                if !v.is_finite() {
+                    return Err(CoreError::invalid(format!("camera.{name}"), format!("must be a finite number of degrees, got {v}")));
+                }
+            }
+            if !(c.distance > 0.0 && c.distance.is_finite()) {
+                return Err(CoreError::invalid("camera.distance", format!("must be a finite number > 0, got {}", c.distance)));
+            }
         }
         if self.steps_per_frame == 0 || self.steps_per_frame > 10_000 {
             return Err(CoreError::invalid("steps_per_frame", format!("must be between 1 and 10000, got {}", self.steps_per_frame)));
@@ -378,6 +414,10 @@ pub fn read_csv_from(input: impl std::io::Read, shown: &str, src: &CsvSource) ->
         };
         table.x.push(xs.iter().map(|&i| cell(i)).collect::<Result<_, _>>()?);
         table.y.push(ys.iter().map(|&i| cell(i)).collect::<Result<_, _>>()?);
+    }
+    // Said here, naming the file: the table's own check would blame the scene's `data.x`.
+    if table.x.is_empty() {
+        return Err(fail(format!("{shown}:2: the file has a header but no rows; add at least one sample")));
     }
     Ok(table)
 }
@@ -523,9 +563,10 @@ fn find_key(b: &[u8], open: usize, k: &str) -> Option<(usize, usize)> {
     None
 }
 
-/// Inside the list opening at `open`, the start of element `n`.
+/// Inside the list (or RON tuple, as a fixed-size array like `betas` is written) opening at
+/// `open`, the start of element `n`.
 fn find_element(b: &[u8], open: usize, n: usize) -> Option<usize> {
-    if b.get(open) != Some(&b'[') {
+    if !matches!(b.get(open), Some(b'[' | b'(')) {
         return None;
     }
     let mut depth = 0i32;
@@ -533,7 +574,7 @@ fn find_element(b: &[u8], open: usize, n: usize) -> Option<usize> {
     let mut i = open;
     if n == 0 {
         let first = skip_ws(b, open + 1);
-        return (b.get(first) != Some(&b']')).then_some(first);
+        return (!matches!(b.get(first), Some(b']' | b')'))).then_some(first);
     }
     while i < b.len() {
         match b[i] {
@@ -552,7 +593,7 @@ fn find_element(b: &[u8], open: usize, n: usize) -> Option<usize> {
                 count += 1;
                 if count == n {
                     let at = skip_ws(b, i + 1);
-                    return (!matches!(b.get(at), Some(b']') | None)).then_some(at);
+                    return (!matches!(b.get(at), Some(b']' | b')') | None)).then_some(at);
                 }
             }
             _ => {}
@@ -600,7 +641,7 @@ mod tests {
     fn errors_name_line_column_and_field() {
         let bad = JSON.replace(r#""lr": 0.05"#, r#""lr": -0.05"#);
         let e = parse(&bad, Format::Json, Path::new("s.json")).unwrap_err();
-        assert_eq!(e.to_string(), "s.json:12:29: runs[1].optimizer.adam.lr: must be ≥ 0, got -0.05");
+        assert_eq!(e.to_string(), "s.json:12:29: runs[1].optimizer.adam.lr: must be a finite number ≥ 0, got -0.05");
         let bad = JSON.replace(r#""units": 3"#, r#""units": "three""#);
         let e = parse(&bad, Format::Json, Path::new("s.json")).unwrap_err();
         assert!(e.to_string().starts_with("s.json:5:"), "{e}");

@@ -45,8 +45,7 @@ pub fn decode(text: &str) -> Result<Scene, SceneError> {
     let packed = BASE64URL_NOPAD
         .decode(body.as_bytes())
         .map_err(|e| fail(format!("not valid URL-safe base64 at character {}: {e}", e.position + 1)))?;
-    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_SCENE_BYTES)
-        .map_err(|e| fail(format!("the text is damaged or incomplete (cannot inflate: {:?})", e.status)))?;
+    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_SCENE_BYTES).map_err(|e| fail(inflate_message(e.status)))?;
     let text = std::str::from_utf8(&json).map_err(|_| fail("the text does not hold a scene (not UTF-8)".into()))?;
     let scene = crate::scene::parse(text, Format::Json, shown)?;
     refuse_file_names(&scene).map_err(|(field, path)| SceneError {
@@ -56,6 +55,18 @@ pub fn decode(text: &str) -> Result<Scene, SceneError> {
         message: format!("a shared scene carries its data inline; it may not name a file ({path:?})"),
     })?;
     Ok(scene)
+}
+
+/// Why a line did not inflate, in words (not the decoder's status name).
+fn inflate_message(status: miniz_oxide::inflate::TINFLStatus) -> String {
+    use miniz_oxide::inflate::TINFLStatus;
+    match status {
+        TINFLStatus::HasMoreOutput => format!("too large: it inflates past {} MB, the most a shared scene may hold", MAX_SCENE_BYTES >> 20),
+        TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => {
+            "the text is incomplete (it ends before the scene does); copy the whole line".into()
+        }
+        _ => "the text is damaged (it is not a compressed scene)".into(),
+    }
 }
 
 /// The field and the file name of the first part of `scene` that names a file: only CSV data
@@ -140,6 +151,14 @@ mod tests {
             let e = decode(bad).unwrap_err().to_string();
             assert!(e.starts_with("shared scene") && !e.contains('\n'), "{e}");
         }
+        assert!(decode(&line[..line.len() / 2]).unwrap_err().to_string().contains("incomplete"));
+        // A line that inflates past the limit is too large, not damaged (a few kB of base64).
+        let huge =
+            format!("{PREFIX}{}", BASE64URL_NOPAD.encode(&miniz_oxide::deflate::compress_to_vec(&vec![b' '; MAX_SCENE_BYTES + 1], 9)));
+        assert_eq!(
+            decode(&huge).unwrap_err().to_string(),
+            "shared scene: too large: it inflates past 64 MB, the most a shared scene may hold"
+        );
         // A valid line whose scene has a bad value names the field.
         let mut scene = lesson("01_x_squared.ron");
         scene.steps = u64::MAX;

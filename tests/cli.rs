@@ -115,7 +115,11 @@ fn bad_scenes_exit_2_with_one_line_naming_file_line_and_field() {
             DESIGN_JSON.replace(r#"{"units": 1, "activation": "sigmoid"}"#, r#"{"units": 0, "activation": "sigmoid"}"#),
             "units.json:5:53: objective.network.layers[1].units: must be ≥ 1",
         ),
-        ("lr.json", DESIGN_JSON.replace(r#""lr": 0.05"#, r#""lr": -1"#), "lr.json:12:29: runs[1].optimizer.adam.lr: must be ≥ 0, got -1"),
+        (
+            "lr.json",
+            DESIGN_JSON.replace(r#""lr": 0.05"#, r#""lr": -1"#),
+            "lr.json:12:29: runs[1].optimizer.adam.lr: must be a finite number ≥ 0, got -1",
+        ),
         (
             "ce.json",
             DESIGN_JSON.replace(r#""log_loss""#, r#""cross_entropy""#),

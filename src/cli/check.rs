@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::out::outln;
-use crate::core::{Session, check_gradient};
+use crate::core::network::Workspace;
+use crate::core::{ObjectiveSpec, Session, check_gradient};
+use crate::scene::SceneError;
 
 /// Arguments of `losscape check`.
 #[derive(clap::Args, Debug)]
@@ -23,6 +25,25 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         return Err(super::UserError(format!("--steps must be ≤ {}, got {}", crate::scene::MAX_STEPS, args.steps)).into());
     }
     let (scene, objective) = super::load_scene(&args.scene)?;
+    // A start where the loss or gradient is not finite is bad input, not a failed check: there
+    // is nothing to compare, and the fix is in the scene.
+    let mut grad = vec![0.0; objective.dim()];
+    let loss = objective.loss_and_grad(objective.start(), &mut grad, &mut Workspace::default());
+    let what = if !loss.is_finite() {
+        Some(format!("the loss at the start is not finite ({loss})"))
+    } else {
+        grad.iter()
+            .position(|g| !g.is_finite())
+            .map(|i| format!("the gradient at the start is not finite (∂L/∂{} = {})", objective.param_name(i), grad[i]))
+    };
+    if let Some(what) = what {
+        let field = match scene.objective {
+            ObjectiveSpec::Function(_) => "objective.function.start",
+            ObjectiveSpec::Network(_) => "objective.network.init",
+        };
+        let message = format!("{what}, so there is no gradient to check; choose a start where it is finite");
+        return Err(SceneError { path: args.scene.clone(), position: None, field: Some(field.into()), message }.into());
+    }
     let mut points = vec![("start".to_string(), objective.start().to_vec())];
     let mut session = Session::new(objective.clone(), &scene.runs).map_err(|e| crate::scene::located("", &args.scene, e))?;
     // Only the last θ matters: the paths are dropped as they grow, so memory does not grow
@@ -39,7 +60,8 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         }
     }
     for (i, run) in session.runs.iter().enumerate() {
-        if run.theta.iter().all(|p| p.is_finite()) {
+        // A diverged run's θ may still be finite where the loss is not: nothing to compare there.
+        if run.is_running() && run.theta.iter().all(|p| p.is_finite()) {
             points.push((format!("run {i} after {} steps", run.steps()), run.theta.clone()));
         }
     }

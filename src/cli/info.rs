@@ -69,7 +69,7 @@ pub fn describe(scene: &crate::scene::Scene, objective: &Objective) -> String {
     }
     s.push_str(&format!("runs: {}\n", scene.runs.len()));
     for (i, r) in scene.runs.iter().enumerate() {
-        let sched = r.schedule.as_ref().map_or(String::new(), |s| format!(", schedule {s:?}"));
+        let sched = r.schedule.as_ref().map_or(String::new(), |s| format!(", schedule {}", s.describe()));
         s.push_str(&format!("  {i}: {}{sched}\n", r.label()));
     }
     s.push_str(&format!("steps: {}\n", scene.steps));

@@ -87,6 +87,8 @@ pub struct Series {
     pub holdout: Vec<(f64, f64)>,
     /// The step whose loss was first non-finite, for a run that diverged.
     pub diverged_at: Option<u64>,
+    /// The first plotted value ≤ 0 (no log axis can show it): file line, column, value.
+    pub first_non_positive: Option<(u64, &'static str, f64)>,
 }
 
 /// Reads a trajectory CSV: runs in order of first appearance. Errors are
@@ -142,7 +144,7 @@ pub fn read_trajectory_text(bytes: &[u8], shown: &str) -> Result<Vec<Series>, Us
             return Err(fail(line, "run", "is empty".into()));
         }
         let i = *index.entry(name.to_string()).or_insert_with(|| {
-            runs.push(Series { run: name.to_string(), loss: Vec::new(), holdout: Vec::new(), diverged_at: None });
+            runs.push(Series { run: name.to_string(), loss: Vec::new(), holdout: Vec::new(), diverged_at: None, first_non_positive: None });
             runs.len() - 1
         });
         let s = &mut runs[i];
@@ -154,12 +156,18 @@ pub fn read_trajectory_text(bytes: &[u8], shown: &str) -> Result<Vec<Series>, Us
             continue;
         }
         s.loss.push((step as f64, loss));
+        if loss <= 0.0 {
+            s.first_non_positive.get_or_insert((line, "loss", loss));
+        }
         // The held-out loss is cut at its own first non-finite value.
         if let Some(h) = holdout
             && h.is_finite()
             && s.holdout.len() + 1 == s.loss.len()
         {
             s.holdout.push((step as f64, h));
+            if h <= 0.0 {
+                s.first_non_positive.get_or_insert((line, "holdout_loss", h));
+            }
         }
     }
     if runs.is_empty() {
@@ -227,8 +235,12 @@ pub fn run(args: &PlotArgs) -> anyhow::Result<ExitCode> {
         return Err(UserError(format!("{what}:2: loss: no run has a finite loss at any step; nothing to plot")).into());
     }
     let scale = if args.log {
-        if lo <= 0.0 {
-            return Err(UserError(format!("--log needs positive losses, the smallest is {lo}; use --linear")).into());
+        if let Some((line, column, v)) = series.iter().filter_map(|s| s.first_non_positive).min_by_key(|&(line, ..)| line) {
+            let what = args.trajectory.display();
+            return Err(UserError(format!(
+                "{what}:{line}: {column}: --log needs positive losses, this row's is {v} (the smallest is {lo}); use --linear"
+            ))
+            .into());
         }
         Scale::Log
     } else if args.linear {
@@ -545,6 +557,15 @@ mod tests {
         assert_eq!(runs[0].diverged_at, None);
         assert_eq!(runs[1].loss, [(0.0, 4.0), (1.0, 1e300)]);
         assert_eq!(runs[1].diverged_at, Some(2));
+        assert_eq!((runs[0].first_non_positive, runs[1].first_non_positive), (None, None));
+    }
+
+    #[test]
+    fn the_first_value_a_log_axis_cannot_show_is_located() {
+        let csv = "run,step,loss,holdout_loss\n0,0,4,5\n0,1,2,-1\n1,0,0,1\n0,2,-3,-4\n";
+        let runs = read_trajectory_text(csv.as_bytes(), "t.csv").unwrap();
+        assert_eq!(runs[0].first_non_positive, Some((3, "holdout_loss", -1.0)));
+        assert_eq!(runs[1].first_non_positive, Some((4, "loss", 0.0)));
     }
 
     #[test]

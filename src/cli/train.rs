@@ -54,7 +54,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         // Standard output holds only the CSV; a run that diverged is said on standard error.
         for (i, s) in summaries.iter().enumerate() {
             if let RunStatus::Diverged { step } = s.status {
-                super::say(&format!("losscape: run {i} {}: DIVERGED at step {step} (the loss or a parameter is not finite)", s.label));
+                super::say(&format!("losscape: run {i} {}: DIVERGED at step {step} (the loss, gradient or parameters stopped being finite)", s.label));
             }
         }
         return Ok(ExitCode::SUCCESS);

@@ -22,7 +22,11 @@ impl Clip {
             Clip::Norm(v) => ("norm", v),
             Clip::Value(v) => ("value", v),
         };
-        if v > 0.0 && v.is_finite() { Ok(()) } else { Err(CoreError::invalid(format!("clip.{name}"), format!("must be > 0, got {v}"))) }
+        if v > 0.0 && v.is_finite() {
+            Ok(())
+        } else {
+            Err(CoreError::invalid(format!("clip.{name}"), format!("must be a finite number > 0, got {v}")))
+        }
     }
 
     /// Clips `grad` in place, given its 2-norm; returns whether it changed anything.
@@ -78,7 +82,7 @@ mod tests {
 
     #[test]
     fn thresholds_must_be_positive() {
-        assert_eq!(Clip::Norm(0.0).validate().unwrap_err().to_string(), "clip.norm: must be > 0, got 0");
+        assert_eq!(Clip::Norm(0.0).validate().unwrap_err().to_string(), "clip.norm: must be a finite number > 0, got 0");
         assert!(Clip::Value(f64::NAN).validate().is_err());
     }
 }

@@ -304,7 +304,7 @@ impl GeneratorSpec {
             return Err(CoreError::invalid("data.generator.n", format!("must be between 1 and {MAX_ROWS}, got {}", self.n)));
         }
         if !(self.noise >= 0.0 && self.noise.is_finite()) {
-            return Err(CoreError::invalid("data.generator.noise", format!("must be ≥ 0, got {}", self.noise)));
+            return Err(CoreError::invalid("data.generator.noise", format!("must be a finite number ≥ 0, got {}", self.noise)));
         }
         if self.kind == GeneratorKind::Gaussian && !(2..=10).contains(&self.classes) {
             return Err(CoreError::invalid("data.generator.classes", format!("must be between 2 and 10, got {}", self.classes)));

@@ -269,7 +269,8 @@ impl NetworkSpec {
         }
         let (train, holdout) = match &self.holdout {
             Some(h) => {
-                let (t, v) = data.split(h.share, h.seed).map_err(|e| e.within("holdout").clone())?;
+                // `split` names its own field (`holdout.share`).
+                let (t, v) = data.split(h.share, h.seed)?;
                 (t, Some(v))
             }
             None => (data, None),
@@ -287,11 +288,14 @@ impl NetworkSpec {
                 ));
             }
         }
-        match self.penalty {
-            Some(Penalty::L1(l) | Penalty::L2(l)) if !(l >= 0.0 && l.is_finite()) => {
-                return Err(CoreError::invalid("penalty", format!("must be ≥ 0, got {l}")));
+        if let Some(p) = self.penalty {
+            let (variant, l) = match p {
+                Penalty::L1(l) => ("l1", l),
+                Penalty::L2(l) => ("l2", l),
+            };
+            if !(l >= 0.0 && l.is_finite()) {
+                return Err(CoreError::invalid(format!("penalty.{variant}"), format!("must be a finite number ≥ 0, got {l}")));
             }
-            _ => {}
         }
         let start = self.init.initial_params(&net)?;
         Ok(NetworkObjective {

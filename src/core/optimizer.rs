@@ -215,12 +215,12 @@ impl OptimizerConfig {
                 Err(CoreError::invalid(format!("optimizer.{key}.{field}"), format!("must be {want}, got {v}")))
             }
         };
-        check("lr", self.lr(), self.lr() >= 0.0, "≥ 0")?;
+        check("lr", self.lr(), self.lr() >= 0.0, "a finite number ≥ 0")?;
         match self {
             OptimizerConfig::Sgd(o) => {
-                check("momentum", o.momentum, o.momentum >= 0.0, "≥ 0")?;
+                check("momentum", o.momentum, o.momentum >= 0.0, "a finite number ≥ 0")?;
                 check("dampening", o.dampening, (0.0..=1.0).contains(&o.dampening), "in [0, 1]")?;
-                check("weight_decay", o.weight_decay, o.weight_decay >= 0.0, "≥ 0")?;
+                check("weight_decay", o.weight_decay, o.weight_decay >= 0.0, "a finite number ≥ 0")?;
                 if o.nesterov && (o.momentum <= 0.0 || o.dampening != 0.0) {
                     return Err(CoreError::invalid(
                         format!("optimizer.{key}.nesterov"),
@@ -231,21 +231,21 @@ impl OptimizerConfig {
             OptimizerConfig::Adam(o) | OptimizerConfig::Adamw(o) => {
                 check("betas[0]", o.betas[0], (0.0..1.0).contains(&o.betas[0]), "in [0, 1)")?;
                 check("betas[1]", o.betas[1], (0.0..1.0).contains(&o.betas[1]), "in [0, 1)")?;
-                check("eps", o.eps, o.eps >= 0.0, "≥ 0")?;
+                check("eps", o.eps, o.eps >= 0.0, "a finite number ≥ 0")?;
                 let wd = o.weight_decay.unwrap_or(0.0);
-                check("weight_decay", wd, wd >= 0.0, "≥ 0")?;
+                check("weight_decay", wd, wd >= 0.0, "a finite number ≥ 0")?;
             }
             OptimizerConfig::Rmsprop(o) => {
-                check("alpha", o.alpha, o.alpha >= 0.0, "≥ 0")?;
-                check("eps", o.eps, o.eps >= 0.0, "≥ 0")?;
-                check("momentum", o.momentum, o.momentum >= 0.0, "≥ 0")?;
-                check("weight_decay", o.weight_decay, o.weight_decay >= 0.0, "≥ 0")?;
+                check("alpha", o.alpha, o.alpha >= 0.0, "a finite number ≥ 0")?;
+                check("eps", o.eps, o.eps >= 0.0, "a finite number ≥ 0")?;
+                check("momentum", o.momentum, o.momentum >= 0.0, "a finite number ≥ 0")?;
+                check("weight_decay", o.weight_decay, o.weight_decay >= 0.0, "a finite number ≥ 0")?;
             }
             OptimizerConfig::Adagrad(o) => {
-                check("lr_decay", o.lr_decay, o.lr_decay >= 0.0, "≥ 0")?;
-                check("eps", o.eps, o.eps >= 0.0, "≥ 0")?;
-                check("weight_decay", o.weight_decay, o.weight_decay >= 0.0, "≥ 0")?;
-                check("initial_accumulator_value", o.initial_accumulator_value, o.initial_accumulator_value >= 0.0, "≥ 0")?;
+                check("lr_decay", o.lr_decay, o.lr_decay >= 0.0, "a finite number ≥ 0")?;
+                check("eps", o.eps, o.eps >= 0.0, "a finite number ≥ 0")?;
+                check("weight_decay", o.weight_decay, o.weight_decay >= 0.0, "a finite number ≥ 0")?;
+                check("initial_accumulator_value", o.initial_accumulator_value, o.initial_accumulator_value >= 0.0, "a finite number ≥ 0")?;
             }
         }
         Ok(())
@@ -296,13 +296,29 @@ impl Schedule {
         }
     }
 
-    /// Refuses a zero period or a non-finite factor.
+    /// As written in a scene, with `=` for readability: `exponential(gamma=0.99)`.
+    pub fn describe(&self) -> String {
+        match *self {
+            Schedule::Step { step_size, gamma } => format!("step(step_size={step_size}, gamma={gamma})"),
+            Schedule::Exponential { gamma } => format!("exponential(gamma={gamma})"),
+            Schedule::Cosine { t_max, eta_min } => format!("cosine(t_max={t_max}, eta_min={eta_min})"),
+        }
+    }
+
+    /// Refuses a zero period, a factor that is not finite and > 0, or a floor that is not finite
+    /// and ≥ 0; the field path names the variant (`schedule.exponential.gamma`), as written.
     pub fn validate(&self) -> Result<(), CoreError> {
         match *self {
             Schedule::Step { step_size: 0, .. } => Err(CoreError::invalid("schedule.step.step_size", "must be ≥ 1")),
             Schedule::Cosine { t_max: 0, .. } => Err(CoreError::invalid("schedule.cosine.t_max", "must be ≥ 1")),
-            Schedule::Step { gamma, .. } | Schedule::Exponential { gamma } if !(gamma > 0.0 && gamma.is_finite()) => {
-                Err(CoreError::invalid("schedule.gamma", format!("must be > 0, got {gamma}")))
+            Schedule::Step { gamma, .. } if !(gamma > 0.0 && gamma.is_finite()) => {
+                Err(CoreError::invalid("schedule.step.gamma", format!("must be a finite number > 0, got {gamma}")))
+            }
+            Schedule::Exponential { gamma } if !(gamma > 0.0 && gamma.is_finite()) => {
+                Err(CoreError::invalid("schedule.exponential.gamma", format!("must be a finite number > 0, got {gamma}")))
+            }
+            Schedule::Cosine { eta_min, .. } if !(eta_min >= 0.0 && eta_min.is_finite()) => {
+                Err(CoreError::invalid("schedule.cosine.eta_min", format!("must be a finite number ≥ 0, got {eta_min}")))
             }
             _ => Ok(()),
         }
@@ -479,7 +495,7 @@ mod tests {
         let e = OptimizerConfig::Sgd(Sgd { nesterov: true, ..Sgd::default() }).validate().unwrap_err();
         assert!(e.to_string().starts_with("optimizer.sgd.nesterov"), "{e}");
         let e = OptimizerConfig::Adam(Adam { lr: -0.1, ..Adam::default() }).validate().unwrap_err();
-        assert_eq!(e.to_string(), "optimizer.adam.lr: must be ≥ 0, got -0.1");
+        assert_eq!(e.to_string(), "optimizer.adam.lr: must be a finite number ≥ 0, got -0.1");
     }
 
     #[test]

@@ -101,12 +101,18 @@ pub struct PathPca {
 /// along a line has `explained = [1, 0]` and an arbitrary orthogonal $d_2$.
 pub fn pca(path: &Trajectory) -> Result<PathPca, String> {
     let rows: Vec<usize> = (0..path.len()).filter(|&k| path.params(k).iter().all(|v| v.is_finite())).collect();
-    let Some(&end) = rows.last() else {
-        return Err("pca needs a recorded path: set steps > 0".into());
-    };
     if rows.len() < 2 {
+        // Steps were taken but θ stopped being finite: more steps would not help.
+        if let Some(k) = (0..path.len()).find(|&k| !rows.contains(&k)) {
+            return Err(format!(
+                "pca: run 0 diverged at step {}, so its path has fewer than 2 finite points; \
+                 use a smaller lr or gradient clipping, or other directions (random, hessian)",
+                path.records[k].step
+            ));
+        }
         return Err("pca needs a recorded path: set steps > 0".into());
     }
+    let end = rows[rows.len() - 1];
     let dim = path.dim();
     let theta_end = path.params(end).to_vec();
     let total: f64 = rows.iter().map(|&k| path.params(k).iter().zip(&theta_end).map(|(a, b)| (a - b) * (a - b)).sum::<f64>()).sum();
@@ -328,6 +334,17 @@ mod tests {
         let first = still.runs[0].trajectory.records[0];
         still.runs[0].trajectory.push(first, &[3.0, 4.0, 0.0]);
         assert!(pca(&still.runs[0].trajectory).unwrap_err().contains("never moved"));
+    }
+
+    #[test]
+    fn pca_of_a_path_that_diverged_at_once_says_so() {
+        // Step 1 lands at −∞ (10¹⁰ − 10³⁰⁰·2·10¹⁰): one finite point, though steps were taken.
+        let o = Arc::new(function("x^2 + y^2", &[1e10, 1e10]));
+        let mut s = Session::new(o, &[RunSpec::new(OptimizerConfig::Sgd(Sgd { lr: 1e300, ..Sgd::default() }))]).unwrap();
+        s.run(5);
+        let e = pca(&s.runs[0].trajectory).unwrap_err();
+        assert!(e.starts_with("pca: run 0 diverged at step 1, so its path has fewer than 2 finite points;"), "{e}");
+        assert!(!e.contains("steps > 0"), "{e}");
     }
 
     /// The dense Hessian from second differences of the loss alone (no backprop):
