@@ -96,7 +96,7 @@ fn lesson_1_x_squared_from_ten() {
         let t = &s.runs[0].trajectory;
         assert_relative_eq!(t.params(1)[0] / t.params(0)[0], factor, max_relative = 1e-14);
         let rule = if factor == -1.0 { "x ← −x".to_string() } else { format!("x ← {}·x", num(factor, 1)) };
-        says(&text, &format!("lr to {lr} ({rule}"));
+        says(&text, &format!("to {lr:?} ({rule}"));
     }
 }
 
@@ -153,13 +153,13 @@ fn hessian_2(o: &losscape::core::Objective) -> [[f64; 2]; 2] {
 fn lesson_3_hours_studied_minimum() {
     let (text, o) = scene("03_hours_studied.ron");
     assert_eq!(o.dim(), 2);
-    let mut session = Session::new(o.clone(), &text.runs[..1]).unwrap();
-    session.run(20_000);
-    let p = &session.runs[0].theta;
+    let mut long = Session::new(o.clone(), &text.runs[..1]).unwrap();
+    long.run(20_000);
+    let p = &long.runs[0].theta;
     assert_relative_eq!(p[0], 0.55, epsilon = 1e-9);
     assert_relative_eq!(p[1], 1.90, epsilon = 1e-9);
     assert_relative_eq!(p[0] * 7.0 + p[1], 5.75, epsilon = 1e-8);
-    let floor = session.runs[0].trajectory.last().unwrap().loss;
+    let floor = long.runs[0].trajectory.last().unwrap().loss;
     says(&text, &format!("w = {}, b = {} (loss {}; 7 hours → {})", num(p[0], 2), num(p[1], 2), num(floor, 2), num(p[0] * 7.0 + p[1], 2)));
     // The minimum is a minimum: the gradient there is zero.
     let mut g = [0.0; 2];
