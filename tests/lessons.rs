@@ -394,8 +394,8 @@ fn lesson_8_clipping_tames_exploding_gradients() {
 }
 
 #[test]
-fn lesson_9_secants_turn_into_the_tangent() {
-    let (_, o) = scene("09_derivative_limit.ron");
+fn lesson_0_secants_turn_into_the_tangent() {
+    let (_, o) = scene("00_derivative_limit.ron");
     let mut ws = Workspace::default();
     let x = 1.7;
     let mut g = [0.0];
@@ -412,10 +412,10 @@ fn lesson_9_secants_turn_into_the_tangent() {
 }
 
 #[test]
-fn lesson_9_ends_on_the_slope_with_the_numbers_its_text_gives() {
-    let (scene, o) = scene("09_derivative_limit.ron");
+fn lesson_0_ends_on_the_slope_with_the_numbers_its_text_gives() {
+    let (scene, o) = scene("00_derivative_limit.ron");
     says(&scene, &format!("drawn from only {} vertices", scene.surface.res));
-    let s = session("09_derivative_limit.ron", scene.steps);
+    let s = session("00_derivative_limit.ron", scene.steps);
     let x = s.runs[0].theta[0];
     assert_relative_eq!(x, 0.659, epsilon = 5e-4);
     let mut ws = Workspace::default();
