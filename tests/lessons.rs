@@ -670,3 +670,31 @@ fn mini_batches_replay_exactly_and_holdout_is_reported() {
     a.objective.loss_and_grad(ta.params(10), &mut full, &mut Workspace::default());
     assert!((losscape::core::norm2(&full) - ta.records[10].grad_norm).abs() > 1e-6);
 }
+
+#[test]
+fn lesson_12_mini_batches_make_the_gradient_noisy() {
+    let (text, o) = scene("12_mini_batches.ron");
+    let (full, _) = scene("06_dense_layer.ron");
+    let (losscape::core::ObjectiveSpec::Network(a), losscape::core::ObjectiveSpec::Network(b)) = (&text.objective, &full.objective) else {
+        panic!("both are networks")
+    };
+    assert_eq!((&a.layers, &a.data, &a.init, a.loss), (&b.layers, &b.data, &b.init, b.loss), "lesson 6's network, data and start");
+    assert_eq!(text.runs, full.runs, "lesson 6's runs");
+    let n = o.network().unwrap();
+    let batch = n.batch_size.unwrap();
+    says(&text, &format!("only {batch} of the {} points (batch size {batch}, reshuffled every {} steps)", n.train.n, n.train.n / batch));
+    let rises = |t: &losscape::core::Trajectory| t.records.windows(2).filter(|w| w[1].loss > w[0].loss).count();
+    let (mini, whole) = (session("12_mini_batches.ron", 300), session("06_dense_layer.ron", 300));
+    let (m, w) = (&mini.runs[0].trajectory, &whole.runs[0].trajectory);
+    says(&text, &format!("goes up at {} of 300 steps with SGD + momentum ({} with the full batch of lesson 6)", rises(m), rises(w)));
+    assert!(rises(m) > 10 * rises(w));
+    says(&text, &format!("the loss is {} with SGD + momentum (lesson 6: {})", num(m.records[300].loss, 2), num(w.records[300].loss, 2)));
+    let (ma, wa) = (&mini.runs[1].trajectory, &whole.runs[1].trajectory);
+    says(&text, &format!("Adam gets {} (lesson 6: {})", num(ma.records[300].loss, 2), num(wa.records[300].loss, 2)));
+    let slow = session_with("12_mini_batches.ron", 300, |r| set_lr(r, 0.03));
+    says(&text, &format!("lr to 0.03: {} after 300 steps", num(slow.runs[0].trajectory.records[300].loss, 2)));
+    // The recorded gradient is the batch's, not the full one.
+    let mut g = vec![0.0; o.dim()];
+    o.loss_and_grad(m.params(10), &mut g, &mut Workspace::default());
+    assert!((losscape::core::norm2(&g) - m.records[10].grad_norm).abs() > 1e-6);
+}
