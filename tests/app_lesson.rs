@@ -34,7 +34,7 @@ fn scene_name(app: &App) -> String {
 
 #[test]
 fn next_and_previous_walk_through_the_lessons_in_order() {
-    let mut app = app_on("01_x_squared.ron", true);
+    let mut app = app_on("00_derivative_limit.ron", true);
     assert_eq!(app.world().resource::<LessonMode>().current, Some(0));
     let names: Vec<String> =
         app.world().resource::<LessonMode>().lessons.iter().map(|p| p.file_name().unwrap().to_string_lossy().into()).collect();

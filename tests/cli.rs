@@ -62,7 +62,11 @@ fn train_summary_counts_only_the_clipped_gradients_a_step_used() {
     // x² from 10 with ‖g‖ clipped to 1: every row's gradient is above 1, but 3 steps use only
     // rows 0, 1 and 2; row 3's gradient (at θ₃) is written to the CSV and used by no step.
     let dir = tempfile::tempdir().unwrap();
-    let s = write(dir.path(), "clip.ron", "(objective: function(expr: \"x^2\", start: [10.0]), runs: [(optimizer: sgd(lr: 0.1), clip: norm(1.0))], steps: 3)");
+    let s = write(
+        dir.path(),
+        "clip.ron",
+        "(objective: function(expr: \"x^2\", start: [10.0]), runs: [(optimizer: sgd(lr: 0.1), clip: norm(1.0))], steps: 3)",
+    );
     let out = dir.path().join("t.csv");
     let o = losscape(&["train", s.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));

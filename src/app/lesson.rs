@@ -1,8 +1,8 @@
 //! Lesson mode, for the classroom: the lesson's title and its student text (the scene's
 //! `description`) in a card above the 3D view, in type large enough for a projector;
 //! "Previous" / "Next" buttons (and PageUp / PageDown, or ← / → when no text field has the
-//! keyboard) walk through the scenes of `assets/scenes` in file-name order (01, 02, 03, …, 05b,
-//! …, 07b, 07c, …, 09); the side panel hides the advanced controls (network builder details,
+//! keyboard) walk through the scenes of `assets/scenes` in file-name order (00, 01, 02, 03, 03b,
+//! …, 07b, 07c, …, 12); the side panel hides the advanced controls (network builder details,
 //! optimizer hyper-parameters beyond the learning rate, surface and export technicalities).
 //! "Explorer mode" brings them back at the normal type size; "Lesson mode" (top right of the
 //! view) returns.
@@ -303,14 +303,16 @@ mod tests {
     fn lessons_are_in_classroom_order() {
         let names: Vec<String> = lessons().lessons.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
         let at = |n: &str| names.iter().position(|x| x.starts_with(n)).unwrap_or_else(|| panic!("{n} missing from {names:?}"));
-        assert!(names[0].starts_with("01_"), "{names:?}");
+        assert!(names[0].starts_with("00_"), "the derivative comes first: {names:?}");
+        assert!(names[1].starts_with("01_"), "{names:?}");
         assert!(at("05_") < at("05b_") && at("05b_") < at("06_"));
         assert!(at("07_") < at("07b_") && at("07b_") < at("07c_") && at("07c_") < at("08_"));
         assert!(at("03_") < at("03b_") && at("03b_") < at("04_"));
         assert!(at("07c_") < at("07d_") && at("07d_") < at("07e_") && at("07e_") < at("08_"));
-        assert!(at("08_") < at("08b_") && at("08b_") < at("09_"));
+        assert!(at("08_") < at("08b_") && at("08b_") < at("10_"));
         assert!(at("10_") < at("10b_") && at("10b_") < at("10c_") && at("10c_") < at("11_"));
-        assert!(names.last().unwrap().starts_with("11_"), "{names:?}");
+        assert!(at("11_") < at("12_"));
+        assert!(names.last().unwrap().starts_with("12_"), "{names:?}");
     }
 
     #[test]
