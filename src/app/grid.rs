@@ -48,7 +48,7 @@ pub struct Landscape {
     pub generation: u64,
     /// For a curve: the same function at [`FINE_SAMPLES`] points over the same range, (a, loss),
     /// drawn faintly under the polygon of `res` vertices so the polygon is seen to approximate
-    /// the curve (lesson 9). Empty for a surface.
+    /// the curve (lesson 0). Empty for a surface.
     pub fine: Vec<[f64; 2]>,
 }
 

@@ -587,7 +587,7 @@ pub fn draw_surface_labels(
 }
 
 /// For a curve: what the yellow polygon and the grey curve are (top left), and the slopes of the
-/// tangent and of the secant next to them, in their colours (lesson 9: as h shrinks the secant's
+/// tangent and of the secant next to them, in their colours (lesson 0: as h shrinks the secant's
 /// number walks to the tangent's).
 fn draw_curve_labels(
     painter: &egui::Painter,
