@@ -108,9 +108,7 @@ fn too_large(path: &Path, size: u128) -> FileError {
 pub fn read_input(path: &Path) -> Result<Vec<u8>, FileError> {
     let file = open_input(path)?;
     let mut bytes = Vec::new();
-    file.take(MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| FileError::new(path, format!("cannot read: {}", os_message(&e))))?;
+    file.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes).map_err(|e| FileError::new(path, format!("cannot read: {}", os_message(&e))))?;
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         return Err(too_large(path, bytes.len() as u128));
     }

@@ -172,7 +172,8 @@ fn ron_options() -> ron::Options {
 /// every run is valid.
 pub fn load(path: &Path) -> Result<Scene, SceneError> {
     let format = Format::of(path)?;
-    let text = crate::files::read_text(path).map_err(|e| SceneError { path: path.into(), position: None, field: None, message: e.message })?;
+    let text =
+        crate::files::read_text(path).map_err(|e| SceneError { path: path.into(), position: None, field: None, message: e.message })?;
     let scene = parse(&text, format, path)?;
     scene.build(path)?;
     Ok(scene)

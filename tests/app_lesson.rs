@@ -61,18 +61,18 @@ fn next_and_previous_walk_through_the_lessons_in_order() {
 #[test]
 fn the_arrow_keys_change_lessons_only_in_lesson_mode() {
     for active in [true, false] {
-        let mut app = app_on("03_hours_studied.ron", active);
+        let mut app = app_on("03b_momentum_adam.ron", active);
         app.init_resource::<ButtonInput<KeyCode>>();
         app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(KeyCode::PageDown);
         app.update();
-        let expected = if active { "Lesson 4" } else { "Lesson 3" };
+        let expected = if active { "Lesson 4:" } else { "Lesson 3b:" };
         assert!(scene_name(&app).starts_with(expected), "lesson mode {active}: {}", scene_name(&app));
         let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
         keys.release(KeyCode::PageDown);
         keys.clear();
         keys.press(KeyCode::ArrowLeft);
         app.update();
-        assert!(scene_name(&app).starts_with("Lesson 3"), "lesson mode {active}: {}", scene_name(&app));
+        assert!(scene_name(&app).starts_with("Lesson 3b:"), "lesson mode {active}: {}", scene_name(&app));
     }
 }
 

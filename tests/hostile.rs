@@ -321,10 +321,7 @@ fn a_run_stopped_by_a_signal_leaves_no_temporary_file() {
             .unwrap();
         // Wait until the temporary file is being written.
         let temporary = || {
-            std::fs::read_dir(dir.path())
-                .unwrap()
-                .filter_map(Result::ok)
-                .any(|e| e.file_name().to_string_lossy().starts_with(".losscape-"))
+            std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).any(|e| e.file_name().to_string_lossy().starts_with(".losscape-"))
         };
         for _ in 0..2000 {
             if temporary() {

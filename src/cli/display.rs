@@ -10,7 +10,8 @@ pub fn check_display() -> Result<(), UserError> {
     let headless = "or use a command that needs no window: train, surface, plot, check";
     let Some(display) = std::env::var_os("DISPLAY").filter(|d| !d.is_empty()) else {
         let wayland = std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
-        let hint = if wayland { "this build draws through X11: start XWayland, " } else { "run it in a desktop session or under xvfb-run, " };
+        let hint =
+            if wayland { "this build draws through X11: start XWayland, " } else { "run it in a desktop session or under xvfb-run, " };
         return Err(UserError(format!("cannot open a window: DISPLAY is not set ({hint}{headless})")));
     };
     let display = display.to_string_lossy().into_owned();

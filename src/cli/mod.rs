@@ -132,7 +132,9 @@ fn open_app(scene: Option<PathBuf>, screenshot: Option<PathBuf>, frames: u32) ->
         inputs = crate::scene::load(s)?.input_files(s);
     }
     let screenshot = match &screenshot {
-        Some(png) => Some(crate::files::check_outputs(&[crate::files::Output { path: png, flag: "--screenshot", formats: &["png"] }], &inputs)?.remove(0)),
+        Some(png) => Some(
+            crate::files::check_outputs(&[crate::files::Output { path: png, flag: "--screenshot", formats: &["png"] }], &inputs)?.remove(0),
+        ),
         None => None,
     };
     display::check_display()?;

@@ -216,7 +216,8 @@ pub fn run(args: &PlotArgs) -> anyhow::Result<ExitCode> {
     if let (Some(sc), Some(path)) = (&scene, &args.scene) {
         inputs.extend(sc.input_files(path));
     }
-    let target = crate::files::check_outputs(&[crate::files::Output { path: &args.out, flag: "--out", formats: &["png"] }], &inputs)?.remove(0);
+    let target =
+        crate::files::check_outputs(&[crate::files::Output { path: &args.out, flag: "--out", formats: &["png"] }], &inputs)?.remove(0);
     let labels = series
         .iter()
         .map(|s| {
@@ -251,8 +252,7 @@ pub fn run(args: &PlotArgs) -> anyhow::Result<ExitCode> {
     let max_step = points().fold(0.0f64, |m, &(s, _)| m.max(s)).max(series.iter().filter_map(|s| s.diverged_at).max().unwrap_or(0) as f64);
     let fig = Figure { title, series: &series, labels, x: Axis::steps(max_step), y: Axis::losses(scale, lo, hi) };
     let png = render(&fig, args.width, args.height).map_err(|e| anyhow::anyhow!("cannot draw the plot: {e}"))?;
-    crate::files::write_atomic(&target, |w| w.write_all(&png))
-        .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", args.out.display()))?;
+    crate::files::write_atomic(&target, |w| w.write_all(&png)).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", args.out.display()))?;
     super::out::outln!(
         "wrote {} ({}×{}, {} runs, {} loss axis)",
         args.out.display(),

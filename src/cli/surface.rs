@@ -17,11 +17,12 @@ use std::time::Instant;
 use anyhow::Context;
 
 use super::UserError;
-use crate::core::landscape::{
-    Directions, MAX_RES, MIN_RES, Plane, Progress, SIZING_STEPS, Survey, SurveyCenter, SurveyError, SurveySpec, effective_directions, survey,
-};
-use crate::core::Objective;
 use super::out::{StdoutError, outln};
+use crate::core::Objective;
+use crate::core::landscape::{
+    Directions, MAX_RES, MIN_RES, Plane, Progress, SIZING_STEPS, Survey, SurveyCenter, SurveyError, SurveySpec, effective_directions,
+    survey,
+};
 use crate::core::session::check_path_memory;
 use crate::export::grid::{RunPath, project_runs, write_grid_as, write_grid_csv};
 use crate::export::mesh::write_mesh_as;
@@ -245,7 +246,14 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// A short summary on standard output.
-fn report(objective: &Objective, plane: &Plane, grid: &crate::core::landscape::Grid, span: f64, runs: &[RunPath], seconds: f64) -> Result<(), StdoutError> {
+fn report(
+    objective: &Objective,
+    plane: &Plane,
+    grid: &crate::core::landscape::Grid,
+    span: f64,
+    runs: &[RunPath],
+    seconds: f64,
+) -> Result<(), StdoutError> {
     let info = &plane.info;
     let shape = if grid.is_curve() { format!("{} points", grid.res) } else { format!("{0}×{0}", grid.res) };
     let what = match &info.directions {

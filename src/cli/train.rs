@@ -54,7 +54,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         // Standard output holds only the CSV; a run that diverged is said on standard error.
         for (i, s) in summaries.iter().enumerate() {
             if let RunStatus::Diverged { step } = s.status {
-                super::say(&format!("losscape: run {i} {}: DIVERGED at step {step} (the loss, gradient or parameters stopped being finite)", s.label));
+                super::say(&format!(
+                    "losscape: run {i} {}: DIVERGED at step {step} (the loss, gradient or parameters stopped being finite)",
+                    s.label
+                ));
             }
         }
         return Ok(ExitCode::SUCCESS);
@@ -63,7 +66,8 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     if !json {
         warn_if_the_disk_is_too_small(&target, &session, steps);
     }
-    let summaries = crate::export::run_and_write_trajectory(&target, &mut session, steps).with_context(|| format!("{shown}: cannot write"))?;
+    let summaries =
+        crate::export::run_and_write_trajectory(&target, &mut session, steps).with_context(|| format!("{shown}: cannot write"))?;
     for (i, s) in summaries.iter().enumerate() {
         outln!("{}", summary_line(i, s))?;
     }

@@ -22,7 +22,7 @@ pub fn number(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
         return format!("{v}");
     }
-    let magnitude = v.abs().log10();
+    let magnitude = super::elementary::log10(v.abs());
     if (-4.0..6.0).contains(&magnitude) {
         let text = format!("{v:.*}", (5 - magnitude.floor() as i32).max(0) as usize);
         if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }

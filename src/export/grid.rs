@@ -41,7 +41,14 @@ pub fn write_grid(path: &Path, grid: &Grid, plane: &Plane, objective: &Objective
 }
 
 /// Writes the grid into `w` in the format `path`'s extension names.
-pub fn write_grid_as(w: &mut dyn Write, path: &Path, grid: &Grid, plane: &Plane, objective: &Objective, runs: &[RunPath]) -> io::Result<()> {
+pub fn write_grid_as(
+    w: &mut dyn Write,
+    path: &Path,
+    grid: &Grid,
+    plane: &Plane,
+    objective: &Objective,
+    runs: &[RunPath],
+) -> io::Result<()> {
     if super::is_json(path) { write_grid_json(w, grid, plane, objective, runs) } else { write_grid_csv(w, grid, plane) }
 }
 

@@ -51,7 +51,11 @@ pub fn write_mesh(path: &Path, grid: &Grid, plane: &Plane, runs: &[RunPath]) -> 
 
 /// Writes the mesh into `w` in the format `path`'s extension names (PLY for `.ply`, OBJ otherwise).
 pub fn write_mesh_as(w: &mut dyn Write, path: &Path, grid: &Grid, plane: &Plane, runs: &[RunPath]) -> io::Result<()> {
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ply")) { write_ply(w, grid, plane, runs) } else { write_obj(w, grid, plane, runs) }
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ply")) {
+        write_ply(w, grid, plane, runs)
+    } else {
+        write_obj(w, grid, plane, runs)
+    }
 }
 
 /// The mesh described without materialising it: vertices and triangles are generated while

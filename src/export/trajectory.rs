@@ -390,7 +390,10 @@ mod tests {
             reference.run(n);
             assert_eq!(summaries, reference.runs.iter().map(RunSummary::of).collect::<Vec<_>>(), "{n} steps");
             assert!(during.runs.iter().all(|r| r.trajectory.is_empty()), "nothing kept");
-            assert_eq!(during.runs.iter().map(|r| &r.theta).collect::<Vec<_>>(), reference.runs.iter().map(|r| &r.theta).collect::<Vec<_>>());
+            assert_eq!(
+                during.runs.iter().map(|r| &r.theta).collect::<Vec<_>>(),
+                reference.runs.iter().map(|r| &r.theta).collect::<Vec<_>>()
+            );
             let mut expected_n = Vec::new();
             write_trajectory_csv(&mut expected_n, &reference.runs).unwrap();
             assert!(out == expected_n, "{n} steps: the streamed CSV differs");

@@ -184,8 +184,15 @@ mod tests {
         let progress = Progress::default();
         progress.cancel.store(true, Ordering::Relaxed);
         let runs = [sgd(0.1)];
-        let spec =
-            SurveySpec { start: objective.start(), runs: &runs, steps: 10, center: SurveyCenter::Start, directions: Directions::Axes { i: 0, j: 1 }, span: None, res: 3 };
+        let spec = SurveySpec {
+            start: objective.start(),
+            runs: &runs,
+            steps: 10,
+            center: SurveyCenter::Start,
+            directions: Directions::Axes { i: 0, j: 1 },
+            span: None,
+            res: 3,
+        };
         assert_eq!(survey(&objective, &spec, &progress).unwrap_err(), SurveyError::Cancelled);
     }
 
