@@ -427,7 +427,7 @@ mod tests {
         fn out<'a>(path: &'a Path, formats: &'a [&'a str]) -> Output<'a> {
             Output { path, flag: "--out", formats }
         }
-        let e = check_outputs(&[out(&scene, &["csv", "json"])], &[scene.clone()]).unwrap_err().to_string();
+        let e = check_outputs(&[out(&scene, &["csv", "json"])], std::slice::from_ref(&scene)).unwrap_err().to_string();
         assert!(e.contains("is the same file as the input"), "{e}");
         let e = check_outputs(&[out(&dir.path().join("x.txt"), &["csv", "json"])], &[]).unwrap_err().to_string();
         assert!(e.ends_with("x.txt: --out must name a file ending in .csv or .json"), "{e}");
@@ -436,13 +436,13 @@ mod tests {
         let a = dir.path().join("a.csv");
         let e = check_outputs(&[out(&a, &["csv"]), out(&a, &["csv"])], &[]).unwrap_err().to_string();
         assert!(e.contains("another output"), "{e}");
-        assert_eq!(check_outputs(&[out(&a, &["csv"])], &[scene.clone()]).unwrap(), vec![a.clone()]);
+        assert_eq!(check_outputs(&[out(&a, &["csv"])], std::slice::from_ref(&scene)).unwrap(), vec![a.clone()]);
         #[cfg(unix)]
         {
             // A hard link to the input is the same file by inode.
             let hard = dir.path().join("h.json");
             std::fs::hard_link(&scene, &hard).unwrap();
-            assert!(check_outputs(&[out(&hard, &["json"])], &[scene.clone()]).is_err());
+            assert!(check_outputs(&[out(&hard, &["json"])], std::slice::from_ref(&scene)).is_err());
         }
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), if cfg!(unix) { 2 } else { 1 }, "no temporaries left");
     }

@@ -41,7 +41,7 @@ mod tests {
     fn numbers_in_messages_stay_short() {
         assert_eq!(number(1.0), "1");
         assert_eq!(number(0.5), "0.5");
-        assert_eq!(number(3.14159265), "3.14159");
+        assert_eq!(number(1.234567891), "1.23457");
         assert_eq!(number(-123456.7), "-123457");
         assert_eq!(number(1234567.0), "1.23457e6");
         assert_eq!(number(7.689e150), "7.689e150");
