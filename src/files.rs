@@ -206,11 +206,7 @@ pub fn check_outputs(outputs: &[Output], inputs: &[PathBuf]) -> Result<Vec<PathB
             _ => return Err(fail(format!("{}: the folder {} does not exist", out.flag, dir.display()))),
         }
         // Writable? Make (and drop) a temporary file where the real one will be made.
-        tempfile::Builder::new()
-            .prefix(".losscape-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| fail(format!("{}: cannot write in the folder {}: {}", out.flag, dir.display(), os_message(&e))))?;
+        temporary_in(dir).map_err(|e| fail(format!("{}: cannot write in the folder {}: {}", out.flag, dir.display(), os_message(&e))))?;
         let resolved = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()).join(target.file_name().unwrap_or_default());
         if targets.iter().any(|t| t == &resolved) {
             return Err(fail(format!("{} names a file another output already writes", out.flag)));
@@ -230,11 +226,23 @@ fn temporaries() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 /// Keeps a temporary file's path registered while it exists.
 struct Registered(PathBuf);
 
-impl Registered {
-    fn new(path: &Path) -> Self {
-        temporaries().push(path.to_path_buf());
-        Registered(path.to_path_buf())
-    }
+/// A new, private (0600) `.losscape-*.tmp` file in `dir`, registered for removal on a signal.
+/// It is created while the registry is locked, so a signal handled at any moment either finds
+/// it listed or runs before it exists (the handler exits holding the lock: no file is made
+/// after it looked).
+fn temporary_in(dir: &Path) -> io::Result<(tempfile::NamedTempFile, Registered)> {
+    let tmp = tempfile::Builder::new().prefix(".losscape-").suffix(".tmp").make_in(dir, |path| {
+        let mut list = temporaries();
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path)?;
+        list.push(path.to_path_buf());
+        Ok(file)
+    })?;
+    let registered = Registered(tmp.path().to_path_buf());
+    Ok((tmp, registered))
 }
 
 impl Drop for Registered {
@@ -253,7 +261,9 @@ pub fn remove_temporaries_on_signals() {
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else { return };
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
-            for path in temporaries().drain(..) {
+            // Held until the exit, so no temporary file is made after this looked.
+            let list = temporaries();
+            for path in list.iter() {
                 let _ = std::fs::remove_file(path);
             }
             std::process::exit(128 + signal);
@@ -289,8 +299,7 @@ pub fn stage(path: &Path, fill: impl FnOnce(&mut (dyn Write + Send)) -> io::Resu
     {
         return Err(io::Error::other(format!("is {}; losscape writes only regular files", kind_of(&meta))));
     }
-    let tmp = tempfile::Builder::new().prefix(".losscape-").suffix(".tmp").tempfile_in(folder_of(&target))?;
-    let registered = Registered::new(tmp.path());
+    let (tmp, registered) = temporary_in(folder_of(&target))?;
     {
         let mut w = BufWriter::new(tmp.as_file());
         fill(&mut w)?;

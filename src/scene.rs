@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::landscape::Directions;
+use crate::core::landscape::{Directions, SurveyCenter};
 use crate::core::{CoreError, CsvSource, DataSpec, Objective, ObjectiveSpec, OptimizerConfig, RunSpec, Sgd, Table};
 
 /// The most steps a scene may ask for.
@@ -58,7 +58,7 @@ fn one_u32() -> u32 {
 }
 
 /// Where a landscape slice is centred.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Center {
     /// At θ₀.
@@ -66,6 +66,37 @@ pub enum Center {
     Start,
     /// At the end of run 0 after the scene's steps.
     End,
+    /// At chosen parameters, one value per parameter: where the app's "Recentre on ball" put
+    /// the slice, saved so that `losscape surface` draws the same slice (`{"at": [..]}` in
+    /// JSON, `at([..])` in RON).
+    At(Vec<f64>),
+}
+
+impl Center {
+    /// The core's name for this centre.
+    pub fn survey(&self) -> SurveyCenter {
+        match self {
+            Center::Start => SurveyCenter::Start,
+            Center::End => SurveyCenter::End,
+            Center::At(theta) => SurveyCenter::At(theta.clone()),
+        }
+    }
+
+    /// Checks an `at` centre against the objective's parameter count.
+    fn check(&self, dim: usize) -> Result<(), CoreError> {
+        if let Center::At(theta) = self {
+            if theta.len() != dim {
+                return Err(CoreError::invalid(
+                    "surface.center.at",
+                    format!("has {} values, but the objective has {dim} parameters", theta.len()),
+                ));
+            }
+            if let Some(i) = theta.iter().position(|v| !v.is_finite()) {
+                return Err(CoreError::invalid(format!("surface.center.at[{i}]"), format!("must be a finite number, got {}", theta[i])));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// How the landscape is computed and drawn.
@@ -297,11 +328,12 @@ impl Scene {
     pub fn build(&self, path: &Path) -> Result<Arc<Objective>, SceneError> {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let loader = |src: &CsvSource| read_csv(&dir.join(src.path()), src);
-        match self.objective.build(&loader) {
+        let built = self.objective.build(&loader).map_err(|e| e.within_root("objective"));
+        match built.and_then(|o| self.surface.center.check(o.dim()).map(|()| o)) {
             Ok(o) => Ok(Arc::new(o)),
             Err(e) => {
                 let text = crate::files::read_text(path).unwrap_or_default();
-                Err(located(&text, path, e.within_root("objective")))
+                Err(located(&text, path, e))
             }
         }
     }
@@ -309,7 +341,9 @@ impl Scene {
     /// The objective for a scene that is not (yet) a file: CSV paths resolve from `dir`.
     pub fn build_in(&self, dir: &Path) -> Result<Arc<Objective>, CoreError> {
         let loader = |src: &CsvSource| read_csv(&dir.join(src.path()), src);
-        self.objective.build(&loader).map(Arc::new)
+        let o = self.objective.build(&loader)?;
+        self.surface.center.check(o.dim())?;
+        Ok(Arc::new(o))
     }
 
     /// The files a scene at `path` reads: itself and its data CSV, if any. A command's outputs

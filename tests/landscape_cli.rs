@@ -302,3 +302,40 @@ fn bad_arguments_exit_2_with_one_line_and_write_nothing() {
     assert_eq!(r.status.code(), Some(2));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written, not even a temporary file");
 }
+
+/// The app's "Recentre on ball" is saved as `surface.center: at([..])`; `losscape surface`
+/// then slices through exactly those parameters, in both scene formats, and a centre of the
+/// wrong length is refused naming the field.
+#[test]
+fn a_saved_centre_is_the_slice_centre() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut scene = losscape::scene::load(&data("small_net.ron")).unwrap();
+    let dim = scene.build(&data("small_net.ron")).unwrap().dim();
+    let theta: Vec<f64> = (0..dim).map(|i| 0.25 * i as f64 - 1.0).collect();
+    scene.surface.center = losscape::scene::Center::At(theta.clone());
+    for name in ["centred.ron", "centred.json"] {
+        let path = dir.path().join(name);
+        losscape::scene::save(&path, &scene).unwrap();
+        assert_eq!(losscape::scene::load(&path).unwrap(), scene, "{name} round-trips");
+        let out = dir.path().join(format!("{name}.grid.json"));
+        ok(&surface(&path, &["--directions", "random", "--res", "4", "--span", "0.5", "--out", out.to_str().unwrap()]));
+        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        let center: Vec<f64> = doc["center"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        assert_eq!(center, theta, "{name}");
+        // --center on the command line still wins over the scene.
+        ok(&surface(
+            &path,
+            &["--center", "start", "--directions", "random", "--res", "4", "--span", "0.5", "--out", out.to_str().unwrap()],
+        ));
+        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert_ne!(doc["center"][0].as_f64().unwrap(), theta[0]);
+    }
+    scene.surface.center = losscape::scene::Center::At(vec![0.0; dim + 1]);
+    let wrong = dir.path().join("wrong.ron");
+    losscape::scene::save(&wrong, &scene).unwrap();
+    let out = surface(&wrong, &["--res", "4"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("wrong.ron") && err.contains("surface.center.at") && err.contains(&format!("has {} values", dim + 1)), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

@@ -112,7 +112,7 @@ pub(super) fn handle_file_actions(
             FileKind::Trajectory => crate::export::write_trajectory(path, sim.objective(), &sim.session.runs)
                 .map(|()| format!("trajectory saved to {}", shown(path)))
                 .map_err(|e| format!("{}: {e}", path.display())),
-            FileKind::Grid | FileKind::Mesh => export_landscape(action.kind, path, &grid, &sim),
+            FileKind::Grid | FileKind::Mesh => export_landscape(action.kind, path, &grid, &sim, settings.scene.surface.log_height),
             FileKind::Screenshot => {
                 capture.write(CaptureScreenshot { path: path.clone(), exit: false });
                 Ok(format!("saving a screenshot to {}", shown(path)))
@@ -135,11 +135,11 @@ fn shown(path: &std::path::Path) -> String {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
 }
 
-fn export_landscape(kind: FileKind, path: &std::path::Path, grid: &SurfaceGrid, sim: &Simulation) -> Result<String, String> {
+fn export_landscape(kind: FileKind, path: &std::path::Path, grid: &SurfaceGrid, sim: &Simulation, log: bool) -> Result<String, String> {
     let Some(land) = grid.current.as_ref() else { return Err("the surface is still being computed".into()) };
     let runs = crate::export::grid::project_runs(&land.plane, &sim.session.runs);
     let (what, written) = match kind {
-        FileKind::Mesh => ("mesh", crate::export::mesh::write_mesh(path, &land.grid, &land.plane, &runs)),
+        FileKind::Mesh => ("mesh", crate::export::mesh::write_mesh(path, &land.grid, &land.plane, &runs, log)),
         _ => ("grid", crate::export::grid::write_grid(path, &land.grid, &land.plane, sim.objective(), &runs)),
     };
     written.map(|()| format!("{what} saved to {}", shown(path))).map_err(|e| format!("{}: {e}", path.display()))

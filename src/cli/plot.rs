@@ -460,16 +460,6 @@ fn render(fig: &Figure<'_>, width: u32, height: u32) -> Result<Vec<u8>, String> 
     Ok(png_bytes)
 }
 
-fn fmt_linear(v: &f64) -> String {
-    let a = v.abs();
-    if a != 0.0 && !(1e-3..1e5).contains(&a) { format!("{v:.1e}") } else { format!("{}", (v * 1e6).round() / 1e6) }
-}
-
-fn fmt_log(v: &f64) -> String {
-    let a = v.abs();
-    if (1e-2..1e4).contains(&a) { format!("{}", (v * 1e6).round() / 1e6) } else { format!("{v:.0e}") }
-}
-
 /// Lays out the axes and draws every series.
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure<'_>) -> Result<(), String> {
     let (w, h) = root.dim_in_pixel();

@@ -20,8 +20,7 @@ use super::UserError;
 use super::out::{StdoutError, outln};
 use crate::core::Objective;
 use crate::core::landscape::{
-    Directions, MAX_RES, MIN_RES, Plane, Progress, SIZING_STEPS, Survey, SurveyCenter, SurveyError, SurveySpec, effective_directions,
-    survey,
+    Directions, MAX_RES, MIN_RES, Plane, Progress, SIZING_STEPS, Survey, SurveyError, SurveySpec, effective_directions, survey,
 };
 use crate::core::session::check_path_memory;
 use crate::export::grid::{RunPath, project_runs, write_grid_as, write_grid_csv};
@@ -179,7 +178,7 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
         None => effective_directions(&refine_scene_directions(args, &settings.directions)?, objective.dim()),
     };
     let res = args.res.map_or(settings.res, |r| r as usize);
-    let center = center.unwrap_or(settings.center);
+    let center = center.unwrap_or_else(|| settings.center.clone());
     let steps = args.steps.unwrap_or(scene.steps);
     let dim = objective.dim();
     check_path_memory(dim, scene.runs.len(), steps)
@@ -204,10 +203,7 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
         start: objective.start(),
         runs: &scene.runs,
         steps,
-        center: match center {
-            Center::Start => SurveyCenter::Start,
-            Center::End => SurveyCenter::End,
-        },
+        center: center.survey(),
         directions: dirs,
         span: args.span.or(settings.span),
         res,
@@ -231,7 +227,7 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
         let file = if output.flag == "--out" {
             stage(target, |w| write_grid_as(w, target, &grid, &plane, &objective, &runs))
         } else {
-            stage(target, |w| write_mesh_as(w, target, &grid, &plane, &runs))
+            stage(target, |w| write_mesh_as(w, target, &grid, &plane, &runs, scene.surface.log_height))
         };
         staged.push(file.with_context(|| format!("{}: cannot write", output.path.display()))?);
     }

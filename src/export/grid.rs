@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::core::format::push_exact;
 use crate::core::landscape::{Directions, Grid, PathPoint, Plane};
 use crate::core::{Objective, Run};
 
@@ -55,13 +56,16 @@ pub fn write_grid_as(
 /// DESIGN.md's grid CSV: header `a,b,loss` and res × res rows, b the outer loop
 /// (`loss[j * res + i]` is row `j * res + i`); a curve has header `a,loss` and res rows.
 pub fn write_grid_csv(w: &mut dyn Write, grid: &Grid, plane: &Plane) -> io::Result<()> {
-    use std::fmt::Write as _;
+    let mut fmt = zmij::Buffer::new();
     let mut line = String::with_capacity(96);
     if grid.is_curve() {
         w.write_all(b"a,loss\n")?;
         for (i, &a) in grid.a.iter().enumerate() {
             line.clear();
-            let _ = writeln!(line, "{:?},{:?}", shown(plane, 0, a), grid.loss[i]);
+            push_exact(&mut line, &mut fmt, shown(plane, 0, a));
+            line.push(',');
+            push_exact(&mut line, &mut fmt, grid.loss[i]);
+            line.push('\n');
             w.write_all(line.as_bytes())?;
         }
         return Ok(());
@@ -72,7 +76,13 @@ pub fn write_grid_csv(w: &mut dyn Write, grid: &Grid, plane: &Plane) -> io::Resu
         let b = shown(plane, 1, b);
         for (i, &a) in a.iter().enumerate() {
             line.clear();
-            let _ = writeln!(line, "{a:?},{b:?},{:?}", grid.loss[j * grid.res + i]);
+            for (k, v) in [a, b, grid.loss[j * grid.res + i]].into_iter().enumerate() {
+                if k > 0 {
+                    line.push(',');
+                }
+                push_exact(&mut line, &mut fmt, v);
+            }
+            line.push('\n');
             w.write_all(line.as_bytes())?;
         }
     }

@@ -26,35 +26,30 @@
 //! path points, in no face, show no colour there.
 //!
 //! Colour by height (per vertex in PLY as `uchar red/green/blue`, in OBJ as the `v x y z r g b`
-//! extension that Blender and MeshLab read): a viridis-like ramp over [min, max] of the finite
-//! losses, on log10(loss) when every loss is positive and they span more than two decades.
-//! Paths get one colour per run.
+//! extension that Blender and MeshLab read): the app's colours, from [`crate::mesh`] — viridis
+//! over [min, max] of the finite losses, on log10(loss) when the scene's `surface.log_height`
+//! is on. Paths get one colour per run, the colour of their ball.
 
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::core::elementary::log10;
 use crate::core::landscape::{Grid, Plane};
+use crate::mesh::{HeightScale, RUN_COLOURS, to_bytes};
 
 use super::grid::{RunPath, shown};
 
-/// Colour of vertices whose loss is not finite.
-pub const NON_FINITE_COLOUR: [u8; 3] = [255, 0, 255];
-
-/// One colour per run, cycled.
-pub const RUN_COLOURS: [[u8; 3]; 6] = [[230, 57, 70], [255, 183, 3], [33, 158, 188], [255, 255, 255], [142, 202, 230], [251, 133, 0]];
-
 /// Writes the mesh to `path`: PLY for `.ply`, OBJ otherwise.
-pub fn write_mesh(path: &Path, grid: &Grid, plane: &Plane, runs: &[RunPath]) -> io::Result<()> {
-    super::write_atomic(path, |w| write_mesh_as(w, path, grid, plane, runs))
+pub fn write_mesh(path: &Path, grid: &Grid, plane: &Plane, runs: &[RunPath], log: bool) -> io::Result<()> {
+    super::write_atomic(path, |w| write_mesh_as(w, path, grid, plane, runs, log))
 }
 
 /// Writes the mesh into `w` in the format `path`'s extension names (PLY for `.ply`, OBJ otherwise).
-pub fn write_mesh_as(w: &mut dyn Write, path: &Path, grid: &Grid, plane: &Plane, runs: &[RunPath]) -> io::Result<()> {
+/// `log` colours by log10(loss), as the scene's `surface.log_height` draws it on screen.
+pub fn write_mesh_as(w: &mut dyn Write, path: &Path, grid: &Grid, plane: &Plane, runs: &[RunPath], log: bool) -> io::Result<()> {
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ply")) {
-        write_ply(w, grid, plane, runs)
+        write_ply(w, grid, plane, runs, log)
     } else {
-        write_obj(w, grid, plane, runs)
+        write_obj(w, grid, plane, runs, log)
     }
 }
 
@@ -71,7 +66,7 @@ struct Mesh<'a> {
 }
 
 impl<'a> Mesh<'a> {
-    fn new(grid: &'a Grid, plane: &'a Plane, runs: &[RunPath]) -> io::Result<Self> {
+    fn new(grid: &'a Grid, plane: &'a Plane, runs: &[RunPath], log: bool) -> io::Result<Self> {
         let fits = |v: f64| v.abs() <= f32::MAX as f64;
         for (k, axis) in [&grid.a, &grid.b].into_iter().enumerate().take(if grid.is_curve() { 1 } else { 2 }) {
             if let Some(v) = axis.iter().map(|&v| shown(plane, k, v)).find(|&v| !fits(v)) {
@@ -110,7 +105,7 @@ impl<'a> Mesh<'a> {
             }
             next = end;
         }
-        Ok(Self { grid, plane, runs, heights: Heights::of(grid), lines })
+        Ok(Self { grid, plane, runs, heights: Heights::of(grid, log), lines })
     }
 
     fn grid_vertex_count(grid: &Grid) -> usize {
@@ -129,16 +124,10 @@ impl<'a> Mesh<'a> {
     /// grid row by row, then each run's path points.
     fn vertices(&self) -> impl Iterator<Item = ([f64; 3], [u8; 3])> + '_ {
         let (g, p, h) = (self.grid, self.plane, &self.heights);
-        let grid: Box<dyn Iterator<Item = ([f64; 3], [u8; 3])> + '_> = if g.is_curve() {
-            Box::new(g.a.iter().zip(&g.loss).map(move |(&a, &l)| ([shown(p, 0, a), 0.0, h.height(l)], h.colour(l))))
-        } else {
-            Box::new(g.b.iter().enumerate().flat_map(move |(j, &b)| {
-                g.a.iter().enumerate().map(move |(i, &a)| {
-                    let l = g.loss[j * g.res + i];
-                    ([shown(p, 0, a), shown(p, 1, b), h.height(l)], h.colour(l))
-                })
-            }))
-        };
+        let grid = crate::mesh::vertices(g).map(move |[a, b, l]| {
+            let b = if g.is_curve() { 0.0 } else { shown(p, 1, b) };
+            ([shown(p, 0, a), b, h.height(l)], h.colour(l))
+        });
         let paths = self.runs.iter().enumerate().flat_map(move |(r, run)| {
             run.points.iter().map(move |pt| {
                 let b = if g.is_curve() { 0.0 } else { shown(p, 1, pt.b) };
@@ -150,27 +139,23 @@ impl<'a> Mesh<'a> {
 
     /// The triangles, two per grid cell, counter-clockwise seen from above.
     fn triangles(&self) -> impl Iterator<Item = [u32; 3]> + '_ {
-        let res = self.grid.res;
-        let cells = if self.grid.is_curve() { 0 } else { res - 1 };
-        let at = move |i: usize, j: usize| (j * res + i) as u32;
-        (0..cells).flat_map(move |j| {
-            (0..cells).flat_map(move |i| [[at(i, j), at(i + 1, j), at(i + 1, j + 1)], [at(i, j), at(i + 1, j + 1), at(i, j + 1)]])
-        })
+        crate::mesh::triangles(self.grid)
     }
 }
 
-/// Height and colour rules (module doc).
+/// Heights and colours (module doc): the raw loss as the height, with non-finite losses put at
+/// the ends of the finite range; the colour the app gives the same vertex.
 struct Heights {
     lo: f64,
     hi: f64,
-    log: bool,
+    scale: HeightScale,
 }
 
 impl Heights {
-    fn of(grid: &Grid) -> Self {
+    fn of(grid: &Grid, log: bool) -> Self {
         let (lo, hi) = grid.finite_range().unwrap_or((0.0, 0.0));
         let (lo, hi) = (lo.max(-(f32::MAX as f64)), hi.min(f32::MAX as f64));
-        Self { lo, hi, log: lo > 0.0 && hi / lo > 100.0 }
+        Self { lo, hi, scale: HeightScale::of(grid, log) }
     }
 
     /// The height drawn for `loss`.
@@ -185,24 +170,8 @@ impl Heights {
     }
 
     fn colour(&self, loss: f64) -> [u8; 3] {
-        if !loss.is_finite() {
-            return NON_FINITE_COLOUR;
-        }
-        let (v, lo, hi) = if self.log { (log10(loss), log10(self.lo), log10(self.hi)) } else { (loss, self.lo, self.hi) };
-        let t = if hi > lo { ((v - lo) / (hi - lo)).clamp(0.0, 1.0) } else { 0.5 };
-        ramp(t)
+        to_bytes(self.scale.colour(loss))
     }
-}
-
-/// A five-stop approximation of matplotlib's viridis at t ∈ [0, 1].
-pub fn ramp(t: f64) -> [u8; 3] {
-    const STOPS: [[f64; 3]; 5] = [[68.0, 1.0, 84.0], [59.0, 82.0, 139.0], [33.0, 145.0, 140.0], [94.0, 201.0, 98.0], [253.0, 231.0, 37.0]];
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
-    let x = t * 4.0;
-    let k = (x.floor() as usize).min(3);
-    let f = x - k as f64;
-    let c = |i: usize| (STOPS[k][i] + f * (STOPS[k + 1][i] - STOPS[k][i])).round().clamp(0.0, 255.0) as u8;
-    [c(0), c(1), c(2)]
 }
 
 /// f64 → f32 for the file, kept finite.
@@ -213,9 +182,9 @@ fn f32_of(v: f64) -> f32 {
 /// Wavefront OBJ: `o surface` with `v x y z r g b` vertices (Y-up: x = a, y = loss, z = −b;
 /// colours in [0, 1], see [`obj_channel`]) and `f` triangles, then one `o` per run with its `v` points and its
 /// polyline as two-point `l` segments. Indices are 1-based and global, as OBJ requires.
-pub fn write_obj(w: &mut dyn Write, grid: &Grid, plane: &Plane, runs: &[RunPath]) -> io::Result<()> {
+pub fn write_obj(w: &mut dyn Write, grid: &Grid, plane: &Plane, runs: &[RunPath], log: bool) -> io::Result<()> {
     use std::fmt::Write as _;
-    let m = Mesh::new(grid, plane, runs)?;
+    let m = Mesh::new(grid, plane, runs, log)?;
     let names = &plane.info.names;
     let grid_vertices = Mesh::grid_vertex_count(grid);
     writeln!(
@@ -302,8 +271,8 @@ fn write_polyline(w: &mut dyn Write, first: u32, end: u32) -> io::Result<()> {
 /// Binary little-endian PLY (Z-up: x = a, y = b, z = loss): `vertex` (float x, y, z; uchar
 /// red, green, blue), `face` (uchar count, int indices: the triangles) and `edge` (int vertex1,
 /// vertex2: the path polylines, and the curve itself for a 1-parameter objective).
-pub fn write_ply(w: &mut dyn Write, grid: &Grid, plane: &Plane, runs: &[RunPath]) -> io::Result<()> {
-    let m = Mesh::new(grid, plane, runs)?;
+pub fn write_ply(w: &mut dyn Write, grid: &Grid, plane: &Plane, runs: &[RunPath], log: bool) -> io::Result<()> {
+    let m = Mesh::new(grid, plane, runs, log)?;
     let edges: usize = m.lines.iter().map(|(_, first, end)| (end - first - 1) as usize).sum();
     let names = &plane.info.names;
     let mut header = String::new();
@@ -470,8 +439,8 @@ mod tests {
         let points: usize = runs.iter().map(|r| r.points.len()).sum();
         assert_eq!(points, 16);
         let (mut o, mut p) = (Vec::new(), Vec::new());
-        write_obj(&mut o, &grid, &plane, &runs).unwrap();
-        write_ply(&mut p, &grid, &plane, &runs).unwrap();
+        write_obj(&mut o, &grid, &plane, &runs, false).unwrap();
+        write_ply(&mut p, &grid, &plane, &runs, false).unwrap();
         let (mo, mp) = (obj(std::str::from_utf8(&o).unwrap()), ply(&p));
         check(&mo, 6, points);
         check(&mp, 6, points);
@@ -500,7 +469,7 @@ mod tests {
         assert!(grid.loss.iter().any(|l| !l.is_finite()));
         let (lo, hi) = grid.finite_range().unwrap();
         let mut p = Vec::new();
-        write_ply(&mut p, &grid, &plane, &runs).unwrap();
+        write_ply(&mut p, &grid, &plane, &runs, false).unwrap();
         let m = ply(&p);
         let points: usize = runs.iter().map(|r| r.points.len()).sum();
         check(&m, 5, points);
@@ -514,7 +483,7 @@ mod tests {
             }
         }
         let mut o = Vec::new();
-        write_obj(&mut o, &grid, &plane, &runs).unwrap();
+        write_obj(&mut o, &grid, &plane, &runs, false).unwrap();
         check(&obj(std::str::from_utf8(&o).unwrap()), 5, points);
     }
 
@@ -529,7 +498,7 @@ mod tests {
         runs[1].points.push(PathPoint { b: -1e40, ..far });
         for write in [write_ply, write_obj] {
             let mut bytes = Vec::new();
-            write(&mut bytes, &grid, &plane, &runs).unwrap();
+            write(&mut bytes, &grid, &plane, &runs, false).unwrap();
             let m = if bytes.starts_with(b"ply") { ply(&bytes) } else { obj(std::str::from_utf8(&bytes).unwrap()) };
             check(&m, 6, kept);
             assert!(m.vertices.iter().flatten().all(|v| v.abs() < 100.0), "no clamped coordinate");
@@ -537,7 +506,7 @@ mod tests {
         // A grid whose own coordinates are beyond f32 would collapse onto the clamp: refused.
         let (plane, grid, runs) = surface("x^2 + 2*y^2", &[1.0, -1.0], 4, 1e300);
         for write in [write_ply, write_obj] {
-            let e = write(&mut Vec::new(), &grid, &plane, &runs).unwrap_err();
+            let e = write(&mut Vec::new(), &grid, &plane, &runs, false).unwrap_err();
             assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
             assert!(e.to_string().contains("give a smaller --span"), "{e}");
         }
@@ -547,14 +516,14 @@ mod tests {
     fn a_curve_is_a_polyline() {
         let (plane, grid, runs) = surface("x^2", &[10.0], 9, 12.0);
         let mut p = Vec::new();
-        write_ply(&mut p, &grid, &plane, &runs).unwrap();
+        write_ply(&mut p, &grid, &plane, &runs, false).unwrap();
         let m = ply(&p);
         let points: usize = runs.iter().map(|r| r.points.len()).sum();
         assert_eq!(m.vertices.len(), 9 + points);
         assert!(m.faces.is_empty());
         assert_eq!(m.edges.len(), 8 + points - runs.len());
         let mut o = Vec::new();
-        write_obj(&mut o, &grid, &plane, &runs).unwrap();
+        write_obj(&mut o, &grid, &plane, &runs, false).unwrap();
         assert_eq!(obj(std::str::from_utf8(&o).unwrap()).edges.len(), 8 + points - runs.len());
     }
 
@@ -568,13 +537,5 @@ mod tests {
             assert_eq!((v64 * 255.0) as u8, c, "truncated as f64: {text}");
             assert_eq!((v32 * 255.0) as u8, c, "truncated as f32: {text}");
         }
-    }
-
-    #[test]
-    fn the_ramp_stays_in_range() {
-        assert_eq!(ramp(0.0), [68, 1, 84]);
-        assert_eq!(ramp(1.0), [253, 231, 37]);
-        assert_eq!(ramp(f64::NAN), ramp(0.0));
-        assert_eq!(ramp(7.0), ramp(1.0));
     }
 }

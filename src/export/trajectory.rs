@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::core::format::push_exact;
 use crate::core::{Objective, Record, Run, RunStatus, Session, Trajectory};
 
 /// Writes runs to `path` as CSV or JSON by extension (anything but `.json` is CSV).
@@ -200,19 +201,6 @@ impl<'a> Rows<'a> {
     }
 }
 
-/// Appends v as its shortest round-trip text in ryu's spelling (`1e16`, not Żmij's `1e+16`).
-fn push_number(text: &mut String, fmt: &mut zmij::Buffer, v: f64) {
-    let t = fmt.format(v);
-    // A '+' only ever follows the exponent's 'e'.
-    match t.bytes().position(|c| c == b'+') {
-        Some(plus) => {
-            text.push_str(&t[..plus]);
-            text.push_str(&t[plus + 1..]);
-        }
-        None => text.push_str(t),
-    }
-}
-
 /// The CSV lines of `rows`, of run number `i`.
 fn format_rows(i: usize, rows: Rows<'_>, holdout: bool) -> String {
     use std::fmt::Write as _;
@@ -222,17 +210,17 @@ fn format_rows(i: usize, rows: Rows<'_>, holdout: bool) -> String {
     let mut fmt = zmij::Buffer::new();
     for (k, r) in rows.records.iter().enumerate() {
         let _ = write!(text, "{i},{},", r.step);
-        push_number(&mut text, &mut fmt, r.loss);
+        push_exact(&mut text, &mut fmt, r.loss);
         text.push(',');
-        push_number(&mut text, &mut fmt, r.grad_norm);
+        push_exact(&mut text, &mut fmt, r.grad_norm);
         text.push_str(if r.clipped { ",true" } else { ",false" });
         if holdout {
             text.push(',');
-            push_number(&mut text, &mut fmt, r.holdout_loss.unwrap_or(f64::NAN));
+            push_exact(&mut text, &mut fmt, r.holdout_loss.unwrap_or(f64::NAN));
         }
         for &p in &rows.params[k * rows.dim..(k + 1) * rows.dim] {
             text.push(',');
-            push_number(&mut text, &mut fmt, p);
+            push_exact(&mut text, &mut fmt, p);
         }
         text.push('\n');
     }
@@ -353,7 +341,7 @@ mod tests {
                 r.format_finite(v)
             };
             let mut ours = String::new();
-            push_number(&mut ours, &mut z, v);
+            push_exact(&mut ours, &mut z, v);
             assert_eq!(ours, ryu_text, "{v:e}");
         }
     }

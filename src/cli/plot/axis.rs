@@ -190,10 +190,8 @@ impl Ranged for Axis {
 
 impl ValueFormatter<f64> for Axis {
     fn format_ext(&self, v: &f64) -> String {
-        match self.scale {
-            Scale::Linear => super::fmt_linear(v),
-            Scale::Log => super::fmt_log(v),
-        }
+        // Ticks sit on round values (1-2-5 × 10ᵏ), so six significant digits show them whole.
+        crate::core::format::number(*v)
     }
 }
 
