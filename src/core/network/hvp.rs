@@ -9,10 +9,12 @@
 //! network is piecewise linear it differentiates the gradient actually computed (torch's
 //! derivative at each kink, zero curvature).
 //!
-//! One pass over the whole batch (never cut into chunks, so batch norm's batch statistics are
-//! the batch's): with batch norm the tangents of the batch mean and variance are included.
+//! With batch norm the tangents of the batch mean and variance are included, and the batch is
+//! one pass (its statistics span it). Without, a batch of more than [`CHUNK`] samples is cut as
+//! [`Network::loss_and_grad`] cuts it, for the same reasons: memory bounded by a chunk, and the
+//! chunks on rayon's threads when the caller is on its pool, combined in a fixed order.
 
-use super::{Network, Workspace, linear, linear_gradients, linear_transposed, sum};
+use super::{CHUNK, Network, Workspace, linear, linear_gradients, linear_transposed, sum};
 use crate::core::activation::Activation;
 use crate::core::data::Dataset;
 
@@ -33,6 +35,18 @@ pub struct HvpWorkspace {
     scratch: Vec<f64>,
     /// Zeros, as many as the widest layer's units (a bias for the tangent's linear maps).
     zeros: Vec<f64>,
+    /// A large batch's chunks.
+    chunks: Vec<Chunk>,
+}
+
+/// One chunk of a large batch: its samples, its own workspace and product, and its weight
+/// n_c / n in the batch's mean.
+#[derive(Clone, Debug, Default)]
+struct Chunk {
+    data: Dataset,
+    ws: HvpWorkspace,
+    out: Vec<f64>,
+    weight: f64,
 }
 
 /// One layer's forward tangents.
@@ -65,6 +79,42 @@ impl Network {
     /// its second derivative ([`Activation::backprop_tangent`]) and through batch norm's backward
     /// formula differentiated term by term.
     pub fn hvp(&self, theta: &[f64], v: &[f64], data: &Dataset, ws: &mut HvpWorkspace, out: &mut [f64]) {
+        if data.n > CHUNK && !self.layers.iter().any(|l| l.batch_norm) {
+            self.chunked_hvp(theta, v, data, ws, out);
+        } else {
+            self.batch_hvp(theta, v, data, ws, out);
+        }
+    }
+
+    /// [`Network::hvp`] over chunks of [`CHUNK`] samples: the batch loss is the chunks' losses
+    /// weighted by n_c / n, and so is its Hessian.
+    fn chunked_hvp(&self, theta: &[f64], v: &[f64], data: &Dataset, ws: &mut HvpWorkspace, out: &mut [f64]) {
+        let (n, dim) = (data.n, out.len());
+        ws.chunks.resize_with(n.div_ceil(CHUNK), Chunk::default);
+        let one = |c: usize, chunk: &mut Chunk| {
+            let start = c * CHUNK;
+            data.rows_into(start..CHUNK.min(n - start) + start, &mut chunk.data);
+            chunk.out.resize(dim, 0.0);
+            self.batch_hvp(theta, v, &chunk.data, &mut chunk.ws, &mut chunk.out);
+            chunk.weight = chunk.data.n as f64 / n as f64;
+        };
+        if rayon::current_thread_index().is_some() {
+            use rayon::prelude::*;
+            ws.chunks.par_iter_mut().enumerate().for_each(|(c, chunk)| one(c, chunk));
+        } else {
+            ws.chunks.iter_mut().enumerate().for_each(|(c, chunk)| one(c, chunk));
+        }
+        let (first, rest) = ws.chunks.split_first().expect("n > CHUNK gives at least two chunks");
+        for (o, &x) in out.iter_mut().zip(&first.out) {
+            *o = first.weight * x;
+        }
+        for chunk in rest {
+            crate::core::kernels::axpy(chunk.weight, &chunk.out, out);
+        }
+    }
+
+    /// [`Network::hvp`] of the whole batch in one pass.
+    fn batch_hvp(&self, theta: &[f64], v: &[f64], data: &Dataset, ws: &mut HvpWorkspace, out: &mut [f64]) {
         let n = data.n;
         let x = &data.x[..];
         self.forward(theta, x, n, &mut ws.forward);
@@ -370,6 +420,26 @@ mod tests {
             net.hvp(&theta, &v, &batch, &mut ws, &mut part);
             assert!(full.iter().zip(&part).any(|(a, b)| (a - b).abs() > 1e-3));
         }
+    }
+
+    #[test]
+    fn a_large_batch_in_chunks_equals_one_pass_on_any_thread_count() {
+        let (net, theta, data) = case(Activation::Tanh, Loss::CrossEntropy, false, CHUNK + 77, 2);
+        let v: Vec<f64> = (0..theta.len()).map(|k| ((k * 7919) % 13) as f64 / 13.0 - 0.5).collect();
+        let dim = theta.len();
+        let (mut chunked, mut whole, mut pooled) = (vec![0.0; dim], vec![0.0; dim], vec![0.0; dim]);
+        let mut ws = HvpWorkspace::default();
+        net.hvp(&theta, &v, &data, &mut ws, &mut chunked);
+        assert_eq!(ws.chunks.len(), 2);
+        net.batch_hvp(&theta, &v, &data, &mut HvpWorkspace::default(), &mut whole);
+        let scale = whole.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        assert!(scale > 1e-3);
+        for (a, b) in chunked.iter().zip(&whole) {
+            assert!((a - b).abs() <= 1e-13 * scale, "{a} vs {b}");
+        }
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        pool.install(|| net.hvp(&theta, &v, &data, &mut HvpWorkspace::default(), &mut pooled));
+        assert!(chunked.iter().zip(&pooled).all(|(a, b)| a.to_bits() == b.to_bits()));
     }
 
     #[test]
