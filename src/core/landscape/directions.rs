@@ -203,7 +203,7 @@ mod tests {
     use crate::core::landscape::eigen::symmetric_eigen;
     use crate::core::landscape::testing::{function, network, reference, spiral};
     use crate::core::landscape::{Directions, build_plane};
-    use crate::core::{Activation, LayerSpec, Loss, OptimizerConfig, RunSpec, Session, Sgd};
+    use crate::core::{Activation, LayerSpec, Loss, OptimizerConfig, Penalty, RunSpec, Session, Sgd};
     use approx::assert_relative_eq;
     use std::sync::Arc;
 
@@ -383,6 +383,40 @@ mod tests {
             let dense = dense_hessian(o, &theta, 1e-4);
             assert_matches_dense(o, &theta, &dense, 2e-5);
         }
+        // Batch norm, a sigmoid and an L2 penalty, against central differences of the exact
+        // gradient (h = 1e-5: truncation ~1e-10), which the exact products must match closely.
+        let mut hidden = LayerSpec::new(4, Activation::Sigmoid);
+        hidden.batch_norm = true;
+        let o = network(2, vec![hidden, LayerSpec::new(2, Activation::Tanh)], Loss::Huber, spiral(20), Some(Penalty::L2(0.05)));
+        let theta = o.start().to_vec();
+        assert_matches_dense(&o, &theta, &dense_from_gradients(&o, &theta, 1e-5), 1e-7);
+    }
+
+    /// The dense Hessian by central differences of the exact gradient, symmetrised:
+    /// $H_{:,i} \approx [\nabla L(θ + h e_i) − \nabla L(θ − h e_i)] / 2h$.
+    fn dense_from_gradients(o: &Objective, theta: &[f64], h: f64) -> Vec<f64> {
+        let n = theta.len();
+        let mut ws = Workspace::default();
+        let mut m = vec![0.0; n * n];
+        let (mut gp, mut gm) = (vec![0.0; n], vec![0.0; n]);
+        for i in 0..n {
+            let (mut p, mut q) = (theta.to_vec(), theta.to_vec());
+            p[i] += h;
+            q[i] -= h;
+            o.loss_and_grad(&p, &mut gp, &mut ws);
+            o.loss_and_grad(&q, &mut gm, &mut ws);
+            for k in 0..n {
+                m[k * n + i] = (gp[k] - gm[k]) / (2.0 * h);
+            }
+        }
+        for i in 0..n {
+            for k in 0..i {
+                let mean = 0.5 * (m[i * n + k] + m[k * n + i]);
+                m[i * n + k] = mean;
+                m[k * n + i] = mean;
+            }
+        }
+        m
     }
 
     #[test]
