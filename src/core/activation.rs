@@ -102,6 +102,79 @@ impl Activation {
         }
     }
 
+    /// $f'(z)$ and $f''(z)$ for one value, given $z$ and $y = f(z)$ (not `Softmax`): what the
+    /// Hessian-vector product's backward step needs (Pearlmutter's R-operator,
+    /// [`Network::hvp`](super::network::Network::hvp)). From the output, as backprop does:
+    /// $\sigma'' = \sigma'(1 - 2\sigma)$ and $\tanh'' = -2\tanh \cdot \tanh'$. The piecewise-linear
+    /// ones have no curvature away from their kink, and at it keep torch's first derivative
+    /// ([`Activation::backprop`]'s), so the R-operator differentiates the gradient actually computed.
+    pub fn derivatives(self, z: f64, y: f64, slope: f64) -> (f64, f64) {
+        match self {
+            Activation::Relu => (if z <= 0.0 { 0.0 } else { 1.0 }, 0.0),
+            Activation::LeakyRelu => (if z <= 0.0 { slope } else { 1.0 }, 0.0),
+            Activation::Sigmoid => {
+                let d = y * (1.0 - y);
+                (d, d * (1.0 - 2.0 * y))
+            }
+            Activation::Tanh => {
+                let d = 1.0 - y * y;
+                (d, -2.0 * y * d)
+            }
+            Activation::Softmax | Activation::Linear => (1.0, 0.0),
+        }
+    }
+
+    /// The forward tangent $R(y) = J_f(z)\,R(z)$ of a layer's activation: `ry = f'(z)·rz`
+    /// element-wise, or softmax's symmetric Jacobian $\operatorname{diag}(y) - y y^\top$
+    /// applied per sample (unit-major, `units × n`).
+    pub fn tangent(self, z: &[f64], y: &[f64], rz: &[f64], ry: &mut [f64], slope: f64, units: usize, n: usize) {
+        ry.copy_from_slice(rz);
+        if self == Activation::Softmax {
+            softmax_backprop(y, ry, units, n);
+        } else {
+            self.backprop(z, y, ry, slope);
+        }
+    }
+
+    /// The R-operator of backprop through the activation. Given dL/dy = `g` and its directional
+    /// derivative $R(g)$ = `rg`, overwrites `rg` with $R(dL/dz)$:
+    /// $$R(f'(z)\,g) = f''(z)\,R(z)\,g + f'(z)\,R(g)$$
+    /// element-wise; for softmax, with $J = \operatorname{diag}(y) - y y^\top$,
+    /// $R(J g) = J\,R(g) + R(y) \odot (g - y^\top g) - y\,(R(y)^\top g)$.
+    pub fn backprop_tangent(
+        self,
+        z: &[f64],
+        y: &[f64],
+        rz: &[f64],
+        ry: &[f64],
+        g: &[f64],
+        rg: &mut [f64],
+        slope: f64,
+        units: usize,
+        n: usize,
+    ) {
+        if self == Activation::Softmax {
+            for s in 0..n {
+                let (mut yg, mut ryg, mut yrg) = (0.0, 0.0, 0.0);
+                for u in 0..units {
+                    let k = u * n + s;
+                    yg += y[k] * g[k];
+                    ryg += ry[k] * g[k];
+                    yrg += y[k] * rg[k];
+                }
+                for u in 0..units {
+                    let k = u * n + s;
+                    rg[k] = y[k] * (rg[k] - yrg) + ry[k] * (g[k] - yg) - y[k] * ryg;
+                }
+            }
+            return;
+        }
+        for ((((rg, &g), &z), &y), &rz) in rg.iter_mut().zip(g).zip(z).zip(y).zip(rz) {
+            let (d1, d2) = self.derivatives(z, y, slope);
+            *rg = d2 * rz * g + d1 * *rg;
+        }
+    }
+
     /// f(x) for one value (for plots and tests).
     pub fn eval(self, x: f64, slope: f64) -> f64 {
         let mut v = [x];

@@ -107,6 +107,73 @@ impl Loss {
         }
     }
 
+    /// The directional derivative $R(\partial L/\partial z)$ of the output layer's gradient
+    /// along the forward tangents `rz` = $R(z)$, `ry` = $R(y)$, written into `rg`: the start of
+    /// the Hessian-vector product's backward pass
+    /// ([`Network::hvp`](super::network::Network::hvp)). Arguments as for [`Loss::evaluate`];
+    /// `scratch` is as long as `z`.
+    ///
+    /// Fused losses: cross-entropy's gradient $(m\,p - t)/n$ (with $m = \sum_c t_c$) gives
+    /// $m\,R(p)/n$, $R(p) = p \odot (R(z) - p^\top R(z))$; log loss's $(\sigma(z) - t)/N$ gives
+    /// $\sigma'(z)\,R(z)/N$. The others chain $\ell''(\hat y)\,R(\hat y)/N$ through the output
+    /// activation with its second derivative ([`Activation::backprop_tangent`]); $\ell'' = 2$ for
+    /// MSE, 1 inside Huber's quadratic zone, 0 for MAE and hinge (piecewise linear).
+    pub fn tangent(
+        self,
+        act: Activation,
+        slope: f64,
+        z: &[f64],
+        y: &[f64],
+        rz: &[f64],
+        ry: &[f64],
+        targets: &[f64],
+        target_width: usize,
+        n: usize,
+        scratch: &mut [f64],
+        rg: &mut [f64],
+    ) {
+        let units = z.len() / n.max(1);
+        match self {
+            Loss::CrossEntropy => {
+                let inv_n = 1.0 / n as f64;
+                for s in 0..n {
+                    let mass: f64 = if target_width == 1 { 1.0 } else { (0..units).map(|u| targets[u * n + s]).sum() };
+                    let prz: f64 = (0..units).map(|u| y[u * n + s] * rz[u * n + s]).sum();
+                    for u in 0..units {
+                        let k = u * n + s;
+                        rg[k] = mass * y[k] * (rz[k] - prz) * inv_n;
+                    }
+                }
+            }
+            Loss::LogLoss => {
+                let count = z.len() as f64;
+                for ((rg, &z), &rz) in rg.iter_mut().zip(z).zip(rz) {
+                    let p = sigmoid(z);
+                    *rg = p * (1.0 - p) * rz / count;
+                }
+            }
+            _ => {
+                let inv_count = 1.0 / y.len() as f64;
+                for ((((g, rg), &p), &t), &ry) in scratch.iter_mut().zip(rg.iter_mut()).zip(y).zip(targets).zip(ry) {
+                    *g = self.elementwise_grad(p, t) * inv_count;
+                    *rg = self.elementwise_curvature(p, t) * ry * inv_count;
+                }
+                act.backprop_tangent(z, y, rz, ry, scratch, rg, slope, units, n);
+            }
+        }
+    }
+
+    /// $\partial^2 \ell / \partial \hat y^2$ of the non-fused losses (0 at their kinks, where
+    /// the first derivative jumps).
+    fn elementwise_curvature(self, p: f64, t: f64) -> f64 {
+        match self {
+            Loss::Mse => 2.0,
+            Loss::Huber if (p - t).abs() < 1.0 => 1.0,
+            Loss::Huber | Loss::Mae | Loss::Hinge => 0.0,
+            Loss::CrossEntropy | Loss::LogLoss => unreachable!("fused losses are handled apart"),
+        }
+    }
+
     fn elementwise(self, p: f64, t: f64) -> f64 {
         let d = p - t;
         match self {

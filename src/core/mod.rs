@@ -30,7 +30,7 @@ pub use error::CoreError;
 pub use function::{Function, FunctionSpec};
 pub use init::{InitScheme, InitSpec, SeededInit};
 pub use loss::Loss;
-pub use network::{LayerSpec, Network, Workspace};
+pub use network::{HvpWorkspace, LayerSpec, Network, Workspace};
 pub use objective::{CsvColumns, CsvSource, DataSpec, Holdout, NetworkObjective, NetworkSpec, Objective, ObjectiveSpec, Penalty};
 pub use optimizer::{Adagrad, Adam, OptimizerConfig, OptimizerState, Rmsprop, Schedule, Sgd};
 pub use session::{Record, Run, RunSpec, RunStatus, Session, Trajectory};

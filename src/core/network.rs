@@ -5,6 +5,9 @@
 //! bias, then with batch norm γ and β. A layer is Linear → (BatchNorm1d in training mode: batch
 //! statistics, biased variance, ε = 1e-5) → activation.
 //!
+//! Exact Hessian-vector products (Pearlmutter's R-operator, [`Network::hvp`]) are in
+//! `network/hvp.rs`.
+//!
 //! Values inside a batch are stored unit-major, `v[unit * n + sample]`, so that every inner loop
 //! runs over contiguous samples and the compiler vectorises it.
 
@@ -15,6 +18,9 @@ use super::data::Dataset;
 use super::error::CoreError;
 pub(crate) use super::kernels::{dot, linear, linear_gradients, linear_transposed, sum};
 use super::loss::Loss;
+
+mod hvp;
+pub use hvp::HvpWorkspace;
 
 /// BatchNorm1d's ε.
 pub const BN_EPS: f64 = 1e-5;

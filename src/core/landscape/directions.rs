@@ -3,10 +3,38 @@
 //! [`build_plane`](super::build_plane).)
 
 use super::super::data::SeededRng;
-use super::super::network::{Network, Workspace};
+use super::super::network::{HvpWorkspace, Network};
 use super::super::objective::Objective;
 use super::super::session::Trajectory;
 use super::eigen::{Which, dot, norm, top_eigenpairs};
+
+/// Why the PCA or Hessian directions cannot be computed. The messages name the rule and say
+/// what to use instead; [`build_plane`](super::build_plane) puts the scene field in front.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DirectionsError {
+    /// PCA: the path has fewer than two finite points because run 0 diverged at `step`.
+    #[error(
+        "pca: run 0 diverged at step {step}, so its path has fewer than 2 finite points; \
+         use a smaller lr or gradient clipping, or other directions (random, hessian)"
+    )]
+    PathDiverged {
+        /// The first step whose θ is not finite.
+        step: u64,
+    },
+    /// PCA: no steps were recorded.
+    #[error("pca needs a recorded path: set steps > 0")]
+    NoPath,
+    /// PCA: every recorded point is the same.
+    #[error("pca: the path never moved, so it has no principal directions; use random or hessian")]
+    PathStill,
+    /// The objective has fewer than two parameters (the named rule needs two eigenvectors).
+    #[error("{0}: fewer than two parameters")]
+    TooFewParameters(&'static str),
+    /// A Hessian-vector product at the centre was not finite.
+    #[error("the Hessian at the centre is not finite (the loss diverges there); centre the slice elsewhere")]
+    HessianNotFinite,
+}
 
 /// Two seeded random directions, filter-normalised (Li, Xu, Taylor, Studer & Goldstein,
 /// *Visualizing the Loss Landscape of Neural Nets*, NeurIPS 2018).
@@ -99,25 +127,21 @@ pub struct PathPca {
 /// plane passes through $\theta_{end}$, and the un-centred directions are exactly the plane
 /// through $\theta_{end}$ that lies closest to the path (least squares). A path that moved
 /// along a line has `explained = [1, 0]` and an arbitrary orthogonal $d_2$.
-pub fn pca(path: &Trajectory) -> Result<PathPca, String> {
+pub fn pca(path: &Trajectory) -> Result<PathPca, DirectionsError> {
     let rows: Vec<usize> = (0..path.len()).filter(|&k| path.params(k).iter().all(|v| v.is_finite())).collect();
     if rows.len() < 2 {
         // Steps were taken but θ stopped being finite: more steps would not help.
         if let Some(k) = (0..path.len()).find(|&k| !rows.contains(&k)) {
-            return Err(format!(
-                "pca: run 0 diverged at step {}, so its path has fewer than 2 finite points; \
-                 use a smaller lr or gradient clipping, or other directions (random, hessian)",
-                path.records[k].step
-            ));
+            return Err(DirectionsError::PathDiverged { step: path.records[k].step });
         }
-        return Err("pca needs a recorded path: set steps > 0".into());
+        return Err(DirectionsError::NoPath);
     }
     let end = rows[rows.len() - 1];
     let dim = path.dim();
     let theta_end = path.params(end).to_vec();
     let total: f64 = rows.iter().map(|&k| path.params(k).iter().zip(&theta_end).map(|(a, b)| (a - b) * (a - b)).sum::<f64>()).sum();
     if total == 0.0 {
-        return Err("pca: the path never moved, so it has no principal directions; use random or hessian".into());
+        return Err(DirectionsError::PathStill);
     }
     let mut op = |v: &[f64], out: &mut [f64]| {
         out.iter_mut().for_each(|o| *o = 0.0);
@@ -130,7 +154,7 @@ pub fn pca(path: &Trajectory) -> Result<PathPca, String> {
         }
     };
     let pairs = top_eigenpairs(dim, 2, Which::Largest, 0, &mut op);
-    let [(l1, d1), (l2, d2)] = <[_; 2]>::try_from(pairs).map_err(|_| "pca: fewer than two parameters".to_string())?;
+    let [(l1, d1), (l2, d2)] = <[_; 2]>::try_from(pairs).map_err(|_| DirectionsError::TooFewParameters("pca"))?;
     Ok(PathPca { d1, d2, explained: [l1.max(0.0) / total, l2.max(0.0) / total] })
 }
 
@@ -145,80 +169,19 @@ pub struct HessianPairs {
     pub eigenvalues: [f64; 2],
 }
 
-/// Relative step of the finite-difference Hessian-vector product (≈ ∛ε_mach).
-pub const HVP_STEP: f64 = 6e-6;
-
-/// The Hessian-vector product at θ by central differences of backprop gradients:
-/// $$H v \approx \frac{\nabla L(\theta + h v) - \nabla L(\theta - h v)}{2h}, \quad
-/// h = \text{HVP\_STEP}\cdot\max(1, \lVert\theta\rVert_\infty) / \lVert v\rVert.$$
-/// The error is $O(h^2 \lVert\nabla^3 L\rVert)$ from truncation plus
-/// $O(\varepsilon_{mach} \lVert\nabla L\rVert / h)$ from rounding — about 1e-10 relative for
-/// smooth losses of unit scale (tested against dense Hessians). Exact (up to rounding) for
-/// quadratics. At a ReLU kink the two gradients may sit on different sides of it.
-pub struct Hvp<'a> {
-    objective: &'a Objective,
-    center: &'a [f64],
-    h: f64,
-    plus: Vec<f64>,
-    minus: Vec<f64>,
-    grad: Vec<f64>,
-    ws: Workspace,
-}
-
-impl<'a> Hvp<'a> {
-    /// Hessian-vector products of `objective` at `center`.
-    pub fn new(objective: &'a Objective, center: &'a [f64]) -> Self {
-        let scale = center.iter().fold(1.0f64, |m, v| m.max(v.abs()));
-        let dim = center.len();
-        Self {
-            objective,
-            center,
-            h: HVP_STEP * scale,
-            plus: vec![0.0; dim],
-            minus: vec![0.0; dim],
-            grad: vec![0.0; dim],
-            ws: Workspace::default(),
-        }
-    }
-
-    /// Writes $H v$ into `out`.
-    pub fn apply(&mut self, v: &[f64], out: &mut [f64]) {
-        let vn = norm(v);
-        if vn == 0.0 {
-            out.iter_mut().for_each(|o| *o = 0.0);
-            return;
-        }
-        let h = self.h / vn;
-        for ((p, &c), &x) in self.plus.iter_mut().zip(self.center).zip(v) {
-            *p = c + h * x;
-        }
-        self.objective.loss_and_grad(&self.plus, &mut self.grad, &mut self.ws);
-        out.copy_from_slice(&self.grad);
-        for ((m, &c), &x) in self.minus.iter_mut().zip(self.center).zip(v) {
-            *m = c - h * x;
-        }
-        self.objective.loss_and_grad(&self.minus, &mut self.grad, &mut self.ws);
-        // The actual step taken: (c + h·x) − (c − h·x) is not exactly 2h·x in floating point,
-        // but the difference is far below the truncation error.
-        for (o, g) in out.iter_mut().zip(&self.grad) {
-            *o = (*o - g) / (2.0 * h);
-        }
-    }
-}
-
 /// The two eigenpairs of the Hessian at `center` with the largest |λ|, by Lanczos on
-/// [`Hvp`] products (seeded, so reproducible).
+/// [`Objective::hvp`] products (exact for networks; seeded, so reproducible).
 ///
 /// Dominant by magnitude, as power iteration (and PyHessian) would find them: near a minimum
 /// these are the two largest curvatures; at a saddle a strongly negative direction counts
 /// too. `2/λ₁` ([`PlaneInfo::max_stable_lr`](super::PlaneInfo::max_stable_lr)) is the largest
 /// learning rate plain gradient descent tolerates there.
-pub fn hessian(objective: &Objective, center: &[f64]) -> Result<HessianPairs, String> {
+pub fn hessian(objective: &Objective, center: &[f64]) -> Result<HessianPairs, DirectionsError> {
     let dim = objective.dim();
-    let mut hvp = Hvp::new(objective, center);
+    let mut ws = HvpWorkspace::default();
     let mut finite = true;
     let mut op = |v: &[f64], out: &mut [f64]| {
-        hvp.apply(v, out);
+        objective.hvp(center, v, out, &mut ws);
         if out.iter().any(|x| !x.is_finite()) {
             finite = false;
             out.iter_mut().for_each(|o| *o = 0.0);
@@ -226,9 +189,9 @@ pub fn hessian(objective: &Objective, center: &[f64]) -> Result<HessianPairs, St
     };
     let pairs = top_eigenpairs(dim, 2, Which::Magnitude, 0, &mut op);
     if !finite {
-        return Err("the Hessian at the centre is not finite (the loss diverges there); centre the slice elsewhere".into());
+        return Err(DirectionsError::HessianNotFinite);
     }
-    let [(l1, d1), (l2, d2)] = <[_; 2]>::try_from(pairs).map_err(|_| "hessian: fewer than two parameters".to_string())?;
+    let [(l1, d1), (l2, d2)] = <[_; 2]>::try_from(pairs).map_err(|_| DirectionsError::TooFewParameters("hessian"))?;
     debug_assert!(dot(&d1, &d2).abs() < 1e-6);
     Ok(HessianPairs { d1, d2, eigenvalues: [l1, l2] })
 }
@@ -236,10 +199,11 @@ pub fn hessian(objective: &Objective, center: &[f64]) -> Result<HessianPairs, St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::Workspace;
     use crate::core::landscape::eigen::symmetric_eigen;
     use crate::core::landscape::testing::{function, network, reference, spiral};
     use crate::core::landscape::{Directions, build_plane};
-    use crate::core::{Activation, LayerSpec, Loss, OptimizerConfig, RunSpec, Session, Sgd};
+    use crate::core::{Activation, LayerSpec, Loss, OptimizerConfig, Penalty, RunSpec, Session, Sgd};
     use approx::assert_relative_eq;
     use std::sync::Arc;
 
@@ -330,10 +294,12 @@ mod tests {
         assert_relative_eq!(p.d1[0].abs(), 0.6, epsilon = 1e-12);
         assert_relative_eq!(dot(&p.d1, &p.d2), 0.0, epsilon = 1e-12);
         let mut still = Session::new(o, &[RunSpec::new(OptimizerConfig::Sgd(Sgd { lr: 0.1, ..Sgd::default() }))]).unwrap();
-        assert!(pca(&still.runs[0].trajectory).unwrap_err().contains("steps > 0"));
+        assert_eq!(pca(&still.runs[0].trajectory).unwrap_err(), DirectionsError::NoPath);
+        assert!(DirectionsError::NoPath.to_string().contains("steps > 0"));
         let first = still.runs[0].trajectory.records[0];
         still.runs[0].trajectory.push(first, &[3.0, 4.0, 0.0]);
-        assert!(pca(&still.runs[0].trajectory).unwrap_err().contains("never moved"));
+        assert_eq!(pca(&still.runs[0].trajectory).unwrap_err(), DirectionsError::PathStill);
+        assert!(DirectionsError::PathStill.to_string().contains("never moved"));
     }
 
     #[test]
@@ -343,7 +309,13 @@ mod tests {
         let mut s = Session::new(o, &[RunSpec::new(OptimizerConfig::Sgd(Sgd { lr: 1e300, ..Sgd::default() }))]).unwrap();
         s.run(5);
         let e = pca(&s.runs[0].trajectory).unwrap_err();
-        assert!(e.starts_with("pca: run 0 diverged at step 1, so its path has fewer than 2 finite points;"), "{e}");
+        assert_eq!(e, DirectionsError::PathDiverged { step: 1 });
+        let e = e.to_string();
+        assert_eq!(
+            e,
+            "pca: run 0 diverged at step 1, so its path has fewer than 2 finite points; \
+             use a smaller lr or gradient clipping, or other directions (random, hessian)"
+        );
         assert!(!e.contains("steps > 0"), "{e}");
     }
 
@@ -411,6 +383,40 @@ mod tests {
             let dense = dense_hessian(o, &theta, 1e-4);
             assert_matches_dense(o, &theta, &dense, 2e-5);
         }
+        // Batch norm, a sigmoid and an L2 penalty, against central differences of the exact
+        // gradient (h = 1e-5: truncation ~1e-10), which the exact products must match closely.
+        let mut hidden = LayerSpec::new(4, Activation::Sigmoid);
+        hidden.batch_norm = true;
+        let o = network(2, vec![hidden, LayerSpec::new(2, Activation::Tanh)], Loss::Huber, spiral(20), Some(Penalty::L2(0.05)));
+        let theta = o.start().to_vec();
+        assert_matches_dense(&o, &theta, &dense_from_gradients(&o, &theta, 1e-5), 1e-7);
+    }
+
+    /// The dense Hessian by central differences of the exact gradient, symmetrised:
+    /// $H_{:,i} \approx [\nabla L(θ + h e_i) − \nabla L(θ − h e_i)] / 2h$.
+    fn dense_from_gradients(o: &Objective, theta: &[f64], h: f64) -> Vec<f64> {
+        let n = theta.len();
+        let mut ws = Workspace::default();
+        let mut m = vec![0.0; n * n];
+        let (mut gp, mut gm) = (vec![0.0; n], vec![0.0; n]);
+        for i in 0..n {
+            let (mut p, mut q) = (theta.to_vec(), theta.to_vec());
+            p[i] += h;
+            q[i] -= h;
+            o.loss_and_grad(&p, &mut gp, &mut ws);
+            o.loss_and_grad(&q, &mut gm, &mut ws);
+            for k in 0..n {
+                m[k * n + i] = (gp[k] - gm[k]) / (2.0 * h);
+            }
+        }
+        for i in 0..n {
+            for k in 0..i {
+                let mean = 0.5 * (m[i * n + k] + m[k * n + i]);
+                m[i * n + k] = mean;
+                m[k * n + i] = mean;
+            }
+        }
+        m
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! - [`plane`]: [`Directions`], [`Plane`], [`build_plane`], projections and [`auto_span`].
 //! - [`directions`]: random filter-normalised, PCA and Hessian directions.
-//! - [`eigen`]: Lanczos and Jacobi for the symmetric eigenproblems behind PCA and the Hessian.
+//! - [`eigen`]: Lanczos (matrix-free) and nalgebra's dense solver for the symmetric eigenproblems
+//!   behind PCA and the Hessian.
 //! - [`grid`]: [`compute_grid`], parallel over rows, with progress and cancellation.
 //! - [`kernel`]: the fast evaluation of a network over a plane used by the grid.
 //! - [`survey`]: scene → landscape (replay, centre, plane, span, grid), the one function the
@@ -19,6 +20,7 @@ pub mod kernel;
 pub mod plane;
 pub mod survey;
 
+pub use directions::DirectionsError;
 pub use grid::{Grid, GridSpec, MAX_RES, MIN_RES, Progress, compute_grid};
 pub use plane::{DEFAULT_SPAN, Directions, MIN_SPAN, PathPoint, Plane, PlaneInfo, Projection, auto_span, build_plane};
 pub use survey::{SIZING_STEPS, Survey, SurveyCenter, SurveyError, SurveySpec, effective_directions, survey};

@@ -317,13 +317,13 @@ pub fn build_plane(objective: &Objective, center: &[f64], dirs: &Directions, pat
             let Some(path) = path else {
                 return Err(CoreError::invalid(field, "pca needs a recorded path: set steps > 0"));
             };
-            let pca = directions::pca(path).map_err(|m| CoreError::invalid(field, m))?;
+            let pca = directions::pca(path).map_err(|e| CoreError::invalid(field, e.to_string()))?;
             info.names = ["PC1".into(), "PC2".into()];
             info.explained_variance = Some(pca.explained);
             (pca.d1, pca.d2)
         }
         Directions::Hessian => {
-            let h = directions::hessian(objective, center).map_err(|m| CoreError::invalid(field, m))?;
+            let h = directions::hessian(objective, center).map_err(|e| CoreError::invalid(field, e.to_string()))?;
             info.names = ["v1".into(), "v2".into()];
             info.eigenvalues = Some(h.eigenvalues);
             (h.d1, h.d2)
