@@ -698,3 +698,233 @@ fn lesson_12_mini_batches_make_the_gradient_noisy() {
     o.loss_and_grad(m.params(10), &mut g, &mut Workspace::default());
     assert!((losscape::core::norm2(&g) - m.records[10].grad_norm).abs() > 1e-6);
 }
+
+/// Lesson 13's five points: x, the class (0 or 1) and what the scene's loss reads as target.
+fn binary_points(name: &str) -> (losscape::scene::Scene, Arc<Objective>, Vec<f64>, Vec<f64>) {
+    let (text, o) = scene(name);
+    let (_, log) = scene("13_log_loss.ron");
+    let (n, l) = (o.network().unwrap(), log.network().unwrap());
+    assert_eq!(n.train.n, l.train.n, "{name}: lesson 13's points");
+    let mut xs = Vec::new();
+    let mut classes = Vec::new();
+    for s in 0..n.train.n {
+        let ((x, y), (lx, class)) = (n.train.row(s), l.train.row(s));
+        assert_eq!(x, lx, "{name}: lesson 13's x");
+        // Hinge writes class 0 as −1; log loss and cross-entropy (a class index) as 0.
+        let expected = if n.net.loss_kind() == losscape::core::Loss::Hinge { 2.0 * class[0] - 1.0 } else { class[0] };
+        assert_eq!(y, [expected], "{name}: lesson 13's classes");
+        xs.push(x[0]);
+        classes.push(class[0]);
+    }
+    (text, o, xs, classes)
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+#[test]
+fn lesson_13_log_loss_pulls_with_sigma_minus_y_and_never_stops() {
+    let (text, o, xs, classes) = binary_points("13_log_loss.ron");
+    let n = o.network().unwrap();
+    let list: Vec<String> = xs.iter().map(|&x| num(x, 0)).collect();
+    says(&text, &format!("on five points x = {}:", list.join(", ")));
+    assert_eq!(xs.len(), 5);
+    let ones = classes.iter().filter(|&&c| c == 1.0).count();
+    assert_eq!(ones, 2);
+    assert!(classes[xs.len() - ones..].iter().all(|&c| c == 1.0), "class 1 is the last two");
+    says(&text, "the last two are class y = 1, the others y = 0");
+    // The model's output is σ(z), and each point pulls z with σ(z) − y: ±½ at z = 0.
+    let mut ws = Workspace::default();
+    let points: Vec<Vec<f64>> = xs.iter().map(|&x| vec![x]).collect();
+    let pulls: Vec<f64> = n.predict(o.start(), &points, &mut ws).iter().zip(&classes).map(|(p, y)| p[0] - y).collect();
+    assert!(pulls.iter().all(|p| p.abs() == 0.5), "{pulls:?}");
+    let mut g = vec![0.0; 2];
+    o.loss_and_grad(o.start(), &mut g, &mut ws);
+    let mean = |f: &dyn Fn(usize) -> f64| (0..xs.len()).map(f).sum::<f64>() / xs.len() as f64;
+    assert_relative_eq!(g[0], mean(&|s| pulls[s] * xs[s]), epsilon = 1e-15);
+    assert_relative_eq!(g[1], mean(&|s| pulls[s]), epsilon = 1e-15);
+    says(&text, "each point pulls z with σ(z) − y: ±½ at the start");
+    let l0 = o.loss(o.start(), &mut ws);
+    assert_relative_eq!(l0, 2f64.ln(), epsilon = 1e-15);
+    says(&text, &format!("(L = log 2 = {})", num(l0, 3)));
+
+    // It never stops: the gradient is never 0, the loss always falls, ‖θ‖ always grows.
+    let s = session("13_log_loss.ron", 1000);
+    let t = &s.runs[0].trajectory;
+    assert!(t.records.iter().all(|r| r.grad_norm > 0.0));
+    assert!(t.records.windows(2).all(|w| w[1].loss < w[0].loss));
+    let norm = |k: usize| losscape::core::norm2(t.params(k));
+    assert!((1..t.len()).all(|k| norm(k) > norm(k - 1)));
+    let end = t.params(text.steps as usize);
+    let z: Vec<f64> = xs.iter().map(|x| end[0] * x + end[1]).collect();
+    assert!(z.iter().zip(&classes).all(|(z, &c)| (*z > 0.0) == (c == 1.0)), "every point on its side: {z:?}");
+    let l = t.records[text.steps as usize].loss;
+    assert_relative_eq!(l, o.loss(end, &mut ws), max_relative = 1e-14);
+    says(
+        &text,
+        &format!("after {} steps L = {} at w = {}, b = {}, every point on its side", text.steps, num(l, 3), num(end[0], 2), num(end[1], 2)),
+    );
+    says(
+        &text,
+        &format!("‖(w, b)‖ = {} after 100 steps, {} after 300, {} after 1000", num(norm(100), 2), num(norm(300), 2), num(norm(1000), 2)),
+    );
+    // The pull of each point shrinks but stays: σ(z) − y is never 0.
+    assert!(z.iter().zip(&classes).all(|(&z, &c)| sigmoid(z) - c != 0.0));
+}
+
+#[test]
+fn lesson_13b_hinge_stops_dead_once_every_point_is_beyond_the_margin() {
+    let (text, o, xs, classes) = binary_points("13b_hinge.ron");
+    let ys: Vec<f64> = classes.iter().map(|c| 2.0 * c - 1.0).collect();
+    let mut ws = Workspace::default();
+    let l0 = o.loss(o.start(), &mut ws);
+    assert_eq!(l0, 1.0);
+    says(&text, &format!("L starts at {}", num(l0, 0)));
+    // Every point is inside the margin at the start, and pulls ŷ with −y.
+    let mut g = vec![0.0; 2];
+    o.loss_and_grad(o.start(), &mut g, &mut ws);
+    let mean = |f: &dyn Fn(usize) -> f64| (0..xs.len()).map(f).sum::<f64>() / xs.len() as f64;
+    assert_relative_eq!(g[0], mean(&|s| -ys[s] * xs[s]), epsilon = 1e-15);
+    assert_relative_eq!(g[1], mean(&|s| -ys[s]), epsilon = 1e-15);
+    says(&text, "a point inside the margin pulls ŷ with −y");
+
+    let s = session("13b_hinge.ron", text.steps);
+    let t = &s.runs[0].trajectory;
+    let margins = |k: usize| -> Vec<f64> { xs.iter().zip(&ys).map(|(x, y)| y * (t.params(k)[0] * x + t.params(k)[1])).collect() };
+    let inside = |k: usize| -> Vec<f64> { margins(k).iter().zip(&xs).filter(|(m, _)| **m <= 1.0).map(|(_, &x)| x).collect() };
+    assert_eq!(inside(0).len(), xs.len());
+    let passed: Vec<f64> = inside(0).into_iter().filter(|x| !inside(1).contains(x)).collect();
+    assert_eq!(passed.len(), 2);
+    says(&text, &format!("The points x = {} and {} pass the margin at step 1", num(passed[0], 0), num(passed[1], 0)));
+    let stop = t.records.iter().position(|r| r.grad_norm == 0.0).expect("the hinge ball stops");
+    // Before that, from step 3 on, only two points are left and they take turns.
+    let mut left: Vec<f64> = (3..stop).flat_map(inside).collect();
+    left.sort_by(f64::total_cmp);
+    left.dedup();
+    assert_eq!(left.len(), 2, "{left:?}");
+    let turns = (4..stop).filter(|&k| inside(k) != inside(k - 1)).count();
+    assert!(turns >= (stop - 4) * 3 / 4, "{turns} turns in {} steps", stop - 4);
+    says(&text, &format!("zig-zags along a crease while x = {} and x = {} take turns", num(left[0], 0), num(left[1], 0)));
+    // Then every point is beyond the margin: loss 0, gradient 0, and the ball never moves again.
+    assert!(inside(stop).is_empty() && margins(stop).iter().all(|&m| m > 1.0));
+    assert!((0..stop).all(|k| !inside(k).is_empty() && t.records[k].grad_norm > 0.0));
+    assert_eq!(t.records[stop].loss, 0.0);
+    assert!((stop..t.len()).all(|k| t.params(k) == t.params(stop) && t.records[k].grad_norm == 0.0));
+    let end = t.params(stop);
+    says(
+        &text,
+        &format!(
+            "At step {stop} every point is beyond the margin: L = 0, the gradient is 0 and the ball stops dead at w = {}, b = {}, on a flat floor",
+            num(end[0], 2),
+            num(end[1], 2)
+        ),
+    );
+    says(&text, "Lesson 13's ball never stops");
+    // The floor: anywhere all margins exceed 1 the loss and the gradient are exactly 0.
+    for (w, b) in [(3.0, -1.5), (5.0, -3.0), (5.5, -1.2)] {
+        assert!(xs.iter().zip(&ys).all(|(x, y)| y * (w * x + b) > 1.0));
+        assert_eq!(o.loss_and_grad(&[w, b], &mut g, &mut ws), 0.0);
+        assert_eq!(g, [0.0, 0.0]);
+    }
+    says(&text, "click anywhere on the flat floor: the ball does not move");
+}
+
+#[test]
+fn lesson_13c_two_class_cross_entropy_is_log_loss_of_the_difference() {
+    let (text, o, xs, _) = binary_points("13c_cross_entropy.ron");
+    let (log_text, log) = scene("13_log_loss.ron");
+    let n = o.network().unwrap();
+    says(&text, &format!("({} parameters)", o.dim()));
+    let layer = &n.net.layers()[0];
+    let (w, b) = (layer.weight_offset, layer.bias_offset);
+    let (w0, w1, b0, b1) = (w, w + 1, b, b + 1);
+    let mut ws = Workspace::default();
+    let points: Vec<Vec<f64>> = xs.iter().map(|&x| vec![x]).collect();
+    // At any θ: ŷ₁ = σ(z₁ − z₀), the loss is log loss at (w₁ − w₀, b₁ − b₀), and the two
+    // logits' gradients are opposite.
+    for theta in [[0.3, -1.2, 0.7, 0.1], [-2.0, 1.5, 0.4, -0.9], [1.0, 1.0, -3.0, 2.0]] {
+        let mut t = [0.0; 4];
+        (t[w0], t[w1], t[b0], t[b1]) = (theta[0], theta[1], theta[2], theta[3]);
+        for (x, p) in xs.iter().zip(n.predict(&t, &points, &mut ws)) {
+            let d = (t[w1] - t[w0]) * x + (t[b1] - t[b0]);
+            assert_relative_eq!(p[1], sigmoid(d), max_relative = 1e-14);
+        }
+        let difference = [t[w1] - t[w0], t[b1] - t[b0]];
+        assert_relative_eq!(o.loss(&t, &mut ws), log.loss(&difference, &mut ws), max_relative = 1e-13);
+        let mut g = vec![0.0; 4];
+        o.loss_and_grad(&t, &mut g, &mut ws);
+        assert_relative_eq!(g[w0], -g[w1], max_relative = 1e-13);
+        assert_relative_eq!(g[b0], -g[b1], max_relative = 1e-13);
+    }
+    says(&text, "= σ(z₁ − z₀): cross-entropy is lesson 13's log loss of the difference z₁ − z₀");
+    says(&text, "z₀ with exactly the opposite, so z₀ + z₁ never changes");
+
+    // The run: half lesson 13's learning rate, lesson 13's path step for step.
+    let (lr, log_lr) = (text.runs[0].optimizer.lr(), log_text.runs[0].optimizer.lr());
+    assert_eq!(2.0 * lr, log_lr);
+    says(&text, &format!("with η = {lr}, half of lesson 13's, the ball follows lesson 13's step for step"));
+    let (s, l) = (session("13c_cross_entropy.ron", text.steps), session("13_log_loss.ron", text.steps));
+    let (t, lt) = (&s.runs[0].trajectory, &l.runs[0].trajectory);
+    for k in 0..t.len() {
+        let (p, q) = (t.params(k), lt.params(k));
+        assert_relative_eq!(p[w1] - p[w0], q[0], epsilon = 1e-12, max_relative = 1e-12);
+        assert_relative_eq!(p[b1] - p[b0], q[1], epsilon = 1e-12, max_relative = 1e-12);
+        assert!((p[w0] + p[w1]).abs() < 1e-12 && (p[b0] + p[b1]).abs() < 1e-12, "step {k}: z₀ + z₁ moved");
+        assert_relative_eq!(t.records[k].loss, lt.records[k].loss, epsilon = 1e-14, max_relative = 1e-12);
+    }
+    let last = text.steps as usize;
+    let end = t.params(last);
+    says(
+        &text,
+        &format!(
+            "L = {} at the start, {} after {last} steps, with w₁ − w₀ = {}, b₁ − b₀ = {}",
+            num(t.records[0].loss, 3),
+            num(t.records[last].loss, 3),
+            num(end[w1] - end[w0], 2),
+            num(end[b1] - end[b0], 2)
+        ),
+    );
+
+    // The app's slice: the Hessian's two directions are (w₀ − w₁)/√2 and (b₁ − b₀)/√2, the path
+    // stays on it, and the surface there is lesson 13's mirrored, axes shrunk by √2. (The signs
+    // are the eigensolver's: an exact tie of |w₀| and |w₁| that rounding breaks.)
+    use losscape::core::landscape::{Directions, Progress, SurveyCenter, SurveySpec, survey};
+    assert_eq!(text.surface.directions, Directions::Hessian);
+    let spec = SurveySpec {
+        start: o.start(),
+        runs: &text.runs,
+        steps: text.steps,
+        center: SurveyCenter::Start,
+        directions: Directions::Hessian,
+        span: text.surface.span,
+        res: 8,
+    };
+    let plane = survey(&o, &spec, &Progress::default()).unwrap().plane;
+    let half = std::f64::consts::FRAC_1_SQRT_2;
+    let (d1, d2) = (&plane.d1, plane.d2.as_ref().unwrap());
+    for (d, along) in [(d1, [half, -half, 0.0, 0.0]), (d2, [0.0, 0.0, -half, half])] {
+        for (k, i) in [w0, w1, b0, b1].into_iter().enumerate() {
+            assert_relative_eq!(d[i], along[k], epsilon = 1e-6);
+        }
+    }
+    assert!((0..t.len()).all(|k| plane.project(t.params(k)).distance < 1e-6));
+    let root2 = 2f64.sqrt();
+    for (a, c) in [(1.0, -2.0), (-3.0, 0.5), (4.0, 4.0)] {
+        let theta: Vec<f64> = (0..4).map(|k| plane.center[k] + a * d1[k] + c * d2[k]).collect();
+        assert_relative_eq!(o.loss(&theta, &mut ws), log.loss(&[-root2 * a, root2 * c], &mut ws), max_relative = 1e-5);
+    }
+    says(
+        &text,
+        "the slice along the Hessian's v1 = (w₀ − w₁)/√2 and v2 = (b₁ − b₀)/√2 is exact, the ball never leaves it, and it is lesson 13's surface mirrored (v1 runs against w₁ − w₀), its axes shrunk by √2",
+    );
+    // So its span is lesson 13's / √2: the same part of the surface.
+    assert_relative_eq!(text.surface.span.unwrap() * root2, log_text.surface.span.unwrap(), max_relative = 2e-3);
+
+    // Its "Try": lr 0.5 is lesson 13 with η = 1.
+    let fast = session_with("13c_cross_entropy.ron", text.steps, |r| set_lr(r, 2.0 * lr));
+    let log_fast = session_with("13_log_loss.ron", text.steps, |r| set_lr(r, 2.0 * log_lr));
+    let (a, b) = (fast.runs[0].trajectory.records[last].loss, log_fast.runs[0].trajectory.records[last].loss);
+    assert_relative_eq!(a, b, max_relative = 1e-10);
+    says(&text, &format!("Try: lr {}: L = {} after {last} steps, lesson 13's with η = {}", 2.0 * lr, num(a, 3), 2.0 * log_lr));
+}
