@@ -13,7 +13,7 @@ use bevy::render::render_resource::PipelineCache;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::render::{ExtractSchedule, MainWorld, RenderApp};
 
-use super::AppSystems;
+use super::sets::AppSystems;
 use super::settings::StatusLine;
 use super::surface::SurfaceView;
 
