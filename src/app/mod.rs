@@ -7,17 +7,17 @@
 //! Every file is a private module with one job and a `pub(super) fn plugin(app: &mut App)`
 //! (bevy_new_2d style). A file imports only files below it, so there are no import circles:
 //!
-//! 1. [`sets`] (the `AppSystems` and `UiSystems` sets) and [`view`] (world units, the height
+//! 1. `sets.rs` (the `AppSystems` and `UiSystems` sets) and `view.rs` (world units, the height
 //!    map, colours, number formatting, f64 → f32) — they import no other app file;
-//! 2. [`settings`]: the shared state (the scene, view switches, the `Play` state, status line,
+//! 2. `settings.rs`: the shared state (the scene, view switches, the `Play` state, status line,
 //!    panel sizes) and the one-off messages;
-//! 3. [`sim`] (the core `Session`, stepped per frame; the one `SwitchScene` handler);
-//! 4. [`landscape`] (the loss grid on a background task), [`scenes`] (lessons and shared lines),
-//!    [`camera`], [`diagnostics`];
-//! 5. [`surface`] (mesh, wireframe, contours);
-//! 6. [`picking`], [`ball`], [`screenshot`], [`timing`];
-//! 7. [`files`] (open / save / export);
-//! 8. [`ui`] (the egui pass: panels, plots, lesson card, Share window, overlays);
+//! 3. `sim.rs` (the core `Session`, stepped per frame; the one `SwitchScene` handler);
+//! 4. `landscape.rs` (the loss grid on a background task), `scenes.rs` (lessons and shared lines),
+//!    `camera.rs`, `diagnostics.rs`;
+//! 5. `surface.rs` (mesh, wireframe, contours);
+//! 6. `picking.rs`, `ball.rs`, `screenshot.rs`, `timing.rs`;
+//! 7. `files.rs` (open / save / export);
+//! 8. `ui/` (the egui pass: panels, plots, lesson card, Share window, overlays);
 //! 9. this module, which composes the plugins and orders the sets once: `Update` runs read input
 //!    → file actions → pick → move camera → load scene → switch scene → simulate → landscape →
 //!    report → sync surface → sync visuals; the egui pass runs style → side panel → plots panel
@@ -59,9 +59,9 @@ use bevy::window::WindowResolution;
 use bevy_egui::{EguiPlugin, EguiPrimaryContextPass};
 
 pub use files::{ExportError, FileAction, FileKind, Presets, plugin as files_plugin};
-pub use landscape::{GridTask, Landscape, SurfaceGrid};
+pub use landscape::{ESCAPE_FACTOR, FINE_SAMPLES, GridTask, Landscape, RES_RANGE, SurfaceGrid};
 pub use scenes::{GoToLesson, LessonMode, OpenSharedLine, ShareError, ShareState, restore};
-pub use screenshot::{CaptureScreenshot, ScriptedScreenshot};
+pub use screenshot::{CaptureScreenshot, ScreenshotError, ScreenshotFailure, ScriptedScreenshot};
 pub use sets::{AppSystems, UiSystems};
 pub use settings::{
     DEFAULT_SCENE, Play, RebuildObjective, RecomputeSurface, Reset, ResetView, SetStart, SimSettings, StatusLine, StepOnce, UiLayout,
