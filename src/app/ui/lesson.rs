@@ -92,9 +92,18 @@ fn draw_lesson_card(
     let mut root =
         egui::Ui::new(ctx.clone(), "root_lesson".into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(between));
     let frame = egui::Frame::side_top_panel(&ctx.global_style()).inner_margin(egui::Margin::symmetric(18, 12));
-    let response = egui::Panel::top("lesson").resizable(false).frame(frame).show(&mut root, |ui| {
-        draw_card_contents(ui, &mut lesson, &settings, &sim, &mut go, &mut share);
-    });
+    let response = egui::Panel::top("lesson")
+        .resizable(false)
+        .frame(frame)
+        .show(&mut root, |ui| draw_card_contents(ui, &lesson, &settings, &sim, &mut go));
+    // Written only on a click, so the resources change only when something did.
+    let clicks = response.inner;
+    if clicks.explorer {
+        lesson.active = false;
+    }
+    if clicks.share {
+        share.open = !share.open;
+    }
     let height = response.response.rect.height();
     if layout.top != height {
         layout.top = height;
@@ -102,14 +111,23 @@ fn draw_lesson_card(
     Ok(())
 }
 
+/// What was clicked on the lesson card.
+#[derive(Clone, Copy, Debug, Default)]
+struct CardClicks {
+    /// "Explorer mode".
+    explorer: bool,
+    /// "Share…".
+    share: bool,
+}
+
 fn draw_card_contents(
     ui: &mut egui::Ui,
-    lesson: &mut LessonMode,
+    lesson: &LessonMode,
     settings: &SimSettings,
     sim: &Simulation,
     go: &mut MessageWriter<GoToLesson>,
-    share: &mut ShareState,
-) {
+) -> CardClicks {
+    let mut clicks = CardClicks::default();
     let body = ui.style().text_styles.get(&TextStyle::Body).map_or(18.0, |f| f.size);
     ui.horizontal(|ui| {
         let previous = lesson.neighbour(-1);
@@ -126,12 +144,8 @@ fn draw_card_contents(
             go.write(GoToLesson(next.unwrap_or_default()));
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui.button("Explorer mode").on_hover_text("every control, normal type size").clicked() {
-                lesson.active = false;
-            }
-            if ui.button("Share…").on_hover_text("copy this scene as one line, or open a line someone shared").clicked() {
-                share.open = !share.open;
-            }
+            clicks.explorer = ui.button("Explorer mode").on_hover_text("every control, normal type size").clicked();
+            clicks.share = ui.button("Share…").on_hover_text("copy this scene as one line, or open a line someone shared").clicked();
             let dim = sim.objective().dim();
             ui.label(RichText::new(format!("{dim} parameter{}", if dim == 1 { "" } else { "s" })).color(Color32::from_gray(170)));
         });
@@ -142,4 +156,5 @@ fn draw_card_contents(
         ui.add_space(2.0);
         ui.label(RichText::new(&settings.scene.description).size(body * 1.08).color(Color32::from_gray(235)));
     }
+    clicks
 }
