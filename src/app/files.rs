@@ -16,8 +16,7 @@ use super::sim::{Simulation, SwitchScene, load_scene};
 use super::view::HALF;
 use crate::scene::{self, CameraSettings};
 
-/// Public so the headless tests can add it (it needs no window: the camera is optional).
-pub fn plugin(app: &mut App) {
+pub(super) fn plugin(app: &mut App) {
     app.add_message::<FileAction>()
         .add_systems(Startup, list_presets)
         .add_systems(Update, handle_file_actions.in_set(AppSystems::FileActions));

@@ -58,7 +58,7 @@ use bevy::state::app::StatesPlugin;
 use bevy::window::WindowResolution;
 use bevy_egui::{EguiPlugin, EguiPrimaryContextPass};
 
-pub use files::{ExportError, FileAction, FileKind, Presets, plugin as files_plugin};
+pub use files::{ExportError, FileAction, FileKind, Presets};
 pub use landscape::{ESCAPE_FACTOR, FINE_SAMPLES, GridTask, Landscape, RES_RANGE, SurfaceGrid};
 pub use scenes::{GoToLesson, LessonMode, OpenSharedLine, ShareError, ShareState, restore};
 pub use screenshot::{CaptureScreenshot, ScreenshotError, ScreenshotFailure, ScriptedScreenshot};
@@ -138,6 +138,12 @@ pub fn headless_plugin(app: &mut App) {
             .chain(),
     );
     app.add_plugins((settings::plugin, sim::plugin, landscape::plugin, scenes::plugin));
+}
+
+/// Open, save and export alone, for headless tests: it needs no window (the camera is optional),
+/// only `CaptureScreenshot` registered besides `headless_plugin`.
+pub fn files_plugin(app: &mut App) {
+    files::plugin(app);
 }
 
 /// The whole app on top of `DefaultPlugins` and `EguiPlugin`.
