@@ -10,13 +10,10 @@ use std::time::{Duration, Instant};
 
 use bevy::ecs::schedule::{LogLevel, ScheduleBuildSettings};
 use bevy::prelude::*;
-use losscape::app::camera::ResetView;
-use losscape::app::files::{self, FileAction, FileKind};
-use losscape::app::grid::{GridTask, SurfaceGrid};
-use losscape::app::screenshot::CaptureScreenshot;
-use losscape::app::settings::{RebuildObjective, RecomputeSurface, SetStart, SimSettings, StatusLine};
-use losscape::app::sim::{HISTORY_ROWS, Simulation};
-use losscape::app::{headless_plugin, load_scene};
+use losscape::app::{
+    CaptureScreenshot, FileAction, FileKind, GridTask, HISTORY_ROWS, Play, RebuildObjective, RecomputeSurface, ResetView, SetStart,
+    SimSettings, Simulation, StatusLine, SurfaceGrid, files_plugin, headless_plugin, load_scene,
+};
 use losscape::core::landscape::Directions;
 use losscape::core::{CsvColumns, CsvSource, DataSpec, Feature, Holdout, NetworkSpec, ObjectiveSpec, Penalty, RunStatus};
 use losscape::scene::{self, Format};
@@ -73,10 +70,10 @@ fn a_ball_moves_downhill() {
 #[test]
 fn pausing_stops_and_step_once_takes_one_step() {
     let mut app = app_for_lesson("01_x_squared.ron");
-    app.world_mut().resource_mut::<SimSettings>().playing = false;
+    app.world_mut().resource_mut::<NextState<Play>>().set(Play::Paused);
     app.update();
     assert_eq!(app.world().resource::<Simulation>().steps(), 0);
-    app.world_mut().write_message(losscape::app::settings::StepOnce);
+    app.world_mut().write_message(losscape::app::StepOnce);
     app.update();
     let sim = app.world().resource::<Simulation>();
     assert_eq!(sim.steps(), 1);
@@ -130,7 +127,7 @@ fn a_ball_that_leaves_the_view_stops() {
 #[test]
 fn a_stale_grid_is_dropped() {
     let mut app = app_for_lesson("03_hours_studied.ron");
-    app.world_mut().resource_mut::<SimSettings>().playing = false;
+    app.world_mut().resource_mut::<NextState<Play>>().set(Play::Paused);
     // The startup request (res 96) is superseded by res 24, then by res 12; a grid other than
     // the newest never shows.
     app.update();
@@ -193,7 +190,7 @@ fn whole_app() -> App {
     .add_plugins(bevy_egui::EguiPlugin::default())
     .insert_resource(settings)
     .insert_resource(sim)
-    .insert_resource(losscape::app::lesson::LessonMode::new(true, &lesson("")))
+    .insert_resource(losscape::app::LessonMode::new(true, &lesson("")))
     .add_plugins(losscape::app::plugin);
     app
 }
@@ -388,7 +385,7 @@ fn a_click_on_the_surface_restarts_every_run_there() {
         app.update();
     }
     let generation = app.world().resource::<Simulation>().generation;
-    app.world_mut().resource_mut::<SimSettings>().playing = false;
+    app.world_mut().resource_mut::<NextState<Play>>().set(Play::Paused);
     app.world_mut().write_message(SetStart(vec![2.0, -1.0]));
     app.update();
     let sim = app.world().resource::<Simulation>();
@@ -460,7 +457,7 @@ fn a_long_gradient_history_thins_itself_and_still_spans_the_run() {
 /// The headless app plus the files plugin (it needs no window: the camera is optional).
 fn app_with_files(name: &str) -> App {
     let mut app = app_for_lesson(name);
-    app.add_message::<CaptureScreenshot>().add_message::<ResetView>().add_plugins(files::plugin);
+    app.add_message::<CaptureScreenshot>().add_message::<ResetView>().add_plugins(files_plugin);
     app
 }
 

@@ -6,11 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
-use losscape::app::lesson::{GoToLesson, LessonMode};
-use losscape::app::settings::{SimSettings, StatusLine};
-use losscape::app::share::{OpenSharedLine, ShareState};
-use losscape::app::sim::Simulation;
-use losscape::app::{headless_plugin, load_scene};
+use losscape::app::{GoToLesson, LessonMode, OpenSharedLine, ShareState, SimSettings, Simulation, StatusLine, headless_plugin, load_scene};
 
 fn scenes() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes")

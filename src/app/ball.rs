@@ -18,27 +18,23 @@
 //! that end, so a run that explodes leaves a mark where it left instead of a spike to the sky.
 
 use bevy::prelude::*;
-use bevy_egui::egui::{self, Align2, Color32, FontId, Pos2};
-use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
-use super::AppSystems;
 use super::camera::ViewCamera;
-use super::settings::SimSettings;
+use super::sets::AppSystems;
+use super::settings::ViewSwitches;
 use super::sim::Simulation;
-use super::surface::{HALF, SurfaceView, ViewMap, fmt_num};
+use super::surface::{SurfaceView, ViewMap};
+use super::view::{HALF, run_color};
 use crate::core::{RunStatus, Workspace};
 
 pub(super) fn plugin(app: &mut App) {
     app.insert_gizmo_config(OnTopGizmos, GizmoConfig { depth_bias: -1.0, ..default() });
-    app.init_resource::<CurveReadout>()
-        .add_systems(
-            Update,
-            (respawn_balls, extend_trails, sync_ball_transforms, update_curve_readout, draw_ball_overlays)
-                .chain()
-                .in_set(AppSystems::SyncVisuals)
-                .after(super::surface::SurfaceSystems),
-        )
-        .add_systems(EguiPrimaryContextPass, label_true_losses.after(super::surface::draw_surface_labels));
+    app.init_resource::<CurveReadout>().add_systems(
+        Update,
+        (respawn_balls, extend_trails, sync_ball_transforms, update_curve_readout, draw_ball_overlays)
+            .chain()
+            .in_set(AppSystems::SyncVisuals),
+    );
 }
 
 /// Ball radius in world units.
@@ -46,7 +42,7 @@ pub const BALL_RADIUS: f32 = 0.22;
 
 /// How far above the highest drawn loss (as a fraction of the box's height) a point still
 /// counts as in view.
-const VIEW_HEADROOM: f64 = 0.1;
+pub(super) const VIEW_HEADROOM: f64 = 0.1;
 
 /// Gizmos drawn in front of everything (depth bias −1): the rings and stop marks that keep a
 /// ball visible when the surface hides it.
@@ -103,21 +99,6 @@ pub struct CurveReadout {
     pub f_h: f64,
     /// Whether these numbers are for a curve being shown.
     pub shown: bool,
-}
-
-/// Distinct colours for the runs (and their legends and plots), sRGB.
-pub fn run_color(i: usize) -> [f32; 3] {
-    const PALETTE: [[f32; 3]; 8] = [
-        [0.95, 0.30, 0.25],
-        [0.25, 0.65, 1.00],
-        [1.00, 0.75, 0.15],
-        [0.85, 0.40, 0.95],
-        [0.30, 0.90, 0.55],
-        [1.00, 0.55, 0.75],
-        [0.90, 0.90, 0.90],
-        [0.60, 0.45, 0.25],
-    ];
-    PALETTE[i % PALETTE.len()]
 }
 
 fn color_of(i: usize) -> Color {
@@ -209,7 +190,7 @@ fn in_view(map: &ViewMap, run: &crate::core::Run, k: usize) -> bool {
 }
 
 /// Converts the new trajectory rows of each run into trail points.
-fn extend_trails(sim: Res<Simulation>, view: Option<Res<SurfaceView>>, mut trails: Query<(&Ball, &mut Trail)>) {
+pub(super) fn extend_trails(sim: Res<Simulation>, view: Option<Res<SurfaceView>>, mut trails: Query<(&Ball, &mut Trail)>) {
     let Some(view) = view else { return };
     let key = view_key(&view.map);
     for (ball, mut trail) in &mut trails {
@@ -261,7 +242,7 @@ pub const BALL_LIFT: f32 = BALL_RADIUS * 0.8;
 /// Tangent and secant slopes at the first ball, for a 1-parameter objective.
 fn update_curve_readout(
     sim: Res<Simulation>,
-    settings: Res<SimSettings>,
+    switches: Res<ViewSwitches>,
     view: Option<Res<SurfaceView>>,
     mut readout: ResMut<CurveReadout>,
     mut ws: Local<Workspace>,
@@ -272,7 +253,7 @@ fn update_curve_readout(
         return;
     };
     let a = run.theta[0];
-    let h = settings.secant_h;
+    let h = switches.secant_h;
     let f = run.trajectory.last().map_or(f64::NAN, |r| r.loss);
     let f_h = sim.objective().loss(&[a + h], &mut ws);
     *readout = CurveReadout { a, f, tangent: run.grad[0], secant: (f_h - f) / h, f_h, shown: true };
@@ -281,7 +262,7 @@ fn update_curve_readout(
 /// Trails, arrows, stop marks, and the curve's tangent and secant (immediate-mode gizmos).
 fn draw_ball_overlays(
     sim: Res<Simulation>,
-    settings: Res<SimSettings>,
+    switches: Res<ViewSwitches>,
     view: Option<Res<SurfaceView>>,
     readout: Res<CurveReadout>,
     trails: Query<(&Ball, &Trail, &Transform, &TrueLoss)>,
@@ -294,7 +275,7 @@ fn draw_ball_overlays(
     for (ball, trail, transform, true_loss) in &trails {
         let Some(run) = sim.session.runs.get(ball.run).filter(|r| r.theta.len() == view.map.land.plane.dim()) else { continue };
         let color = color_of(ball.run);
-        if settings.show_trails && trail.points.len() > 1 {
+        if switches.show_trails && trail.points.len() > 1 {
             let stride = (trail.points.len() / 2000).max(1);
             let lifted = trail.points.iter().step_by(stride).chain(trail.points.last()).map(|p| *p + Vec3::Y * 0.03);
             gizmos.linestrip(lifted, color.with_alpha(0.9));
@@ -309,10 +290,10 @@ fn draw_ball_overlays(
             on_top.circle(Isometry3d::new(at, facing), BALL_RADIUS * 1.9, red);
             continue;
         }
-        draw_arrows(&mut gizmos, &view.map, run, at, &settings, color);
+        draw_arrows(&mut gizmos, &view.map, run, at, &switches, color);
     }
     if readout.shown {
-        draw_tangent_and_secant(&mut gizmos, &view.map, &readout, settings.secant_h);
+        draw_tangent_and_secant(&mut gizmos, &view.map, &readout, switches.secant_h);
     }
 }
 
@@ -339,7 +320,7 @@ fn draw_stick(on_top: &mut Gizmos<OnTopGizmos>, map: &ViewMap, from: Vec3, truth
 }
 
 /// Whether a loss is drawn clamped to the box: "below" its floor or "above" its top.
-fn off_range(map: &ViewMap, loss: f64) -> Option<&'static str> {
+pub fn off_range(map: &ViewMap, loss: f64) -> Option<&'static str> {
     let t = map.height.unit(loss);
     if t < 0.0 {
         Some("below")
@@ -352,7 +333,7 @@ fn off_range(map: &ViewMap, loss: f64) -> Option<&'static str> {
 
 /// −lr·g (white) and the last step (run colour), drawn from the ball with a common display gain
 /// so that the longer one is clearly visible.
-fn draw_arrows(gizmos: &mut Gizmos, map: &ViewMap, run: &crate::core::Run, at: Vec3, settings: &SimSettings, color: Color) {
+fn draw_arrows(gizmos: &mut Gizmos, map: &ViewMap, run: &crate::core::Run, at: Vec3, switches: &ViewSwitches, color: Color) {
     let t = &run.trajectory;
     let Some(k) = t.len().checked_sub(1) else { return };
     let lr = run.current_lr();
@@ -371,11 +352,11 @@ fn draw_arrows(gizmos: &mut Gizmos, map: &ViewMap, run: &crate::core::Run, at: V
     }
     let gain = (0.9 / longest).max(1.0).min(2.5 / longest.max(1e-9)).min(1e6);
     let lift = Vec3::Y * BALL_RADIUS;
-    if settings.show_gradient {
+    if switches.show_gradient {
         let v = grad_xz * gain;
         gizmos.arrow(at + lift, at + lift + Vec3::new(v.x, 0.0, v.y), Color::srgb(0.97, 0.97, 0.97));
     }
-    if settings.show_step && step_xz != Vec2::ZERO && (step_xz - grad_xz).length() > 0.05 * longest {
+    if switches.show_step && step_xz != Vec2::ZERO && (step_xz - grad_xz).length() > 0.05 * longest {
         let v = step_xz * gain;
         gizmos.arrow(at + lift, at + lift + Vec3::new(v.x, 0.0, v.y), color.mix(&Color::WHITE, 0.3));
     }
@@ -398,155 +379,5 @@ fn draw_tangent_and_secant(gizmos: &mut Gizmos, map: &ViewMap, r: &CurveReadout,
         let (p, q) = (point(a - 0.3 * h, r.f - 0.3 * h * r.secant), point(a + 1.3 * h, r.f + 1.3 * h * r.secant));
         gizmos.line(p, q, Color::srgb(1.0, 0.45, 0.3));
         gizmos.sphere(Isometry3d::from_translation(point(a + h, r.f_h)), 0.08, Color::srgb(1.0, 0.45, 0.3));
-    }
-}
-
-/// On a slice, the true loss written at the end of each running ball's stick, in its colour.
-fn label_true_losses(
-    mut contexts: EguiContexts,
-    sim: Res<Simulation>,
-    view: Option<Res<SurfaceView>>,
-    camera: Single<(&Camera, &GlobalTransform), With<ViewCamera>>,
-    balls: Query<(&Ball, &Transform, &TrueLoss)>,
-) -> Result {
-    let Some(view) = view else { return Ok(()) };
-    let ctx = contexts.ctx_mut()?.clone();
-    let (camera, transform) = *camera;
-    let Some(rect) = camera.logical_viewport_rect() else { return Ok(()) };
-    let clip = egui::Rect::from_min_max(Pos2::new(rect.min.x, rect.min.y), Pos2::new(rect.max.x, rect.max.y));
-    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Middle, "true_loss_labels".into())).with_clip_rect(clip);
-    let size = ctx.global_style().text_styles.get(&egui::TextStyle::Body).map_or(13.0, |f| f.size);
-    let mut labels: Vec<(Pos2, String, Color32)> = Vec::new();
-    for (ball, at, truth) in &balls {
-        let (Some(truth), Some(run)) = (truth.0, sim.session.runs.get(ball.run)) else { continue };
-        if !run.is_running() || (truth.at.y - (at.translation.y - BALL_LIFT)).abs() < 0.02 {
-            continue;
-        }
-        let Ok(p) = camera.world_to_viewport(transform, truth.at) else { continue };
-        let loss = truth.loss;
-        let [r, g, b] = run_color(ball.run).map(|c| (c * 255.0) as u8);
-        let text = match off_range(&view.map, loss) {
-            Some(side) => format!("true loss {} ({side} the box)", fmt_num(loss)),
-            None => format!("true loss {}", fmt_num(loss)),
-        };
-        labels.push((Pos2::new(p.x + 9.0, p.y), text, Color32::from_rgb(r, g, b)));
-    }
-    // Balls close together would write their labels over each other: from the top down, a
-    // label that would overlap the one above it (same column, less than a line apart) moves
-    // down by a line.
-    labels.sort_by(|a, b| a.0.y.total_cmp(&b.0.y));
-    let line = size * 1.25;
-    for i in 1..labels.len() {
-        let above = labels[i - 1].0;
-        let at = &mut labels[i].0;
-        if at.y - above.y < line && (at.x - above.x).abs() < 20.0 * size {
-            at.y = above.y + line;
-        }
-    }
-    for (at, text, color) in labels {
-        // A dark shadow keeps the label readable over the bright parts of the colour map.
-        for (dx, dy, color) in [(1.0, 1.0, Color32::from_black_alpha(220)), (0.0, 0.0, color)] {
-            painter.text(Pos2::new(at.x + dx, at.y + dy), Align2::LEFT_CENTER, &text, FontId::proportional(size), color);
-        }
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use std::path::Path;
-    use std::time::{Duration, Instant};
-
-    use bevy::ecs::system::RunSystemOnce;
-
-    use super::*;
-    use crate::app::grid::SurfaceGrid;
-    use crate::app::surface::{ray_hit, surface_view};
-    use crate::app::{headless_plugin, load_scene};
-
-    /// A lesson run headless until its grid is in and it took `steps` steps, with one ball per
-    /// run placed by the app's own systems on the surface view the app would draw.
-    fn placed(lesson: &str, steps: u64) -> (World, SurfaceView) {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes").join(lesson);
-        let (settings, sim) = load_scene(&path).expect("lessons load");
-        let log = settings.scene.surface.log_height;
-        let mut app = App::new();
-        app.add_plugins(MinimalPlugins).insert_resource(settings).insert_resource(sim).add_plugins(headless_plugin);
-        let start = Instant::now();
-        while app.world().resource::<SurfaceGrid>().current.is_none() || app.world().resource::<Simulation>().steps() < steps {
-            assert!(start.elapsed() < Duration::from_secs(30), "timed out");
-            app.update();
-        }
-        let land = app.world().resource::<SurfaceGrid>().current.clone().expect("the grid is in");
-        let view = surface_view(land, log);
-        let world = app.world_mut();
-        world.insert_resource(view.clone());
-        for run in 0..world.resource::<Simulation>().session.runs.len() {
-            world.spawn((Ball { run }, Trail::default(), TrueLoss::default(), Transform::default()));
-        }
-        world.run_system_once(extend_trails).expect("runs");
-        world.run_system_once(sync_ball_transforms).expect("runs");
-        (std::mem::take(world), view)
-    }
-
-    /// Height of the drawn mesh under (x, z), by a ray straight down onto its triangles.
-    fn mesh_height(view: &SurfaceView, x: f32, z: f32) -> f32 {
-        ray_hit(&view.positions, view.map.land.res(), Vec3::new(x, 100.0, z), Vec3::NEG_Y).expect("the point is over the surface").y
-    }
-
-    #[test]
-    fn on_a_slice_each_ball_rests_on_the_surface_and_its_stick_ends_at_its_true_loss() {
-        // Lesson 6: 13 parameters on a random slice; after 80 steps both runs are far off it.
-        let (mut world, view) = placed("06_dense_layer.ron", 80);
-        assert!(view.map.land.dim > 2);
-        let top = view.map.top();
-        let mut largest_gap = 0f32;
-        let mut balls = world.query::<(&Ball, &Transform, &TrueLoss, &Trail)>();
-        let sim = world.resource::<Simulation>();
-        for (ball, transform, truth, trail) in balls.iter(&world) {
-            let run = &sim.session.runs[ball.run];
-            let off = view.map.land.plane.project(&run.theta).distance;
-            assert!(off > 0.1, "run {} is {off} off the plane: not the case under test", ball.run);
-            let at = transform.translation - Vec3::Y * BALL_LIFT;
-            let surface = mesh_height(&view, at.x, at.z);
-            assert!((at.y - surface).abs() < 1e-3, "run {}: ball drawn at {} but the surface is at {surface}", ball.run, at.y);
-            // Its stick goes straight up or down to its true loss.
-            let truth = truth.0.expect("a ball on a slice has a stick");
-            let loss = run.trajectory.last().expect("steps were taken").loss;
-            assert_eq!((truth.at.x, truth.at.z, truth.loss), (at.x, at.z, loss));
-            let height = (view.map.height.unit(loss) * top).clamp(0.0, (1.0 + VIEW_HEADROOM) * top) as f32;
-            assert!((truth.at.y - height).abs() < 1e-4, "run {}: stick ends at {} for loss {loss} (height {height})", ball.run, truth.at.y);
-            largest_gap = largest_gap.max((truth.at.y - at.y).abs());
-            // The trail lies on the surface too, and ends at the ball.
-            assert_eq!(trail.points.last(), Some(&at));
-            for p in trail.points.iter().step_by(5) {
-                assert!((p.y - mesh_height(&view, p.x, p.z)).abs() < 1e-3, "trail point {p} is off the surface");
-            }
-        }
-        // What used to look broken: the true loss is far from the slice's surface.
-        assert!(largest_gap > 0.2, "largest surface-to-true-loss gap {largest_gap}");
-    }
-
-    #[test]
-    fn with_two_parameters_the_ball_is_at_its_true_loss_and_has_no_stick() {
-        let (mut world, view) = placed("03_hours_studied.ron", 10);
-        let mut balls = world.query::<(&Ball, &Transform, &TrueLoss)>();
-        let sim = world.resource::<Simulation>();
-        for (ball, transform, truth) in balls.iter(&world) {
-            let run = &sim.session.runs[ball.run];
-            let loss = run.trajectory.last().expect("steps were taken").loss;
-            // A loss a hair below the grid's lowest vertex (the floor lies between vertices;
-            // after 400 steps the ball is there) is drawn on the box's floor, as
-            // `true_world_of` says.
-            let top = (1.0 + VIEW_HEADROOM) * view.map.top();
-            let height = (view.map.height.unit(loss) * view.map.top()).clamp(0.0, top) as f32;
-            assert!(
-                (transform.translation.y - BALL_LIFT - height).abs() < 1e-4,
-                "ball at {} (lift {BALL_LIFT}), loss {loss} at step {} should be drawn at {height}",
-                transform.translation.y,
-                run.trajectory.last().expect("steps").step
-            );
-            assert_eq!(*truth, TrueLoss(None));
-        }
     }
 }

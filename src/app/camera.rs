@@ -3,6 +3,7 @@
 //! egui), and the 3D viewport is fitted between the panels with saturating math.
 //!
 //! A second camera draws egui over the whole window, as bevy_egui's `side_panel` example does.
+//! The panels' sizes come from [`UiLayout`], which the panels write.
 
 use bevy::camera::{CameraOutputMode, Viewport, visibility::RenderLayers};
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
@@ -12,20 +13,17 @@ use bevy::window::PrimaryWindow;
 use bevy_egui::input::egui_wants_any_pointer_input;
 use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext};
 
-use super::AppSystems;
-use super::settings::SimSettings;
+use super::sets::AppSystems;
+use super::settings::{ResetView, SimSettings, UiLayout};
 use super::sim::Simulation;
-use super::surface::{CURVE_HEIGHT, HALF, HEIGHT};
+use super::view::{CURVE_HEIGHT, HALF, HEIGHT};
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<UiLayout>().add_message::<ResetView>().add_systems(Startup, spawn_cameras_and_lights).add_systems(
+    app.add_systems(Startup, spawn_cameras_and_lights).add_systems(
         Update,
         (orbit_with_mouse.run_if(not(egui_wants_any_pointer_input)), reset_view, apply_orbit, fit_viewport)
             .chain()
-            .in_set(AppSystems::ReadInput)
-            // Input in one order: keys, file actions, a click on the surface (picked through the
-            // camera as last drawn), then the camera moves.
-            .after(super::surface::pick_start_on_click),
+            .in_set(AppSystems::MoveCamera),
     );
 }
 
@@ -61,21 +59,6 @@ impl Orbit {
             None => Self { yaw: 30f32.to_radians(), pitch: 30f32.to_radians(), distance: 2.0 * base, target },
         }
     }
-}
-
-/// Put the camera back where the scene says.
-#[derive(Message, Clone, Copy, Debug, Default)]
-pub struct ResetView;
-
-/// Widths of the egui panels in logical pixels (written by the panels, read by the viewport).
-#[derive(Resource, Clone, Copy, Debug, Default)]
-pub struct UiLayout {
-    /// Left panel width.
-    pub left: f32,
-    /// Right panel width.
-    pub right: f32,
-    /// Height of the lesson card above the 3D view (0 in explorer mode).
-    pub top: f32,
 }
 
 fn spawn_cameras_and_lights(

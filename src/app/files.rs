@@ -3,25 +3,40 @@
 //! the scene and export modules, which write a temporary file and rename it; the status line
 //! says where the file went or why it failed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
 
-use super::AppSystems;
-use super::camera::{Orbit, ResetView, ViewCamera};
-use super::grid::SurfaceGrid;
+use super::camera::{Orbit, ViewCamera};
+use super::landscape::SurfaceGrid;
 use super::screenshot::CaptureScreenshot;
-use super::settings::{RecomputeSurface, SimSettings, StatusLine};
-use super::sim::Simulation;
-use super::surface::HALF;
+use super::sets::AppSystems;
+use super::settings::{SimSettings, StatusLine, scenes_dir};
+use super::sim::{Simulation, SwitchScene, load_scene};
+use super::view::HALF;
 use crate::scene::{self, CameraSettings};
 
-/// Public so the headless tests can add it (it needs no window: the camera is optional).
-pub fn plugin(app: &mut App) {
+pub(super) fn plugin(app: &mut App) {
     app.add_message::<FileAction>()
         .add_systems(Startup, list_presets)
-        // After the keys (both edit the scene), before clicks and the camera (see camera.rs).
-        .add_systems(Update, handle_file_actions.in_set(AppSystems::ReadInput).after(super::settings::read_shortcuts));
+        .add_systems(Update, handle_file_actions.in_set(AppSystems::FileActions));
+}
+
+/// Why an export did not happen.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// The grid is not computed yet.
+    #[error("the surface is still being computed")]
+    NoSurface,
+    /// Writing the file failed.
+    #[error("{}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
 }
 
 /// What to read or write.
@@ -58,7 +73,7 @@ pub struct Presets {
 }
 
 fn list_presets(mut commands: Commands) {
-    let mut scenes: Vec<(String, PathBuf)> = std::fs::read_dir(super::scenes_dir())
+    let mut scenes: Vec<(String, PathBuf)> = std::fs::read_dir(scenes_dir())
         .into_iter()
         .flatten()
         .flatten()
@@ -70,27 +85,26 @@ fn list_presets(mut commands: Commands) {
     commands.insert_resource(Presets { scenes });
 }
 
-pub(super) fn handle_file_actions(
+/// Reads or writes each requested file; a scene that opens is sent on as [`SwitchScene`].
+fn handle_file_actions(
     mut actions: MessageReader<FileAction>,
-    mut settings: ResMut<SimSettings>,
-    mut sim: ResMut<Simulation>,
+    settings: Res<SimSettings>,
+    sim: Res<Simulation>,
     grid: Res<SurfaceGrid>,
     orbit: Option<Single<&Orbit, With<ViewCamera>>>,
     mut status: ResMut<StatusLine>,
-    mut recompute: MessageWriter<RecomputeSurface>,
-    mut view: MessageWriter<ResetView>,
+    mut switch: MessageWriter<SwitchScene>,
     mut capture: MessageWriter<CaptureScreenshot>,
 ) {
     for action in actions.read() {
         let path = &action.path;
         let result = match action.kind {
-            FileKind::OpenScene => super::load_scene(path).map(|(s, new)| {
-                *settings = s;
-                sim.replace(new);
-                recompute.write(RecomputeSurface);
-                view.write(ResetView);
-                format!("opened {}", shown(path))
-            }),
+            FileKind::OpenScene => load_scene(path)
+                .map(|(settings, sim)| {
+                    switch.write(SwitchScene { settings, sim });
+                    format!("opened {}", shown(path))
+                })
+                .map_err(|e| e.to_string()),
             FileKind::SaveScene => {
                 let mut scene = settings.scene.clone();
                 let base = 2.0 * HALF as f32;
@@ -112,35 +126,31 @@ pub(super) fn handle_file_actions(
             FileKind::Trajectory => crate::export::write_trajectory(path, sim.objective(), &sim.session.runs)
                 .map(|()| format!("trajectory saved to {}", shown(path)))
                 .map_err(|e| format!("{}: {e}", path.display())),
-            FileKind::Grid | FileKind::Mesh => export_landscape(action.kind, path, &grid, &sim, settings.scene.surface.log_height),
+            FileKind::Grid | FileKind::Mesh => export_landscape(action.kind, path, &grid, &sim, settings.scene.surface.log_height).map_err(|e| e.to_string()),
             FileKind::Screenshot => {
                 capture.write(CaptureScreenshot { path: path.clone(), exit: false });
                 Ok(format!("saving a screenshot to {}", shown(path)))
             }
         };
         match result {
-            Ok(m) => {
-                if action.kind == FileKind::OpenScene {
-                    status.objective = None;
-                }
-                status.info(m);
-            }
+            Ok(m) => status.info(m),
             Err(e) => status.error(e),
         }
     }
 }
 
 /// The absolute path, so the status line says exactly where a file went.
-fn shown(path: &std::path::Path) -> String {
+fn shown(path: &Path) -> String {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
 }
 
-fn export_landscape(kind: FileKind, path: &std::path::Path, grid: &SurfaceGrid, sim: &Simulation, log: bool) -> Result<String, String> {
-    let Some(land) = grid.current.as_ref() else { return Err("the surface is still being computed".into()) };
+/// Writes the grid or the mesh on screen; says what went where.
+fn export_landscape(kind: FileKind, path: &Path, grid: &SurfaceGrid, sim: &Simulation, log: bool) -> Result<String, ExportError> {
+    let Some(land) = grid.current.as_ref() else { return Err(ExportError::NoSurface) };
     let runs = crate::export::grid::project_runs(&land.plane, &sim.session.runs);
     let (what, written) = match kind {
         FileKind::Mesh => ("mesh", crate::export::mesh::write_mesh(path, &land.grid, &land.plane, &runs, log)),
         _ => ("grid", crate::export::grid::write_grid(path, &land.grid, &land.plane, sim.objective(), &runs)),
     };
-    written.map(|()| format!("{what} saved to {}", shown(path))).map_err(|e| format!("{}: {e}", path.display()))
+    written.map(|()| format!("{what} saved to {}", shown(path))).map_err(|source| ExportError::Write { path: path.to_path_buf(), source })
 }

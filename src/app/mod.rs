@@ -2,12 +2,26 @@
 //! egui panel to change the network, data, loss, optimizers, clipping and learning rates while
 //! it runs.
 //!
-//! One plugin per feature file (STYLE.md (b), (c)): [`settings`] (the editable scene and the
-//! actions), [`sim`] (the core `Session`, stepped per frame), [`grid`] (the loss grid on a
-//! background task), [`surface`] (mesh, overlays, picking), [`ball`], [`camera`], [`panel`],
-//! [`plots`], [`files`] (open / save / export), [`lesson`] (the classroom's lesson mode),
-//! [`share`] (a scene as one line of text) and [`screenshot`]. This module composes them and
-//! orders the sets: read input → switch scene → simulate → landscape → sync visuals.
+//! # Layers
+//!
+//! Every file is a private module with one job and a `pub(super) fn plugin(app: &mut App)`
+//! (bevy_new_2d style). A file imports only files below it, so there are no import circles:
+//!
+//! 1. `sets.rs` (the `AppSystems` and `UiSystems` sets) and `view.rs` (world units, the height
+//!    map, colours, number formatting, f64 → f32) — they import no other app file;
+//! 2. `settings.rs`: the shared state (the scene, view switches, the `Play` state, status line,
+//!    panel sizes) and the one-off messages;
+//! 3. `sim.rs` (the core `Session`, stepped per frame; the one `SwitchScene` handler);
+//! 4. `landscape.rs` (the loss grid on a background task), `scenes.rs` (lessons and shared lines),
+//!    `camera.rs`, `diagnostics.rs`;
+//! 5. `surface.rs` (mesh, wireframe, contours);
+//! 6. `picking.rs`, `ball.rs`, `screenshot.rs`, `timing.rs`;
+//! 7. `files.rs` (open / save / export);
+//! 8. `ui/` (the egui pass: panels, plots, lesson card, Share window, overlays);
+//! 9. this module, which composes the plugins and orders the sets once: `Update` runs read input
+//!    → file actions → pick → move camera → load scene → switch scene → simulate → landscape →
+//!    report → sync surface → sync visuals; the egui pass runs style → side panel → plots panel
+//!    → lesson card → windows → overlays.
 //!
 //! With no scene given the app opens in lesson mode on the first lesson; with a scene it opens
 //! in explorer mode.
@@ -18,31 +32,43 @@
 //! starts every run there (the new start is shown on the status line and logged); Space plays
 //! or pauses, S steps once, R resets.
 
-pub mod ball;
-pub mod camera;
-pub mod files;
-pub mod grid;
-pub mod lesson;
-pub mod panel;
-pub mod plots;
-pub mod screenshot;
-pub mod settings;
-pub mod share;
-pub mod sim;
-pub mod surface;
-pub mod timing;
+mod ball;
+mod camera;
+mod diagnostics;
+mod files;
+mod landscape;
+mod picking;
+mod scenes;
+mod screenshot;
+mod sets;
+mod settings;
+mod sim;
+mod surface;
+#[cfg(test)]
+mod tests;
+mod timing;
+mod ui;
+mod view;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
+use bevy::state::app::StatesPlugin;
 use bevy::window::WindowResolution;
-use bevy_egui::EguiPlugin;
+use bevy_egui::{EguiPlugin, EguiPrimaryContextPass};
 
-use crate::scene;
-use settings::{RecomputeSurface, SimSettings};
-use sim::Simulation;
+pub use files::{ExportError, FileAction, FileKind, Presets};
+pub use landscape::{ESCAPE_FACTOR, FINE_SAMPLES, GridTask, Landscape, RES_RANGE, SurfaceGrid};
+pub use scenes::{GoToLesson, LessonMode, OpenSharedLine, ShareError, ShareState, restore};
+pub use screenshot::{CaptureScreenshot, ScreenshotError, ScreenshotFailure, ScriptedScreenshot};
+pub use sets::{AppSystems, UiSystems};
+pub use settings::{
+    DEFAULT_SCENE, Play, RebuildObjective, RecomputeSurface, Reset, ResetView, SetStart, SimSettings, StatusLine, StepOnce, UiLayout,
+    ViewSwitches, default_scene, scenes_dir,
+};
+pub use sim::{HISTORY_ROWS, LayerNormHistory, LoadError, Simulation, SwitchScene, load_scene};
+pub use surface::{SurfaceView, ViewMap, surface_view};
 
 /// What the front door asks the app to do.
 #[derive(Clone, Debug, Default)]
@@ -53,24 +79,6 @@ pub struct AppOptions {
     pub screenshot: Option<PathBuf>,
     /// Frames to render before the screenshot.
     pub frames: u32,
-}
-
-/// The lesson opened when no scene is given: the first one.
-pub const DEFAULT_SCENE: &str = "assets/scenes/01_x_squared.ron";
-
-/// The order of each frame's work, chained once.
-#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum AppSystems {
-    /// Keyboard shortcuts, camera input, clicks.
-    ReadInput,
-    /// Replace the whole scene (the next lesson, a shared line).
-    SwitchScene,
-    /// Rebuild, restart, step the session.
-    Simulate,
-    /// Start and collect background grids.
-    Landscape,
-    /// Meshes, balls, trails, screenshots.
-    SyncVisuals,
 }
 
 /// Opens the app; returns the process exit code (2 with one line on stderr for a bad scene).
@@ -93,10 +101,10 @@ pub fn run(options: AppOptions) -> ExitCode {
     .add_plugins(EguiPlugin::default())
     .insert_resource(settings)
     .insert_resource(simulation)
-    .insert_resource(lesson::LessonMode::new(lesson_mode, &scenes_dir()))
+    .insert_resource(LessonMode::new(lesson_mode, &scenes_dir()))
     .add_plugins(plugin);
     if let Some(path) = options.screenshot {
-        app.insert_resource(screenshot::ScriptedScreenshot { path, frames: options.frames.max(1) });
+        app.insert_resource(ScriptedScreenshot { path, frames: options.frames.max(1) });
     }
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,
@@ -104,73 +112,57 @@ pub fn run(options: AppOptions) -> ExitCode {
     }
 }
 
-/// Reads a scene and builds its simulation; the error is the scene's one-line message.
-pub fn load_scene(path: &Path) -> Result<(SimSettings, Simulation), String> {
-    let scene = scene::load(path).map_err(|e| e.to_string())?;
-    let objective = scene.build(path).map_err(|e| e.to_string())?;
-    crate::core::session::check_path_memory(objective.dim(), scene.runs.len(), scene.steps)
-        .map_err(|e| format!("{}: {e} (the app keeps every path to draw it)", path.display()))?;
-    let settings = SimSettings::new(scene, Some(path.to_path_buf()));
-    let simulation = Simulation::new(objective, &settings).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok((settings, simulation))
-}
-
-/// The default lesson: relative to the working directory, else to the source tree.
-pub fn default_scene() -> PathBuf {
-    let local = PathBuf::from(DEFAULT_SCENE);
-    if local.exists() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_SCENE) }
-}
-
-/// The folder holding the lesson scenes (for the presets menu).
-pub fn scenes_dir() -> PathBuf {
-    let local = PathBuf::from("assets/scenes");
-    if local.is_dir() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes") }
-}
-
 /// Everything that runs without a window or a GPU: the scene, the simulation, the grid, lesson
-/// navigation and shared lines. `SimSettings` and `Simulation` must be inserted by the caller.
-/// Used by the app and by the headless tests (with `MinimalPlugins`).
+/// navigation and shared lines, with `AppSystems` ordered. `SimSettings` and `Simulation` must
+/// be inserted by the caller. Used by the app and by the headless tests (with `MinimalPlugins`,
+/// to which it adds Bevy's `StatesPlugin` for the `Play` state).
 pub fn headless_plugin(app: &mut App) {
+    if !app.is_plugin_added::<StatesPlugin>() {
+        app.add_plugins(StatesPlugin);
+    }
     app.configure_sets(
         Update,
-        (AppSystems::ReadInput, AppSystems::SwitchScene, AppSystems::Simulate, AppSystems::Landscape, AppSystems::SyncVisuals).chain(),
+        (
+            AppSystems::ReadInput,
+            AppSystems::FileActions,
+            AppSystems::Pick,
+            AppSystems::MoveCamera,
+            AppSystems::LoadScene,
+            AppSystems::SwitchScene,
+            AppSystems::Simulate,
+            AppSystems::Landscape,
+            AppSystems::Report,
+            AppSystems::SyncSurface,
+            AppSystems::SyncVisuals,
+        )
+            .chain(),
     );
-    app.add_plugins((settings::plugin, sim::plugin, grid::plugin, lesson::plugin, share::plugin));
+    app.add_plugins((settings::plugin, sim::plugin, landscape::plugin, scenes::plugin));
 }
 
-/// What a system needs to put a whole new scene on screen (a lesson, a shared line): the
-/// settings and the simulation are replaced, the surface recomputed and the camera reset.
-#[derive(SystemParam)]
-pub struct SceneSwap<'w> {
-    settings: ResMut<'w, SimSettings>,
-    sim: ResMut<'w, Simulation>,
-    recompute: MessageWriter<'w, RecomputeSurface>,
-    view: MessageWriter<'w, camera::ResetView>,
-}
-
-impl SceneSwap<'_> {
-    /// Shows `settings` with `sim` from now on (the old runs and trails are dropped).
-    pub fn replace(&mut self, settings: SimSettings, sim: Simulation) {
-        *self.settings = settings;
-        self.sim.replace(sim);
-        self.recompute.write(RecomputeSurface);
-        self.view.write(camera::ResetView);
-    }
+/// Open, save and export alone, for headless tests: it needs no window (the camera is optional),
+/// only `CaptureScreenshot` registered besides `headless_plugin`.
+pub fn files_plugin(app: &mut App) {
+    files::plugin(app);
 }
 
 /// The whole app on top of `DefaultPlugins` and `EguiPlugin`.
 pub fn plugin(app: &mut App) {
     app.add_plugins(headless_plugin);
+    app.configure_sets(
+        EguiPrimaryContextPass,
+        (UiSystems::Style, UiSystems::SidePanel, UiSystems::PlotsPanel, UiSystems::LessonCard, UiSystems::Windows, UiSystems::Overlays)
+            .chain(),
+    );
     app.add_plugins((
         surface::plugin,
+        picking::plugin,
         ball::plugin,
         camera::plugin,
-        panel::plugin,
-        plots::plugin,
+        diagnostics::plugin,
         files::plugin,
         screenshot::plugin,
         timing::plugin,
-        lesson::ui_plugin,
-        share::ui_plugin,
+        ui::plugin,
     ));
 }

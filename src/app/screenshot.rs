@@ -13,7 +13,7 @@ use bevy::render::render_resource::PipelineCache;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::render::{ExtractSchedule, MainWorld, RenderApp};
 
-use super::AppSystems;
+use super::sets::AppSystems;
 use super::settings::StatusLine;
 use super::surface::SurfaceView;
 
@@ -91,7 +91,7 @@ fn capture_screenshots(mut commands: Commands, mut requests: MessageReader<Captu
                 let result = save_png(&captured.image, &path);
                 match &result {
                     Ok(()) => status.info(format!("screenshot saved to {}", path.display())),
-                    Err(e) => status.error(e.clone()),
+                    Err(e) => status.error(e.to_string()),
                 }
                 if exit {
                     if let Err(e) = &result {
@@ -104,11 +104,40 @@ fn capture_screenshots(mut commands: Commands, mut requests: MessageReader<Captu
     }
 }
 
+/// Why a screenshot was not saved: `PATH: cannot save the screenshot: why`.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: cannot save the screenshot: {why}", path.display())]
+pub struct ScreenshotError {
+    /// The PNG that was to be written.
+    pub path: PathBuf,
+    /// What failed.
+    #[source]
+    pub why: ScreenshotFailure,
+}
+
+/// The step of saving a screenshot that failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScreenshotFailure {
+    /// The captured image has no pixels or an unknown format.
+    #[error(transparent)]
+    Convert(#[from] bevy::image::IntoDynamicImageError),
+    /// PNG encoding failed.
+    #[error(transparent)]
+    Encode(#[from] image::ImageError),
+    /// Writing the file failed.
+    #[error(transparent)]
+    Write(#[from] std::io::Error),
+}
+
 /// Encodes the captured window as an RGB PNG and writes it atomically.
-fn save_png(image: &Image, path: &Path) -> Result<(), String> {
-    let fail = |e: &dyn std::fmt::Display| format!("{}: cannot save the screenshot: {e}", path.display());
-    let rgb = image.clone().try_into_dynamic().map_err(|e| fail(&e))?.to_rgb8();
-    let mut bytes = Vec::new();
-    rgb.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png).map_err(|e| fail(&e))?;
-    crate::export::write_atomic(path, |w| w.write_all(&bytes)).map_err(|e| fail(&e))
+fn save_png(image: &Image, path: &Path) -> Result<(), ScreenshotError> {
+    let encode = || -> Result<(), ScreenshotFailure> {
+        let rgb = image.clone().try_into_dynamic()?.to_rgb8();
+        let mut bytes = Vec::new();
+        rgb.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)?;
+        crate::export::write_atomic(path, |w| w.write_all(&bytes))?;
+        Ok(())
+    };
+    encode().map_err(|why| ScreenshotError { path: path.to_path_buf(), why })
 }

@@ -1,39 +1,81 @@
-//! The editable scene ([`SimSettings`]), the one-off actions the panel and the keyboard send
-//! (reset, step, rebuild, recompute the surface, a new start), and the status line.
+//! The app's shared state and one-off actions, low in the layers so every feature can use
+//! them: the scene being shown ([`SimSettings`]), the view switches ([`ViewSwitches`]), play or
+//! pause (the [`Play`] state), the status line, the panels' sizes ([`UiLayout`]), the
+//! messages the panel and the keyboard send (reset, step, rebuild, recompute the surface, a new
+//! start, reset the view), the keyboard shortcuts, and where the lesson scenes are.
 //!
-//! The panel edits `SimSettings` in place; systems react to its change detection (run specs)
-//! or to the messages (everything that restarts or recomputes something).
+//! The panel edits `SimSettings` and `ViewSwitches` only when a value really changes, so
+//! systems can react to their change detection (run specs); everything that restarts or
+//! recomputes something travels as a message.
 
 use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
+use bevy::state::state::{FreelyMutableState, StateTransition, StateTransitionEvent};
 use bevy_egui::input::EguiWantsInput;
 
-use super::AppSystems;
+use super::sets::AppSystems;
 use crate::scene::Scene;
 
 pub(super) fn plugin(app: &mut App) {
+    init_play_state(app);
     app.add_message::<Reset>()
         .add_message::<StepOnce>()
         .add_message::<RebuildObjective>()
         .add_message::<RecomputeSurface>()
         .add_message::<SetStart>()
+        .add_message::<ResetView>()
         .init_resource::<StatusLine>()
+        .init_resource::<ViewSwitches>()
+        .init_resource::<UiLayout>()
         .add_systems(
             Update,
             read_shortcuts.in_set(AppSystems::ReadInput).run_if(resource_exists::<ButtonInput<KeyCode>>).run_if(keyboard_is_free),
         );
 }
 
-/// The scene being shown, as the panel edits it, plus view-only switches.
-#[derive(Resource, Clone, Debug)]
+/// The lesson opened when no scene is given: the first one.
+pub const DEFAULT_SCENE: &str = "assets/scenes/01_x_squared.ron";
+
+/// The default lesson: relative to the working directory, else to the source tree.
+pub fn default_scene() -> PathBuf {
+    let local = PathBuf::from(DEFAULT_SCENE);
+    if local.exists() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_SCENE) }
+}
+
+/// The folder holding the lesson scenes (for the presets menu and lesson mode).
+pub fn scenes_dir() -> PathBuf {
+    let local = PathBuf::from("assets/scenes");
+    if local.is_dir() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes") }
+}
+
+/// The scene being shown, as the panel edits it.
+#[derive(Resource, Clone, Debug, PartialEq)]
 pub struct SimSettings {
     /// The scene (objective, runs, steps, surface, camera), saved as is by "Save scene".
     pub scene: Scene,
     /// The scene's file, when it came from one (CSV data and "Save" resolve from it).
     pub path: Option<PathBuf>,
-    /// Whether the balls roll.
-    pub playing: bool,
+    /// Centre of the slice for more than 2 parameters, when the user recentred it.
+    pub slice_center: Option<Vec<f64>>,
+}
+
+impl SimSettings {
+    /// Settings for a scene loaded from `path` (or built in memory when `None`).
+    pub fn new(scene: Scene, path: Option<PathBuf>) -> Self {
+        Self { scene, path, slice_center: None }
+    }
+
+    /// The folder CSV data paths are relative to.
+    pub fn scene_dir(&self) -> PathBuf {
+        self.path.as_deref().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default()
+    }
+}
+
+/// What is drawn besides the surface: switches of the view, not of the scene (not saved; back
+/// to their defaults when a new scene is shown).
+#[derive(Resource, Clone, Copy, Debug, PartialEq)]
+pub struct ViewSwitches {
     /// Draw each ball's gradient arrow.
     pub show_gradient: bool,
     /// Draw each ball's last step (differs from −lr·g with momentum or Adam).
@@ -42,19 +84,31 @@ pub struct SimSettings {
     pub show_trails: bool,
     /// Secant width h for 1-parameter objectives, in parameter units.
     pub secant_h: f64,
-    /// Centre of the slice for more than 2 parameters, when the user recentred it.
-    pub slice_center: Option<Vec<f64>>,
 }
 
-impl SimSettings {
-    /// Settings for a scene loaded from `path` (or built in memory when `None`).
-    pub fn new(scene: Scene, path: Option<PathBuf>) -> Self {
-        Self { scene, path, playing: true, show_gradient: true, show_step: true, show_trails: true, secant_h: 0.5, slice_center: None }
+impl Default for ViewSwitches {
+    fn default() -> Self {
+        Self { show_gradient: true, show_step: true, show_trails: true, secant_h: 0.5 }
     }
+}
 
-    /// The folder CSV data paths are relative to.
-    pub fn scene_dir(&self) -> PathBuf {
-        self.path.as_deref().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default()
+/// Whether the balls roll. A new scene starts playing; it pauses by itself at its last step.
+#[derive(States, Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Play {
+    /// `steps_per_frame` steps every frame.
+    #[default]
+    Playing,
+    /// No steps but the ones asked for (Step, S).
+    Paused,
+}
+
+impl Play {
+    /// Playing ↔ paused.
+    pub fn toggled(self) -> Self {
+        match self {
+            Play::Playing => Play::Paused,
+            Play::Paused => Play::Playing,
+        }
     }
 }
 
@@ -77,6 +131,21 @@ pub struct RecomputeSurface;
 /// Restart every run from this θ (click on the surface).
 #[derive(Message, Clone, Debug)]
 pub struct SetStart(pub Vec<f64>);
+
+/// Put the camera back where the scene says.
+#[derive(Message, Clone, Copy, Debug, Default)]
+pub struct ResetView;
+
+/// Widths of the egui panels in logical pixels (written by the panels, read by the viewport).
+#[derive(Resource, Clone, Copy, Debug, Default)]
+pub struct UiLayout {
+    /// Left panel width.
+    pub left: f32,
+    /// Right panel width.
+    pub right: f32,
+    /// Height of the lesson card above the 3D view (0 in explorer mode).
+    pub top: f32,
+}
 
 /// The last thing worth telling the user (saved files, errors, divergence).
 #[derive(Resource, Clone, Debug, Default)]
@@ -104,18 +173,29 @@ impl StatusLine {
     }
 }
 
+/// What `init_state::<Play>()` does, less Bevy's state-scoped entities: nothing is spawned per
+/// play state, and those systems (generic over `Play`, so named after it) are left unordered
+/// with the transition's own by Bevy, which the whole-app ambiguity test would report as ours.
+/// Needs Bevy's `StatesPlugin` (`headless_plugin` adds it when missing).
+fn init_play_state(app: &mut App) {
+    app.init_resource::<State<Play>>().init_resource::<NextState<Play>>().add_message::<StateTransitionEvent<Play>>();
+    let schedule = app.get_schedule_mut(StateTransition).expect("the StatesPlugin is added before the app's plugins");
+    Play::register_state(schedule);
+}
+
 /// Space plays or pauses, S steps once, R resets.
-pub(super) fn read_shortcuts(
+fn read_shortcuts(
     keys: Res<ButtonInput<KeyCode>>,
-    mut settings: ResMut<SimSettings>,
+    play: Res<State<Play>>,
+    mut next: ResMut<NextState<Play>>,
     mut step: MessageWriter<StepOnce>,
     mut reset: MessageWriter<Reset>,
 ) {
     if keys.just_pressed(KeyCode::Space) {
-        settings.playing = !settings.playing;
+        next.set(play.get().toggled());
     }
     if keys.just_pressed(KeyCode::KeyS) {
-        settings.playing = false;
+        next.set(Play::Paused);
         step.write(StepOnce);
     }
     if keys.just_pressed(KeyCode::KeyR) {

@@ -1,31 +1,100 @@
 //! The simulation: a [`Simulation`] resource wrapping `core::Session`, stepped
 //! `steps_per_frame` times per frame while playing (never scaled by frame time, so the GUI
 //! replays the CLI's exact trajectory), rebuilt when the objective changes and restarted on
-//! Reset or a new start.
+//! Reset or a new start. A new scene (a file, a lesson, a shared line) arrives as one
+//! [`SwitchScene`] message, handled here and nowhere else.
 //!
-//! A run that diverges (NaN/Inf, found by the core) or leaves the drawn surface far behind is
-//! stopped; the status line says which and when. The other runs keep going.
+//! A run that diverges (NaN/Inf, found by the core) is stopped by the core, one that leaves the
+//! drawn surface far behind by the landscape; `report_stopped_runs` says which and when on the
+//! status line. The other runs keep going.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use bevy::prelude::*;
 
-use super::AppSystems;
-use super::grid::SurfaceGrid;
-use super::settings::{RebuildObjective, RecomputeSurface, Reset, SetStart, SimSettings, StatusLine, StepOnce};
-use crate::core::{Objective, ObjectiveSpec, Run, RunStatus, Session};
+use super::sets::AppSystems;
+use super::settings::{
+    Play, RebuildObjective, RecomputeSurface, Reset, ResetView, SetStart, SimSettings, StatusLine, StepOnce, ViewSwitches,
+};
+use crate::core::{CoreError, Objective, ObjectiveSpec, Run, RunStatus, Session};
+use crate::scene::{self, SceneError};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(
-        Update,
-        (rebuild_objective, restart_simulation, sync_run_specs, step_simulation, stop_escaped_runs, report_stopped_runs)
-            .chain()
-            .in_set(AppSystems::Simulate),
-    );
+    app.add_message::<SwitchScene>()
+        .add_systems(Update, switch_scene.in_set(AppSystems::SwitchScene))
+        .add_systems(Update, (rebuild_objective, restart_simulation, sync_run_specs, step_simulation).chain().in_set(AppSystems::Simulate))
+        .add_systems(Update, report_stopped_runs.in_set(AppSystems::Report));
 }
 
-/// How far (in half-widths of the drawn surface) a ball may roll off it before it is stopped.
-pub const ESCAPE_FACTOR: f64 = 4.0;
+/// Why a scene could not be put on screen: the one line the status bar (or stderr) shows.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The file does not read, parse or check, or its objective does not build.
+    #[error(transparent)]
+    Scene(#[from] SceneError),
+    /// The paths of every run for every step would not fit in memory.
+    #[error("{}: {source} (the app keeps every path to draw it)", path.display())]
+    TooLong {
+        /// The scene's file.
+        path: std::path::PathBuf,
+        /// What the core said.
+        source: CoreError,
+    },
+    /// The runs cannot start (an optimizer's settings).
+    #[error("{}: {source}", path.display())]
+    Runs {
+        /// The scene's file.
+        path: std::path::PathBuf,
+        /// What the core said.
+        source: CoreError,
+    },
+}
+
+/// Reads a scene and builds its simulation; the error is the scene's one-line message.
+pub fn load_scene(path: &Path) -> Result<(SimSettings, Simulation), LoadError> {
+    let scene = scene::load(path)?;
+    let objective = scene.build(path)?;
+    crate::core::session::check_path_memory(objective.dim(), scene.runs.len(), scene.steps)
+        .map_err(|source| LoadError::TooLong { path: path.to_path_buf(), source })?;
+    let settings = SimSettings::new(scene, Some(path.to_path_buf()));
+    let simulation = Simulation::new(objective, &settings).map_err(|source| LoadError::Runs { path: path.to_path_buf(), source })?;
+    Ok((settings, simulation))
+}
+
+/// Show this scene from now on: the settings and the simulation are replaced, the view
+/// switches go back to their defaults, the runs play, the surface is recomputed and the camera
+/// reset. Sent by whatever loaded the scene (a file, a lesson, a shared line).
+#[derive(Message, Clone, Debug)]
+pub struct SwitchScene {
+    /// The new scene.
+    pub settings: SimSettings,
+    /// Its simulation, built from `settings`.
+    pub sim: Simulation,
+}
+
+/// Puts the newest requested scene on screen (the old runs and trails are dropped).
+fn switch_scene(
+    mut requests: ResMut<Messages<SwitchScene>>,
+    mut settings: ResMut<SimSettings>,
+    mut sim: ResMut<Simulation>,
+    mut switches: ResMut<ViewSwitches>,
+    mut play: ResMut<NextState<Play>>,
+    mut status: ResMut<StatusLine>,
+    mut recompute: MessageWriter<RecomputeSurface>,
+    mut view: MessageWriter<ResetView>,
+) {
+    let Some(SwitchScene { settings: new_settings, sim: new_sim }) = requests.drain().last() else { return };
+    *settings = new_settings;
+    sim.replace(new_sim);
+    switches.set_if_neq(ViewSwitches::default());
+    NextState::set_if_neq(&mut play, Play::Playing);
+    // A refused edit of the old objective says nothing about the new one.
+    status.objective = None;
+    recompute.write(RecomputeSurface);
+    view.write(ResetView);
+}
 
 /// The live training session.
 #[derive(Resource, Clone, Debug)]
@@ -87,9 +156,9 @@ impl LayerNormHistory {
 
 impl Simulation {
     /// A session over `objective` with the scene's runs, from the objective's θ₀.
-    pub fn new(objective: Arc<Objective>, settings: &SimSettings) -> Result<Self, String> {
+    pub fn new(objective: Arc<Objective>, settings: &SimSettings) -> Result<Self, CoreError> {
         let start = objective.start().to_vec();
-        let session = Session::starting_at(objective, &settings.scene.runs, &start).map_err(|e| e.to_string())?;
+        let session = Session::starting_at(objective, &settings.scene.runs, &start)?;
         let reported = vec![false; session.runs.len()];
         let applied = settings.scene.objective.clone();
         let mut sim = Self { session, start, generation: 0, applied, layer_norms: Vec::new(), reported };
@@ -125,8 +194,8 @@ impl Simulation {
         }
     }
 
-    fn restart(&mut self, settings: &SimSettings) -> Result<(), String> {
-        let session = Session::starting_at(self.session.objective.clone(), &settings.scene.runs, &self.start).map_err(|e| e.to_string())?;
+    fn restart(&mut self, settings: &SimSettings) -> Result<(), CoreError> {
+        let session = Session::starting_at(self.session.objective.clone(), &settings.scene.runs, &self.start)?;
         self.reported = vec![false; session.runs.len()];
         self.session = session;
         self.generation += 1;
@@ -148,7 +217,7 @@ fn rebuild_objective(
     if messages.read().count() == 0 {
         return;
     }
-    let built = settings.scene.build_in(&settings.scene_dir()).map_err(|e| e.to_string()).and_then(|o| Simulation::new(o, &settings));
+    let built = settings.scene.build_in(&settings.scene_dir()).and_then(|o| Simulation::new(o, &settings));
     match built {
         Ok(new) => {
             sim.replace(new);
@@ -158,7 +227,7 @@ fn rebuild_objective(
         }
         Err(e) => {
             status.error(format!("objective not changed: {e}"));
-            status.objective = Some(e);
+            status.objective = Some(e.to_string());
         }
     }
 }
@@ -179,7 +248,7 @@ fn restart_simulation(
         return;
     }
     if let Err(e) = sim.restart(&settings) {
-        status.error(e);
+        status.error(e.to_string());
     }
 }
 
@@ -192,7 +261,7 @@ fn sync_run_specs(settings: Res<SimSettings>, mut sim: ResMut<Simulation>, mut s
     let specs = &settings.scene.runs;
     if specs.len() != sim.session.runs.len() {
         if let Err(e) = sim.restart(&settings) {
-            status.error(e);
+            status.error(e.to_string());
         }
         return;
     }
@@ -205,10 +274,18 @@ fn sync_run_specs(settings: Res<SimSettings>, mut sim: ResMut<Simulation>, mut s
     }
 }
 
-/// `steps_per_frame` updates while playing (one on `StepOnce`), up to the scene's steps.
-fn step_simulation(mut once: MessageReader<StepOnce>, mut settings: ResMut<SimSettings>, mut sim: ResMut<Simulation>) {
+/// `steps_per_frame` updates while playing, exactly one on `StepOnce` (which pauses), up to
+/// the scene's steps; then it pauses.
+fn step_simulation(
+    mut once: MessageReader<StepOnce>,
+    settings: Res<SimSettings>,
+    play: Res<State<Play>>,
+    mut next: ResMut<NextState<Play>>,
+    mut sim: ResMut<Simulation>,
+) {
     let single = once.read().count() > 0;
-    let wanted = if settings.playing { u64::from(settings.scene.steps_per_frame) } else { u64::from(single) };
+    let playing = *play.get() == Play::Playing && !single;
+    let wanted = if playing { u64::from(settings.scene.steps_per_frame) } else { u64::from(single) };
     let limit = settings.scene.steps;
     for _ in 0..wanted {
         if sim.steps() >= limit && !single {
@@ -217,19 +294,8 @@ fn step_simulation(mut once: MessageReader<StepOnce>, mut settings: ResMut<SimSe
         sim.session.step();
         sim.record_layer_norms();
     }
-    if settings.playing && sim.steps() >= limit {
-        settings.playing = false;
-    }
-}
-
-/// Stops runs that rolled far off the drawn surface (the "left the view" case of divergence).
-fn stop_escaped_runs(grid: Res<SurfaceGrid>, mut sim: ResMut<Simulation>) {
-    let Some(land) = grid.current.as_ref() else { return };
-    for run in sim.session.runs.iter_mut().filter(|r| r.is_running() && r.theta.len() == land.plane.dim()) {
-        let p = land.plane.project(&run.theta);
-        if !land.contains(p.a, p.b, ESCAPE_FACTOR) {
-            run.status = RunStatus::Diverged { step: run.steps() };
-        }
+    if playing && sim.steps() >= limit {
+        next.set(Play::Paused);
     }
 }
 

@@ -5,9 +5,9 @@
 //! the mesh swap, again and again. Prints the mean, the median, the 95th percentile and the
 //! maximum on exit, with the mean of each part of the frame.
 //!
-//! The spans measured, between set boundaries of `Update`: input (`AppSystems::ReadInput`),
-//! scene switches, simulation, landscape (grid tasks), visuals (geometry swap, balls, trails,
-//! gizmos, diagnostics), plus the whole egui pass (side panel, lesson card, plots panel,
+//! The spans measured, between set boundaries of `Update`: input (`AppSystems::ReadInput`
+//! through `MoveCamera`), scene switches and simulation, landscape (grid tasks), visuals (the
+//! report, geometry swap, balls, trails, gizmos, diagnostics), plus the whole egui pass (side panel, lesson card, plots panel,
 //! labels). Only frames with a surface on screen count: the frames before the first grid lands
 //! do almost nothing and would flatter the mean. Bevy's own work (extraction, rendering, egui
 //! tessellation in bevy_egui's systems) is not the app's and is not counted.
@@ -26,13 +26,13 @@ use bevy::ecs::schedule::SingleThreadedExecutor;
 use bevy::prelude::*;
 use bevy_egui::EguiPrimaryContextPass;
 
-use super::AppSystems;
+use super::sets::{AppSystems, UiSystems};
 use super::settings::RecomputeSurface;
 use super::surface::SurfaceView;
 
 pub(super) fn plugin(app: &mut App) {
     let Ok(mode) = std::env::var("LOSSCAPE_TIMING") else { return };
-    use AppSystems::{Landscape, ReadInput, Simulate, SwitchScene, SyncVisuals};
+    use AppSystems::{Landscape, LoadScene, MoveCamera, ReadInput, Report, Simulate, SyncVisuals};
     app.edit_schedule(Update, |s| {
         s.set_executor(SingleThreadedExecutor::new());
     });
@@ -41,26 +41,13 @@ pub(super) fn plugin(app: &mut App) {
     });
     app.insert_resource(FrameTimes { recompute: mode == "recompute", ..default() })
         .add_systems(Update, mark_update::<0>.before(ReadInput))
-        .add_systems(Update, mark_update::<1>.after(ReadInput).before(SwitchScene))
+        .add_systems(Update, mark_update::<1>.after(MoveCamera).before(LoadScene))
         .add_systems(Update, mark_update::<2>.after(Simulate).before(Landscape))
-        .add_systems(Update, mark_update::<3>.after(Landscape).before(SyncVisuals))
+        .add_systems(Update, mark_update::<3>.after(Landscape).before(Report))
         .add_systems(Update, mark_update::<4>.after(SyncVisuals))
         .add_systems(Update, request_recompute_after_landing.after(SyncVisuals))
-        .add_systems(
-            EguiPrimaryContextPass,
-            start_ui_timer
-                .before(super::lesson::apply_lesson_style)
-                .before(super::panel::draw_side_panel)
-                .before(super::plots::draw_plots_panel),
-        )
-        .add_systems(
-            EguiPrimaryContextPass,
-            stop_ui_timer
-                .after(super::surface::draw_surface_labels)
-                .after(super::lesson::draw_lesson_card)
-                .after(super::share::draw_share_window)
-                .after(super::plots::draw_plots_panel),
-        )
+        .add_systems(EguiPrimaryContextPass, start_ui_timer.before(UiSystems::Style))
+        .add_systems(EguiPrimaryContextPass, stop_ui_timer.after(UiSystems::Overlays))
         .add_systems(Last, report_frame_times);
 }
 

@@ -1,4 +1,5 @@
-//! The loss grid behind the surface, computed off the frame on Bevy's `AsyncComputeTaskPool`.
+//! The landscape behind the surface: the loss grid computed off the frame on Bevy's
+//! `AsyncComputeTaskPool`, and the runs stopped when they roll far off it.
 //!
 //! Each `RecomputeSurface` cancels the grid in flight (through the landscape's `Progress`
 //! flag) and starts a new one; a result that is not the newest request is dropped. The frame
@@ -12,20 +13,23 @@ use std::sync::atomic::Ordering;
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
 
-use super::AppSystems;
+use super::sets::AppSystems;
 use super::settings::{RecomputeSurface, SimSettings, StatusLine};
 use super::sim::Simulation;
 pub use crate::core::landscape::effective_directions;
-use crate::core::landscape::{Directions, Grid, Plane, Progress, Survey, SurveyCenter, SurveySpec, survey};
-use crate::core::{Objective, RunSpec};
+use crate::core::landscape::{Directions, Grid, Plane, Progress, Survey, SurveyCenter, SurveyError, SurveySpec, survey};
+use crate::core::{Objective, RunSpec, RunStatus};
 use crate::scene::Center;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<SurfaceGrid>()
         .init_resource::<GridTask>()
         .add_systems(Startup, request_first_grid)
-        .add_systems(Update, (spawn_grid_task, poll_grid_task).chain().in_set(AppSystems::Landscape));
+        .add_systems(Update, (stop_escaped_runs, spawn_grid_task, poll_grid_task).chain().in_set(AppSystems::Landscape));
 }
+
+/// How far (in half-widths of the drawn surface) a ball may roll off it before it is stopped.
+pub const ESCAPE_FACTOR: f64 = 4.0;
 
 /// Smallest and largest vertices per side the app draws.
 pub const RES_RANGE: std::ops::RangeInclusive<usize> = 8..=512;
@@ -99,7 +103,7 @@ struct Pending {
     generation: u64,
     res: usize,
     progress: Arc<Progress>,
-    task: Task<Result<Landscape, String>>,
+    task: Task<Result<Landscape, SurveyError>>,
 }
 
 impl GridTask {
@@ -121,6 +125,18 @@ struct GridJob {
     span: Option<f64>,
     res: usize,
     generation: u64,
+}
+
+/// Stops runs that rolled far off the drawn surface (the "left the view" case of divergence);
+/// the simulation's report says so on the status line.
+fn stop_escaped_runs(grid: Res<SurfaceGrid>, mut sim: ResMut<Simulation>) {
+    let Some(land) = grid.current.as_ref() else { return };
+    for run in sim.session.runs.iter_mut().filter(|r| r.is_running() && r.theta.len() == land.plane.dim()) {
+        let p = land.plane.project(&run.theta);
+        if !land.contains(p.a, p.b, ESCAPE_FACTOR) {
+            run.status = RunStatus::Diverged { step: run.steps() };
+        }
+    }
 }
 
 fn request_first_grid(mut requests: MessageWriter<RecomputeSurface>) {
@@ -182,7 +198,7 @@ fn poll_grid_task(mut tasks: ResMut<GridTask>, mut grid: ResMut<SurfaceGrid>, mu
 
 /// The task's body: the core's [`survey`] (the same as `losscape surface`), then the fine
 /// reference curve for a 1-parameter objective.
-fn compute_landscape(job: GridJob, progress: &Progress) -> Result<Landscape, String> {
+fn compute_landscape(job: GridJob, progress: &Progress) -> Result<Landscape, SurveyError> {
     let center = match (job.center, job.center_at_end) {
         (Some(c), _) => SurveyCenter::At(c),
         (None, true) => SurveyCenter::End,
@@ -197,7 +213,7 @@ fn compute_landscape(job: GridJob, progress: &Progress) -> Result<Landscape, Str
         span: job.span,
         res: job.res,
     };
-    let Survey { plane, grid, .. } = survey(&job.objective, &spec, progress).map_err(|e| e.to_string())?;
+    let Survey { plane, grid, .. } = survey(&job.objective, &spec, progress)?;
     let labels = plane.info.names.clone();
     let fine = if grid.b.is_empty() { fine_curve(&job.objective, &plane, &grid) } else { Vec::new() };
     Ok(Landscape { plane, grid, labels, dim: job.objective.dim(), generation: job.generation, fine })

@@ -1,0 +1,160 @@
+//! Lesson mode on screen, for the classroom: the lesson's title and its student text (the
+//! scene's `description`) in a card above the 3D view, in type large enough for a projector,
+//! with "Previous" / "Next" (they send `GoToLesson`); "Explorer mode" brings back every control
+//! at the normal type size, and "Lesson mode" (top right of the view) returns. The side panel
+//! hides the advanced controls itself in lesson mode.
+//!
+//! The card is an egui top panel between the side panels; its height goes into
+//! [`UiLayout::top`] so the 3D viewport starts below it and the card never covers the surface.
+//! The proportional font gets Hack as a last fallback so the arrows and norms of the formulas
+//! (←, →, ‖, ∇) are drawn instead of boxes.
+
+use bevy::prelude::*;
+use bevy_egui::egui::{self, Color32, FontFamily, FontId, RichText, TextStyle};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+
+use crate::app::scenes::{GoToLesson, LessonMode, ShareState};
+use crate::app::sets::UiSystems;
+use crate::app::settings::{SimSettings, UiLayout};
+use crate::app::sim::Simulation;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(EguiPrimaryContextPass, apply_lesson_style.in_set(UiSystems::Style))
+        .add_systems(EguiPrimaryContextPass, draw_lesson_card.in_set(UiSystems::LessonCard));
+}
+
+/// How much larger the text is in lesson mode than egui's defaults.
+pub const LESSON_TEXT_SCALE: f32 = 1.35;
+
+/// Large type in lesson mode, egui's defaults in explorer mode; Hack as the last fallback of the
+/// proportional font (it has ←, →, ‖ and ∇, which Ubuntu Light lacks).
+fn apply_lesson_style(mut contexts: EguiContexts, lesson: Res<LessonMode>, mut applied: Local<Option<bool>>) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    if applied.is_none() {
+        let mut fonts = egui::FontDefinitions::default();
+        if let Some(family) = fonts.families.get_mut(&FontFamily::Proportional) {
+            family.push("Hack".to_owned());
+        }
+        ctx.set_fonts(fonts);
+    }
+    if *applied == Some(lesson.active) {
+        return Ok(());
+    }
+    *applied = Some(lesson.active);
+    let scale = if lesson.active { LESSON_TEXT_SCALE } else { 1.0 };
+    ctx.all_styles_mut(|style| {
+        let defaults = egui::Style::default();
+        style.text_styles =
+            egui::style::default_text_styles().into_iter().map(|(k, f)| (k, FontId::new(f.size * scale, f.family))).collect();
+        style.spacing.interact_size = defaults.spacing.interact_size * scale;
+        style.spacing.icon_width = defaults.spacing.icon_width * scale;
+        style.spacing.icon_width_inner = defaults.spacing.icon_width_inner * scale;
+    });
+    Ok(())
+}
+
+/// The lesson card above the 3D view (lesson mode), or the "Lesson mode" switch in the view's
+/// top-right corner (explorer mode).
+fn draw_lesson_card(
+    mut contexts: EguiContexts,
+    mut lesson: ResMut<LessonMode>,
+    settings: Res<SimSettings>,
+    sim: Res<Simulation>,
+    mut layout: ResMut<UiLayout>,
+    mut go: MessageWriter<GoToLesson>,
+    mut share: ResMut<ShareState>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
+    let screen = ctx.content_rect();
+    let between = egui::Rect::from_min_max(
+        egui::pos2(screen.min.x + layout.left, screen.min.y),
+        egui::pos2(screen.max.x - layout.right, screen.max.y),
+    );
+    if !lesson.active {
+        if layout.top != 0.0 {
+            layout.top = 0.0;
+        }
+        egui::Area::new("mode_switch".into())
+            .fixed_pos(egui::pos2(between.max.x - 10.0, between.min.y + 10.0))
+            .pivot(egui::Align2::RIGHT_TOP)
+            .show(&ctx, |ui| {
+                ui.horizontal(|ui| {
+                    if ui.button("Share…").on_hover_text("copy this scene as one line, or open a line someone shared").clicked() {
+                        share.open = !share.open;
+                    }
+                    if ui.button("Lesson mode").on_hover_text("large type, the lesson's text, previous / next lesson").clicked() {
+                        lesson.active = true;
+                    }
+                });
+            });
+        return Ok(());
+    }
+    let mut root =
+        egui::Ui::new(ctx.clone(), "root_lesson".into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(between));
+    let frame = egui::Frame::side_top_panel(&ctx.global_style()).inner_margin(egui::Margin::symmetric(18, 12));
+    let response = egui::Panel::top("lesson")
+        .resizable(false)
+        .frame(frame)
+        .show(&mut root, |ui| draw_card_contents(ui, &lesson, &settings, &sim, &mut go));
+    // Written only on a click, so the resources change only when something did.
+    let clicks = response.inner;
+    if clicks.explorer {
+        lesson.active = false;
+    }
+    if clicks.share {
+        share.open = !share.open;
+    }
+    let height = response.response.rect.height();
+    if layout.top != height {
+        layout.top = height;
+    }
+    Ok(())
+}
+
+/// What was clicked on the lesson card.
+#[derive(Clone, Copy, Debug, Default)]
+struct CardClicks {
+    /// "Explorer mode".
+    explorer: bool,
+    /// "Share…".
+    share: bool,
+}
+
+fn draw_card_contents(
+    ui: &mut egui::Ui,
+    lesson: &LessonMode,
+    settings: &SimSettings,
+    sim: &Simulation,
+    go: &mut MessageWriter<GoToLesson>,
+) -> CardClicks {
+    let mut clicks = CardClicks::default();
+    let body = ui.style().text_styles.get(&TextStyle::Body).map_or(18.0, |f| f.size);
+    ui.horizontal(|ui| {
+        let previous = lesson.neighbour(-1);
+        if ui.add_enabled(previous.is_some(), egui::Button::new("◀ Previous")).on_hover_text("PageUp or ←").clicked() {
+            go.write(GoToLesson(previous.unwrap_or_default()));
+        }
+        let place = match lesson.current {
+            Some(i) => format!("lesson {} of {}", i + 1, lesson.lessons.len()),
+            None => "not one of the lessons".to_owned(),
+        };
+        ui.label(RichText::new(place).color(Color32::from_gray(170)));
+        let next = lesson.neighbour(1);
+        if ui.add_enabled(next.is_some(), egui::Button::new("Next ▶")).on_hover_text("PageDown or →").clicked() {
+            go.write(GoToLesson(next.unwrap_or_default()));
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            clicks.explorer = ui.button("Explorer mode").on_hover_text("every control, normal type size").clicked();
+            clicks.share = ui.button("Share…").on_hover_text("copy this scene as one line, or open a line someone shared").clicked();
+            let dim = sim.objective().dim();
+            ui.label(RichText::new(format!("{dim} parameter{}", if dim == 1 { "" } else { "s" })).color(Color32::from_gray(170)));
+        });
+    });
+    ui.add_space(4.0);
+    ui.label(RichText::new(&settings.scene.name).size(body * 1.55).strong().color(Color32::from_rgb(255, 214, 120)));
+    if !settings.scene.description.is_empty() {
+        ui.add_space(2.0);
+        ui.label(RichText::new(&settings.scene.description).size(body * 1.08).color(Color32::from_gray(235)));
+    }
+    clicks
+}

@@ -1,0 +1,56 @@
+//! The Share window: the scene on screen as one `losscape1.…` line (the same as `losscape share
+//! SCENE` prints) in a selectable field, and a field to paste a line someone else shared and
+//! open it. A bad line gives one line in the window and on the status line; the scene on
+//! screen stays and nothing panics.
+
+use bevy::prelude::*;
+use bevy_egui::egui::{self, Color32};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+
+use crate::app::scenes::{OpenSharedLine, ShareState};
+use crate::app::sets::UiSystems;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(EguiPrimaryContextPass, draw_share_window.in_set(UiSystems::Windows));
+}
+
+/// The window: this scene's line to copy, a field to paste a line into, and "Open".
+fn draw_share_window(mut contexts: EguiContexts, mut state: ResMut<ShareState>, mut open: MessageWriter<OpenSharedLine>) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
+    let mut shown = state.open;
+    // Over the middle of the 3D view, not over the side panel's controls.
+    let at = ctx.content_rect().center() - egui::vec2(260.0, 220.0);
+    egui::Window::new("Share").open(&mut shown).default_width(520.0).default_pos(at).collapsible(false).show(&ctx, |ui| {
+        ui.label("This scene as one line (select it and copy it; `losscape open LINE` restores it too):");
+        match &state.line {
+            Some(Ok(line)) => {
+                let mut text = line.as_str();
+                ui.add(egui::TextEdit::multiline(&mut text).desired_rows(3).desired_width(f32::INFINITY).code_editor());
+                if ui.button("Copy share line").clicked() {
+                    ui.ctx().copy_text(line.clone());
+                }
+            }
+            Some(Err(e)) => {
+                ui.colored_label(Color32::from_rgb(255, 120, 100), e.to_string());
+            }
+            None => {
+                ui.label("…");
+            }
+        }
+        ui.separator();
+        ui.label("Paste a line someone shared:");
+        let field = ui.add(egui::TextEdit::singleline(&mut state.paste).hint_text("losscape1.…").desired_width(f32::INFINITY));
+        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if (ui.button("Open").clicked() || enter) && !state.paste.trim().is_empty() {
+            open.write(OpenSharedLine(state.paste.clone()));
+        }
+        if let Some((message, error)) = &state.message {
+            let color = if *error { Color32::from_rgb(255, 120, 100) } else { Color32::from_rgb(150, 220, 150) };
+            ui.colored_label(color, message);
+        }
+    });
+    if shown != state.open {
+        state.open = shown;
+    }
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! Shared pieces of the side panel's sections (`panel`, `objective`, `runs`,
+//! `surface_controls`): the colours and the swatch, and what every section reads
+//! ([`PanelView`]), sends ([`PanelActions`]) and keeps between frames ([`PanelState`]).
+
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+use bevy_egui::egui::{self, Color32};
+
+use crate::app::ball::CurveReadout;
+use crate::app::files::{FileAction, Presets};
+use crate::app::landscape::{GridTask, SurfaceGrid};
+use crate::app::scenes::LessonMode;
+use crate::app::settings::{Play, RebuildObjective, RecomputeSurface, Reset, ResetView, StatusLine, StepOnce};
+use crate::app::sim::Simulation;
+use crate::app::view::run_color;
+
+/// Red for messages about input the app did not apply.
+pub const ERROR_RED: Color32 = Color32::from_rgb(255, 120, 100);
+
+/// Drafts of text fields, applied on Enter.
+#[derive(Resource, Default)]
+pub struct PanelState {
+    /// The typed function's expression being edited (`None`: the applied one).
+    pub expr: Option<String>,
+    /// The CSV file's path being edited.
+    pub csv: String,
+    /// The CSV's target columns being edited.
+    pub csv_target: String,
+    /// The path in the Files section.
+    pub file: String,
+}
+
+/// The messages the panel can send, and the play state it can ask for.
+#[derive(SystemParam)]
+pub struct PanelActions<'w> {
+    /// Restart the runs.
+    pub reset: MessageWriter<'w, Reset>,
+    /// One step.
+    pub step: MessageWriter<'w, StepOnce>,
+    /// Build the edited objective.
+    pub rebuild: MessageWriter<'w, RebuildObjective>,
+    /// Compute a new grid.
+    pub recompute: MessageWriter<'w, RecomputeSurface>,
+    /// Put the camera back.
+    pub view: MessageWriter<'w, ResetView>,
+    /// Read or write a file.
+    pub files: MessageWriter<'w, FileAction>,
+    /// Play or pause (from the next frame on).
+    pub play: ResMut<'w, NextState<Play>>,
+}
+
+/// What the panel reads but does not edit.
+#[derive(SystemParam)]
+pub struct PanelView<'w> {
+    /// Playing or paused.
+    pub play: Res<'w, State<Play>>,
+    /// The runs.
+    pub sim: Res<'w, Simulation>,
+    /// The status line.
+    pub status: Res<'w, StatusLine>,
+    /// The grid in flight, for its progress bar.
+    pub tasks: Res<'w, GridTask>,
+    /// The grid on screen.
+    pub grid: Res<'w, SurfaceGrid>,
+    /// The lesson scenes.
+    pub presets: Res<'w, Presets>,
+    /// The tangent and the secant of a curve.
+    pub readout: Res<'w, CurveReadout>,
+    /// Lesson mode hides the advanced controls.
+    pub lesson: Res<'w, LessonMode>,
+}
+
+/// A small filled circle (a run's colour, or a lit indicator).
+pub fn swatch(ui: &mut egui::Ui, color: Color32, filled: bool) -> egui::Response {
+    let (rect, response) = ui.allocate_exact_size(egui::Vec2::splat(12.0), egui::Sense::hover());
+    if filled {
+        ui.painter().circle_filled(rect.center(), 5.0, color);
+    } else {
+        ui.painter().circle_stroke(rect.center(), 5.0, egui::Stroke::new(1.5, color));
+    }
+    response
+}
+
+/// Run `i`'s colour for egui.
+pub fn color32(i: usize) -> Color32 {
+    let [r, g, b] = run_color(i);
+    Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8)
+}
