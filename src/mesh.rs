@@ -11,9 +11,21 @@ use crate::core::landscape::Grid;
 /// viridis never reaches.
 pub const NON_FINITE: [f32; 3] = [1.0, 0.0, 1.0];
 
-/// One colour per run, cycled, sRGB 0–255: the ball, its trail and its line in the plots and
-/// in mesh files.
-pub const RUN_COLOURS: [[u8; 3]; 6] = [[230, 57, 70], [255, 183, 3], [33, 158, 188], [255, 255, 255], [142, 202, 230], [251, 133, 0]];
+/// Run `i`'s colour, sRGB, cycled: its ball, trail, legend and plot lines on screen, and its
+/// path in mesh files. Distinct from each other and from viridis's purple-to-yellow.
+pub fn run_colour(i: usize) -> [f32; 3] {
+    const PALETTE: [[f32; 3]; 8] = [
+        [0.95, 0.30, 0.25],
+        [0.25, 0.65, 1.00],
+        [1.00, 0.75, 0.15],
+        [0.85, 0.40, 0.95],
+        [0.30, 0.90, 0.55],
+        [1.00, 0.55, 0.75],
+        [0.90, 0.90, 0.90],
+        [0.60, 0.45, 0.25],
+    ];
+    PALETTE[i % PALETTE.len()]
+}
 
 /// How a loss becomes a height and a colour: the loss or its log10, then the finite range of
 /// the grid onto [0, 1].

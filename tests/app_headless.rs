@@ -540,3 +540,37 @@ fn the_app_and_the_command_line_draw_the_same_surface() {
         assert!(land.grid.loss.iter().all(|v| v.is_finite()), "{name}: a finite surface");
     }
 }
+
+/// "Recentre on ball" is saved with the scene: after Save, `losscape surface` on the saved file
+/// gives the app's recentred grid, value for value.
+#[test]
+fn a_recentred_slice_saved_is_the_command_lines_slice() {
+    let mut app = app_for_lesson("06_dense_layer.ron");
+    app.add_message::<CaptureScreenshot>().add_message::<ResetView>().add_plugins(files_plugin);
+    update_until(&mut app, |w| w.resource::<SurfaceGrid>().current.is_some());
+    for _ in 0..15 {
+        app.update();
+    }
+    // What the button does: the slice through run 1's parameters, then a new grid.
+    let theta = app.world().resource::<Simulation>().session.runs[0].theta.clone();
+    app.world_mut().resource_mut::<SimSettings>().scene.surface.center = scene::Center::At(theta.clone());
+    app.world_mut().write_message(RecomputeSurface);
+    update_until(&mut app, |w| w.resource::<SurfaceGrid>().current.as_ref().is_some_and(|l| l.plane.center == theta));
+    let land = app.world().resource::<SurfaceGrid>().current.clone().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("recentred.ron");
+    app.world_mut().write_message(FileAction { kind: FileKind::SaveScene, path: saved.clone() });
+    update_until(&mut app, |_| saved.exists());
+    let csv = dir.path().join("g.csv");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_losscape"))
+        .args(["surface", saved.to_str().unwrap(), "--out", csv.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let losses: Vec<f64> = text.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+    assert_eq!(losses.len(), land.grid.loss.len());
+    for (k, (cli, app)) in losses.iter().zip(&land.grid.loss).enumerate() {
+        assert_eq!(cli.to_bits(), app.to_bits(), "vertex {k}: {cli} vs {app}");
+    }
+}

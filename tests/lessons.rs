@@ -886,9 +886,9 @@ fn lesson_13c_two_class_cross_entropy_is_log_loss_of_the_difference() {
         ),
     );
 
-    // The app's slice: the Hessian's two directions are (w₀ − w₁)/√2 and (b₁ − b₀)/√2, the path
-    // stays on it, and the surface there is lesson 13's mirrored, axes shrunk by √2. (The signs
-    // are the eigensolver's: an exact tie of |w₀| and |w₁| that rounding breaks.)
+    // The app's slice: the Hessian's two directions are (w₀ − w₁)/√2 and (b₀ − b₁)/√2, the path
+    // stays on it, and the surface there is lesson 13's turned half a turn, axes shrunk by √2.
+    // (The signs: |w₀| = |w₁| is a tie, and the first tied component is made positive.)
     use losscape::core::landscape::{Directions, Progress, SurveyCenter, SurveySpec, survey};
     assert_eq!(text.surface.directions, Directions::Hessian);
     let spec = SurveySpec {
@@ -903,7 +903,7 @@ fn lesson_13c_two_class_cross_entropy_is_log_loss_of_the_difference() {
     let plane = survey(&o, &spec, &Progress::default()).unwrap().plane;
     let half = std::f64::consts::FRAC_1_SQRT_2;
     let (d1, d2) = (&plane.d1, plane.d2.as_ref().unwrap());
-    for (d, along) in [(d1, [half, -half, 0.0, 0.0]), (d2, [0.0, 0.0, -half, half])] {
+    for (d, along) in [(d1, [half, -half, 0.0, 0.0]), (d2, [0.0, 0.0, half, -half])] {
         for (k, i) in [w0, w1, b0, b1].into_iter().enumerate() {
             assert_relative_eq!(d[i], along[k], epsilon = 1e-6);
         }
@@ -912,11 +912,11 @@ fn lesson_13c_two_class_cross_entropy_is_log_loss_of_the_difference() {
     let root2 = 2f64.sqrt();
     for (a, c) in [(1.0, -2.0), (-3.0, 0.5), (4.0, 4.0)] {
         let theta: Vec<f64> = (0..4).map(|k| plane.center[k] + a * d1[k] + c * d2[k]).collect();
-        assert_relative_eq!(o.loss(&theta, &mut ws), log.loss(&[-root2 * a, root2 * c], &mut ws), max_relative = 1e-5);
+        assert_relative_eq!(o.loss(&theta, &mut ws), log.loss(&[-root2 * a, -root2 * c], &mut ws), max_relative = 1e-5);
     }
     says(
         &text,
-        "the slice along the Hessian's v1 = (w₀ − w₁)/√2 and v2 = (b₁ − b₀)/√2 is exact, the ball never leaves it, and it is lesson 13's surface mirrored (v1 runs against w₁ − w₀), its axes shrunk by √2",
+        "the slice along the Hessian's v1 = (w₀ − w₁)/√2 and v2 = (b₀ − b₁)/√2 is exact, the ball never leaves it, and it is lesson 13's surface turned half a turn (v1 runs against w₁ − w₀, v2 against b₁ − b₀), its axes shrunk by √2",
     );
     // So its span is lesson 13's / √2: the same part of the surface.
     assert_relative_eq!(text.surface.span.unwrap() * root2, log_text.surface.span.unwrap(), max_relative = 2e-3);

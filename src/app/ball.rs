@@ -24,7 +24,7 @@ use super::sets::AppSystems;
 use super::settings::ViewSwitches;
 use super::sim::Simulation;
 use super::surface::{SurfaceView, ViewMap};
-use super::view::{HALF, run_color};
+use super::view::{HALF, run_colour};
 use crate::core::{RunStatus, Workspace};
 
 pub(super) fn plugin(app: &mut App) {
@@ -102,7 +102,7 @@ pub struct CurveReadout {
 }
 
 fn color_of(i: usize) -> Color {
-    let [r, g, b] = run_color(i);
+    let [r, g, b] = run_colour(i);
     Color::srgb(r, g, b)
 }
 

@@ -8,7 +8,7 @@ use bevy_egui::egui::{self, Color32};
 
 use super::sets::AppSystems;
 use super::sim::Simulation;
-use super::view::run_color;
+use super::view::run_colour;
 use crate::core::Workspace;
 
 pub(super) fn plugin(app: &mut App) {
@@ -145,6 +145,6 @@ fn diverging(t: f64) -> Color32 {
 }
 
 fn class_color(k: usize) -> Color32 {
-    let [r, g, b] = run_color(k + 1);
+    let [r, g, b] = run_colour(k + 1);
     Color32::from_rgb((r * 200.0) as u8, (g * 200.0) as u8, (b * 200.0) as u8)
 }

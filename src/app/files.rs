@@ -121,12 +121,20 @@ fn handle_file_actions(
                     scene.objective = sim.applied.clone();
                 }
                 let note = if refused { " (with the running objective, not the refused edit)" } else { "" };
+                // A recentred slice saved from an objective of another size would not load.
+                if let scene::Center::At(c) = &scene.surface.center
+                    && c.len() != sim.objective().dim()
+                {
+                    scene.surface.center = scene::Center::Start;
+                }
                 scene::save(path, &scene).map(|()| format!("scene saved to {}{note}", shown(path))).map_err(|e| e.to_string())
             }
             FileKind::Trajectory => crate::export::write_trajectory(path, sim.objective(), &sim.session.runs)
                 .map(|()| format!("trajectory saved to {}", shown(path)))
                 .map_err(|e| format!("{}: {e}", path.display())),
-            FileKind::Grid | FileKind::Mesh => export_landscape(action.kind, path, &grid, &sim, settings.scene.surface.log_height).map_err(|e| e.to_string()),
+            FileKind::Grid | FileKind::Mesh => {
+                export_landscape(action.kind, path, &grid, &sim, settings.scene.surface.log_height).map_err(|e| e.to_string())
+            }
             FileKind::Screenshot => {
                 capture.write(CaptureScreenshot { path: path.clone(), exit: false });
                 Ok(format!("saving a screenshot to {}", shown(path)))

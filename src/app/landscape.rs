@@ -119,8 +119,7 @@ struct GridJob {
     runs: Vec<RunSpec>,
     start: Vec<f64>,
     steps: u64,
-    center: Option<Vec<f64>>,
-    center_at_end: bool,
+    center: SurveyCenter,
     directions: Directions,
     span: Option<f64>,
     res: usize,
@@ -165,8 +164,11 @@ fn spawn_grid_task(
         runs: settings.scene.runs.clone(),
         start: sim.start.clone(),
         steps: settings.scene.steps,
-        center: settings.slice_center.clone().filter(|c| c.len() == dim),
-        center_at_end: surface.center == Center::End,
+        // A saved centre from before the network changed shape no longer fits: slice at θ₀.
+        center: match &surface.center {
+            Center::At(c) if c.len() != dim => SurveyCenter::Start,
+            c => c.survey(),
+        },
         directions: effective_directions(&surface.directions, dim),
         span: surface.span,
         res: surface.res.clamp(*RES_RANGE.start(), *RES_RANGE.end()),
@@ -199,11 +201,7 @@ fn poll_grid_task(mut tasks: ResMut<GridTask>, mut grid: ResMut<SurfaceGrid>, mu
 /// The task's body: the core's [`survey`] (the same as `losscape surface`), then the fine
 /// reference curve for a 1-parameter objective.
 fn compute_landscape(job: GridJob, progress: &Progress) -> Result<Landscape, SurveyError> {
-    let center = match (job.center, job.center_at_end) {
-        (Some(c), _) => SurveyCenter::At(c),
-        (None, true) => SurveyCenter::End,
-        (None, false) => SurveyCenter::Start,
-    };
+    let center = job.center;
     let spec = SurveySpec {
         start: &job.start,
         runs: &job.runs,

@@ -10,7 +10,7 @@ use super::sets::AppSystems;
 use super::settings::{RecomputeSurface, SetStart, StatusLine};
 use super::sim::Simulation;
 use super::surface::{SurfaceView, ViewMap};
-use super::view::fmt_num;
+use crate::core::format;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, pick_start_on_click.in_set(AppSystems::Pick));
@@ -20,7 +20,7 @@ pub(super) fn plugin(app: &mut App) {
 pub fn describe_click(map: &ViewMap, a: f64, b: f64) -> String {
     let [oa, ob] = map.land.plane.info.origin;
     let [na, nb] = &map.land.labels;
-    let at = format!("{na} = {}, {nb} = {}", fmt_num(oa + a), fmt_num(ob + b));
+    let at = format!("{na} = {}, {nb} = {}", format::label(oa + a), format::label(ob + b));
     if map.land.dim > 2 {
         format!("start set by a click on the slice: {at} (all {} parameters move)", map.land.dim)
     } else {

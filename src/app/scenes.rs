@@ -251,7 +251,8 @@ mod tests {
         assert!(at("08_") < at("08b_") && at("08b_") < at("10_"));
         assert!(at("10_") < at("10b_") && at("10b_") < at("10c_") && at("10c_") < at("11_"));
         assert!(at("11_") < at("12_"));
-        assert!(names.last().unwrap().starts_with("12_"), "{names:?}");
+        assert!(at("12_") < at("13_") && at("13_") < at("13b_") && at("13b_") < at("13c_"));
+        assert!(names.last().unwrap().starts_with("13c_"), "{names:?}");
     }
 
     #[test]

@@ -56,14 +56,12 @@ pub struct SimSettings {
     pub scene: Scene,
     /// The scene's file, when it came from one (CSV data and "Save" resolve from it).
     pub path: Option<PathBuf>,
-    /// Centre of the slice for more than 2 parameters, when the user recentred it.
-    pub slice_center: Option<Vec<f64>>,
 }
 
 impl SimSettings {
     /// Settings for a scene loaded from `path` (or built in memory when `None`).
     pub fn new(scene: Scene, path: Option<PathBuf>) -> Self {
-        Self { scene, path, slice_center: None }
+        Self { scene, path }
     }
 
     /// The folder CSV data paths are relative to.

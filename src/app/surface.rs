@@ -21,7 +21,8 @@ use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
 use super::landscape::{Landscape, SurfaceGrid};
 use super::sets::AppSystems;
 use super::settings::SimSettings;
-use super::view::{CURVE_HEIGHT, HALF, HEIGHT, HeightMap, colormap, fmt_num, to_vec3};
+use super::view::{CURVE_HEIGHT, HALF, HEIGHT, HeightScale, to_vec3};
+use crate::core::format;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<GeometryTask>()
@@ -38,7 +39,7 @@ pub struct ViewMap {
     /// The landscape drawn.
     pub land: Arc<Landscape>,
     /// Loss → height.
-    pub height: HeightMap,
+    pub height: HeightScale,
 }
 
 impl ViewMap {
@@ -215,13 +216,13 @@ pub fn describe_span(map: &ViewMap) -> String {
     let [ra, rb] = map.land.ranges();
     let [oa, ob] = map.land.plane.info.origin;
     let [na, nb] = &map.land.labels;
-    let a = format!("{na} from {} to {}", fmt_num(oa + ra.0), fmt_num(oa + ra.1));
-    if map.land.is_curve() { a } else { format!("{a}, {nb} from {} to {}", fmt_num(ob + rb.0), fmt_num(ob + rb.1)) }
+    let a = format!("{na} from {} to {}", format::label(oa + ra.0), format::label(oa + ra.1));
+    if map.land.is_curve() { a } else { format!("{a}, {nb} from {} to {}", format::label(ob + rb.0), format::label(ob + rb.1)) }
 }
 
 /// Builds every vertex of the surface (or the curve), the overlays and the axes box.
 fn build_geometry(land: Arc<Landscape>, key: GeometryKey) -> Geometry {
-    let height = height_map(&land, key.log);
+    let height = HeightScale::of(&land.grid, key.log);
     let map = ViewMap { land: land.clone(), height };
     let mut lines = GizmoAsset::new();
     draw_axes_box(&mut lines, land.is_curve(), map.top());
@@ -247,7 +248,7 @@ fn build_geometry(land: Arc<Landscape>, key: GeometryKey) -> Geometry {
         for i in 0..res {
             let loss = land.grid.loss[j * res + i];
             positions.push(to_vec3(map.world(land.grid.a[i], land.grid.b[j], loss)).to_array());
-            let c = if loss.is_finite() { colormap(height.unit(loss).clamp(0.0, 1.0)) } else { [0.6, 0.1, 0.6] };
+            let c = height.colour(loss);
             colors.push(Color::srgb(c[0], c[1], c[2]).to_linear().to_f32_array());
         }
     }
@@ -272,26 +273,6 @@ fn build_geometry(land: Arc<Landscape>, key: GeometryKey) -> Geometry {
         .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
         .with_inserted_indices(Indices::U32(indices));
     Geometry { map, mesh: Some(mesh), lines, positions }
-}
-
-/// The drawn range: min and max of the finite (log) losses.
-fn height_map(land: &Landscape, log: bool) -> HeightMap {
-    let probe = HeightMap { lo: 0.0, hi: 1.0, log };
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for &l in &land.grid.loss {
-        let v = probe.value(l);
-        if v.is_finite() {
-            lo = lo.min(v);
-            hi = hi.max(v);
-        }
-    }
-    if !lo.is_finite() {
-        (lo, hi) = (0.0, 1.0);
-    }
-    if hi - lo < 1e-12 * hi.abs().max(1.0) {
-        hi = lo + 1.0;
-    }
-    HeightMap { lo, hi, log }
 }
 
 /// Normals of the height field from central differences of the vertex positions.

@@ -34,7 +34,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::core::landscape::{Grid, Plane};
-use crate::mesh::{HeightScale, RUN_COLOURS, to_bytes};
+use crate::mesh::{HeightScale, run_colour, to_bytes};
 
 use super::grid::{RunPath, shown};
 
@@ -131,7 +131,7 @@ impl<'a> Mesh<'a> {
         let paths = self.runs.iter().enumerate().flat_map(move |(r, run)| {
             run.points.iter().map(move |pt| {
                 let b = if g.is_curve() { 0.0 } else { shown(p, 1, pt.b) };
-                ([shown(p, 0, pt.a), b, h.height(pt.loss)], RUN_COLOURS[r % RUN_COLOURS.len()])
+                ([shown(p, 0, pt.a), b, h.height(pt.loss)], to_bytes(run_colour(r)))
             })
         });
         grid.chain(paths)

@@ -12,7 +12,8 @@ use crate::app::sets::UiSystems;
 use crate::app::settings::ViewSwitches;
 use crate::app::sim::Simulation;
 use crate::app::surface::{SurfaceView, ViewMap};
-use crate::app::view::{HALF, colormap, fmt_num, plain, run_color};
+use crate::app::view::{HALF, plain, run_colour, viridis};
+use crate::core::format;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(EguiPrimaryContextPass, (draw_surface_labels, label_true_losses).chain().in_set(UiSystems::Overlays));
@@ -54,12 +55,12 @@ fn draw_surface_labels(
     let curve = map.land.is_curve();
     let front = if curve { 0.0 } else { h };
     text(Vec3::new(0.0, 0.0, front + 0.7), na, Align2::CENTER_CENTER, 20.0);
-    text(Vec3::new(-h, 0.0, front + 0.35), &fmt_num(origin[0] + ra.0), Align2::CENTER_TOP, 13.0);
-    text(Vec3::new(h, 0.0, front + 0.35), &fmt_num(origin[0] + ra.1), Align2::CENTER_TOP, 13.0);
+    text(Vec3::new(-h, 0.0, front + 0.35), &format::label(origin[0] + ra.0), Align2::CENTER_TOP, 13.0);
+    text(Vec3::new(h, 0.0, front + 0.35), &format::label(origin[0] + ra.1), Align2::CENTER_TOP, 13.0);
     if !curve {
         text(Vec3::new(-h - 0.7, 0.0, 0.0), nb, Align2::CENTER_CENTER, 20.0);
-        text(Vec3::new(-h - 0.35, 0.0, h), &fmt_num(origin[1] + rb.0), Align2::RIGHT_CENTER, 13.0);
-        text(Vec3::new(-h - 0.35, 0.0, -h), &fmt_num(origin[1] + rb.1), Align2::RIGHT_CENTER, 13.0);
+        text(Vec3::new(-h - 0.35, 0.0, h), &format::label(origin[1] + rb.0), Align2::RIGHT_CENTER, 13.0);
+        text(Vec3::new(-h - 0.35, 0.0, -h), &format::label(origin[1] + rb.1), Align2::RIGHT_CENTER, 13.0);
     }
     let loss_name = if map.height.log { "loss (log)" } else { "loss" };
     text(Vec3::new(-h, top + 0.35, front), loss_name, Align2::CENTER_BOTTOM, 16.0);
@@ -108,7 +109,7 @@ fn draw_curve_labels(
         painter.text(
             p + egui::Vec2::new(6.0, -4.0),
             Align2::LEFT_BOTTOM,
-            format!("tangent: slope f'(x) = {}", fmt_slope(r.tangent)),
+            format!("tangent: slope f'(x) = {}", format::slope(r.tangent)),
             font.clone(),
             green,
         );
@@ -116,14 +117,9 @@ fn draw_curve_labels(
     if r.secant.is_finite()
         && let Some(p) = at(a + h, r.f_h)
     {
-        let text = format!("secant, h = {}: slope = {}", fmt_num(h), fmt_slope(r.secant));
+        let text = format!("secant, h = {}: slope = {}", format::label(h), format::slope(r.secant));
         painter.text(p + egui::Vec2::new(8.0, 6.0), Align2::LEFT_TOP, text, font, orange);
     }
-}
-
-/// A slope with enough digits to watch the secant's converge as h shrinks.
-fn fmt_slope(v: f64) -> String {
-    if v.abs() < 1e4 { format!("{v:.4}") } else { format!("{v:.3e}") }
 }
 
 /// The colour bar (loss range) and one line per run, in the view's bottom-left corner.
@@ -139,7 +135,7 @@ fn draw_legends(ctx: &egui::Context, clip: egui::Rect, map: &ViewMap, sim: &Simu
                     let steps = 24;
                     for k in 0..steps {
                         let t = 1.0 - (k as f64 + 0.5) / steps as f64;
-                        let [r, g, b] = colormap(t);
+                        let [r, g, b] = viridis(t);
                         let y0 = bar.min.y + bar.height() * k as f32 / steps as f32;
                         let cell = egui::Rect::from_min_max(
                             Pos2::new(bar.min.x, y0),
@@ -148,14 +144,14 @@ fn draw_legends(ctx: &egui::Context, clip: egui::Rect, map: &ViewMap, sim: &Simu
                         ui.painter().rect_filled(cell, 0.0, Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8));
                     }
                     ui.vertical(|ui| {
-                        ui.small(format!("loss {}", fmt_num(map.height.loss_at(1.0))));
+                        ui.small(format!("loss {}", format::label(map.height.loss_at(1.0))));
                         ui.add_space(50.0);
-                        ui.small(format!("loss {}", fmt_num(map.height.loss_at(0.0))));
+                        ui.small(format!("loss {}", format::label(map.height.loss_at(0.0))));
                     });
                     ui.separator();
                     ui.vertical(|ui| {
                         for (i, run) in sim.session.runs.iter().enumerate() {
-                            let [r, g, b] = run_color(i);
+                            let [r, g, b] = run_colour(i);
                             ui.horizontal(|ui| {
                                 let (dot, _) = ui.allocate_exact_size(egui::Vec2::splat(12.0), egui::Sense::hover());
                                 ui.painter().circle_filled(
@@ -170,7 +166,7 @@ fn draw_legends(ctx: &egui::Context, clip: egui::Rect, map: &ViewMap, sim: &Simu
                                 if map.land.dim > 2 {
                                     let d = map.land.plane.project(&run.theta).distance;
                                     let loss = run.trajectory.last().map_or(f64::NAN, |r| r.loss);
-                                    label.push_str(&format!("  true loss {}, {} off the slice", fmt_num(loss), fmt_num(d)));
+                                    label.push_str(&format!("  true loss {}, {} off the slice", format::label(loss), format::label(d)));
                                 }
                                 ui.small(label);
                             });
@@ -208,10 +204,10 @@ fn label_true_losses(
         }
         let Ok(p) = camera.world_to_viewport(transform, truth.at) else { continue };
         let loss = truth.loss;
-        let [r, g, b] = run_color(ball.run).map(|c| (c * 255.0) as u8);
+        let [r, g, b] = run_colour(ball.run).map(|c| (c * 255.0) as u8);
         let text = match off_range(&view.map, loss) {
-            Some(side) => format!("true loss {} ({side} the box)", fmt_num(loss)),
-            None => format!("true loss {}", fmt_num(loss)),
+            Some(side) => format!("true loss {} ({side} the box)", format::label(loss)),
+            None => format!("true loss {}", format::label(loss)),
         };
         labels.push((Pos2::new(p.x + 9.0, p.y), text, Color32::from_rgb(r, g, b)));
     }

@@ -132,14 +132,7 @@ fn log_tick(mark: egui_plot::GridMark, _: &std::ops::RangeInclusive<f64>) -> Str
     }
     let x = 10f64.powf(v);
     // Linear distance to the next tick: d(10^v) = 10^v · ln 10 · dv.
-    let dx = (x * std::f64::consts::LN_10 * mark.step_size).max(f64::MIN_POSITIVE);
-    if (1e-3..1e4).contains(&x) {
-        let decimals = (-dx.log10().floor()).clamp(0.0, 12.0) as usize;
-        format!("{x:.decimals$}")
-    } else {
-        let digits = (x.log10().floor() - dx.log10().floor()).clamp(0.0, 12.0) as usize;
-        format!("{x:.digits$e}")
-    }
+    crate::core::format::tick(x, x * std::f64::consts::LN_10 * mark.step_size)
 }
 
 /// The highest plotted value (log10 when `log`): [`DIVERGED_DECADES`] above the healthy runs'

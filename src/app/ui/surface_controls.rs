@@ -40,8 +40,11 @@ pub(super) fn draw_surface(
     if dim > 2 && !view.lesson.active {
         recompute |= draw_directions(ui, &mut surface.directions);
         if ui.button("Recentre on ball 1").on_hover_text("slice through run 1's current parameters").clicked() {
-            settings.slice_center = view.sim.session.runs.first().map(|r| r.theta.clone());
-            recompute = true;
+            // Saved with the scene, so `losscape surface` slices here too.
+            if let Some(run) = view.sim.session.runs.first() {
+                settings.scene.surface.center = crate::scene::Center::At(run.theta.clone());
+                recompute = true;
+            }
         }
     }
     let surface = &mut settings.scene.surface;

@@ -12,7 +12,7 @@ use crate::app::landscape::{GridTask, SurfaceGrid};
 use crate::app::scenes::LessonMode;
 use crate::app::settings::{Play, RebuildObjective, RecomputeSurface, Reset, ResetView, StatusLine, StepOnce};
 use crate::app::sim::Simulation;
-use crate::app::view::run_color;
+use crate::app::view::run_colour;
 
 /// Red for messages about input the app did not apply.
 pub const ERROR_RED: Color32 = Color32::from_rgb(255, 120, 100);
@@ -83,6 +83,6 @@ pub fn swatch(ui: &mut egui::Ui, color: Color32, filled: bool) -> egui::Response
 
 /// Run `i`'s colour for egui.
 pub fn color32(i: usize) -> Color32 {
-    let [r, g, b] = run_color(i);
+    let [r, g, b] = run_colour(i);
     Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8)
 }

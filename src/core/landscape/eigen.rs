@@ -137,17 +137,14 @@ fn ritz_vector(basis: &[Vec<f64>], s: &[f64]) -> Vec<f64> {
 }
 
 /// Flips `v` so that its largest-magnitude component is positive (eigenvectors are defined up
-/// to sign; this makes the choice reproducible).
+/// to sign; this makes the choice reproducible). Components within a relative 1e-9 of the
+/// largest count as tied, and the first of them decides: symmetric problems (lesson 13c's
+/// (w₀ − w₁)/√2) then get the same sign from any eigensolver, whatever rounding breaks the tie.
 pub fn canonical_sign(v: &mut [f64]) {
-    let mut best = 0.0f64;
-    let mut sign = 1.0;
-    for &x in v.iter() {
-        if x.abs() > best.abs() {
-            best = x;
-            sign = if x < 0.0 { -1.0 } else { 1.0 };
-        }
-    }
-    if sign < 0.0 {
+    let largest = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    if let Some(&first) = v.iter().find(|x| x.abs() >= largest * (1.0 - 1e-9) && largest > 0.0)
+        && first < 0.0
+    {
         v.iter_mut().for_each(|x| *x = -*x);
     }
 }
