@@ -59,8 +59,10 @@ fn draw_surface_labels(
     text(Vec3::new(h, 0.0, front + 0.35), &format::label(origin[0] + ra.1), Align2::CENTER_TOP, 13.0);
     if !curve {
         text(Vec3::new(-h - 0.7, 0.0, 0.0), nb, Align2::CENTER_CENTER, 20.0);
-        text(Vec3::new(-h - 0.35, 0.0, h), &format::label(origin[1] + rb.0), Align2::RIGHT_CENTER, 13.0);
-        text(Vec3::new(-h - 0.35, 0.0, -h), &format::label(origin[1] + rb.1), Align2::RIGHT_CENTER, 13.0);
+        // Named, because b's near end shares its corner with a's first value (two bare "−1.25"
+        // stacked there read as one axis).
+        text(Vec3::new(-h - 0.35, 0.0, h), &format!("{nb} = {}", format::label(origin[1] + rb.0)), Align2::RIGHT_CENTER, 13.0);
+        text(Vec3::new(-h - 0.35, 0.0, -h), &format!("{nb} = {}", format::label(origin[1] + rb.1)), Align2::RIGHT_CENTER, 13.0);
     }
     let loss_name = if map.height.log { "loss (log)" } else { "loss" };
     text(Vec3::new(-h, top + 0.35, front), loss_name, Align2::CENTER_BOTTOM, 16.0);
