@@ -518,21 +518,26 @@ fn save_open_and_export_write_files_and_say_where() {
 
 /// One landscape (issue 13): the app's surface, built headless, and `losscape surface` on the
 /// same scene are the same grid, value for value.
+/// The loss column of `losscape surface SCENE --out g.csv`, vertex by vertex.
+fn cli_grid_losses(scene: &Path) -> Vec<f64> {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("g.csv");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_losscape"))
+        .args(["surface", scene.to_str().unwrap(), "--out", csv.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}: {}", scene.display(), String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    text.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect()
+}
+
 #[test]
 fn the_app_and_the_command_line_draw_the_same_surface() {
     for name in ["03_hours_studied.ron", "06_dense_layer.ron", "08_exploding.ron"] {
         let mut app = app_for_lesson(name);
         update_until(&mut app, |w| w.resource::<SurfaceGrid>().current.is_some());
         let land = app.world().resource::<SurfaceGrid>().current.clone().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let csv = dir.path().join("g.csv");
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_losscape"))
-            .args(["surface", lesson(name).to_str().unwrap(), "--out", csv.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
-        let text = std::fs::read_to_string(&csv).unwrap();
-        let losses: Vec<f64> = text.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+        let losses = cli_grid_losses(&lesson(name));
         assert_eq!(losses.len(), land.grid.loss.len(), "{name}: vertices");
         for (k, (cli, app)) in losses.iter().zip(&land.grid.loss).enumerate() {
             assert!(cli.to_bits() == app.to_bits() || (cli.is_nan() && app.is_nan()), "{name}: vertex {k}: {cli} vs {app}");
@@ -561,14 +566,7 @@ fn a_recentred_slice_saved_is_the_command_lines_slice() {
     let saved = dir.path().join("recentred.ron");
     app.world_mut().write_message(FileAction { kind: FileKind::SaveScene, path: saved.clone() });
     update_until(&mut app, |_| saved.exists());
-    let csv = dir.path().join("g.csv");
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_losscape"))
-        .args(["surface", saved.to_str().unwrap(), "--out", csv.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = std::fs::read_to_string(&csv).unwrap();
-    let losses: Vec<f64> = text.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+    let losses = cli_grid_losses(&saved);
     assert_eq!(losses.len(), land.grid.loss.len());
     for (k, (cli, app)) in losses.iter().zip(&land.grid.loss).enumerate() {
         assert_eq!(cli.to_bits(), app.to_bits(), "vertex {k}: {cli} vs {app}");
