@@ -278,8 +278,21 @@ pub fn remove_temporaries_on_signals() {}
 /// Writes `path` atomically: `fill` writes into a temporary file beside it, which replaces
 /// `path` only when `fill` and the flush succeed. A symbolic link is followed (its target is
 /// replaced, the link kept); a folder, device or pipe is refused, never renamed over.
+///
+/// In the browser there is no file system: the bytes become a download named after `path`'s
+/// file name, so every export of the app is a download there through this one writer.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> io::Result<()> {
     stage(path, fill)?.commit()
+}
+
+/// [`write_atomic`] on the web page: a download named after `path`'s file name.
+#[cfg(target_arch = "wasm32")]
+pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> io::Result<()> {
+    let mut bytes = Vec::new();
+    fill(&mut bytes)?;
+    let name = path.file_name().map_or_else(|| "losscape-export".into(), |n| n.to_string_lossy().into_owned());
+    crate::browser::download(&name, &bytes)
 }
 
 /// A file written in full to a temporary beside its target, waiting for [`Staged::commit`]:

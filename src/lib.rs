@@ -3,7 +3,7 @@
 //! This crate provides the math and the tools behind the losscape app: a network's (or a typed
 //! function's) loss, its exact gradient by backpropagation, clipping and the `torch.optim`
 //! optimizers ([`core`]); scene files ([`scene`]); trajectory, grid and mesh files
-//! ([`export`]), whose meshes share heights and colours with the app's ([`mesh`]); the one guarded way to read and write the user's files ([`files`]); and the
+//! ([`export`]), whose meshes share heights and colours with the app's ([`mesh`]); the one guarded way to read and write the user's files ([`files`]); the lessons, compiled in ([`lessons`]); and the
 //! command line ([`cli`]). The Bevy app lives in `app` behind the default
 //! `gui` feature.
 //!
@@ -24,9 +24,12 @@ pub mod cli;
 pub mod core;
 pub mod export;
 pub mod files;
+pub mod lessons;
 pub mod mesh;
 pub mod scene;
 pub mod share;
 
 #[cfg(feature = "gui")]
 pub mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod browser;

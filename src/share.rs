@@ -38,10 +38,15 @@ pub fn encode(scene: &Scene, dir: &Path) -> Result<String, SceneError> {
 }
 
 /// Decodes a shared line (surrounding whitespace ignored), checking the scene as a file would be.
+/// A link to the web page whose fragment is a line (`https://…/#losscape1.…`) decodes as
+/// that line.
 pub fn decode(text: &str) -> Result<Scene, SceneError> {
     let shown = Path::new("shared scene");
     let fail = |message: String| SceneError { path: shown.into(), position: None, field: None, message };
-    let body = text.trim().strip_prefix(PREFIX).ok_or_else(|| fail(format!("a shared scene starts with {PREFIX:?}")))?;
+    let text = text.trim();
+    // URL-safe base64 has no '#': everything after the last one is the line.
+    let text = text.rsplit_once('#').map_or(text, |(_, fragment)| fragment);
+    let body = text.strip_prefix(PREFIX).ok_or_else(|| fail(format!("a shared scene starts with {PREFIX:?}")))?;
     let packed = BASE64URL_NOPAD
         .decode(body.as_bytes())
         .map_err(|e| fail(format!("not valid URL-safe base64 at character {}: {e}", e.position + 1)))?;
@@ -98,6 +103,16 @@ mod tests {
             assert!(line.starts_with(PREFIX) && !line.contains(['\n', ' ', '+', '/', '=']), "{line}");
             assert_eq!(decode(&format!("  {line}\n")).unwrap(), scene, "{name}");
         }
+    }
+
+    #[test]
+    fn a_link_to_the_web_page_decodes_as_its_line() {
+        let scene = lesson("08_exploding.ron");
+        let line = encode(&scene, Path::new(".")).unwrap();
+        assert_eq!(decode(&format!("https://example.org/losscape/index.html#{line}")).unwrap(), scene);
+        assert_eq!(decode(&format!("http://127.0.0.1:8000/?x=1#{line} ")).unwrap(), scene);
+        let bad = decode("https://example.org/#other").unwrap_err().to_string();
+        assert!(bad.contains("starts with"), "{bad}");
     }
 
     #[test]

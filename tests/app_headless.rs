@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use bevy::ecs::schedule::{LogLevel, ScheduleBuildSettings};
 use bevy::prelude::*;
 use losscape::app::{
-    CaptureScreenshot, FileAction, FileKind, GridTask, HISTORY_ROWS, Play, RebuildObjective, RecomputeSurface, ResetView, SetStart,
+    CaptureScreenshot, FileAction, FileKind, GridTask, GridWork, HISTORY_ROWS, Play, RebuildObjective, RecomputeSurface, ResetView, SetStart,
     SimSettings, Simulation, StatusLine, SurfaceGrid, files_plugin, headless_plugin, load_scene,
 };
 use losscape::core::landscape::Directions;
@@ -190,7 +190,7 @@ fn whole_app() -> App {
     .add_plugins(bevy_egui::EguiPlugin::default())
     .insert_resource(settings)
     .insert_resource(sim)
-    .insert_resource(losscape::app::LessonMode::new(true, &lesson("")))
+    .insert_resource(losscape::app::LessonMode::new(true))
     .add_plugins(losscape::app::plugin);
     app
 }
@@ -493,8 +493,16 @@ fn save_open_and_export_write_files_and_say_where() {
     let mesh = dir.path().join("surface.obj");
     file_action(&mut app, FileKind::Mesh, &mesh);
     assert!(std::fs::read_to_string(&mesh).unwrap().lines().any(|l| l.starts_with("v ")));
+    let plot = dir.path().join("loss.png");
+    file_action(&mut app, FileKind::LossPlot, &plot);
+    assert!(!said(&app).error, "{}", said(&app).text);
+    let png = std::fs::read(&plot).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let decoder = png::Decoder::new(std::io::Cursor::new(png));
+    let info = decoder.read_info().unwrap();
+    assert_eq!((info.info().width, info.info().height), (1000, 600), "losscape plot's default size");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
-    assert_eq!(leftovers.len(), 4, "no temporary files left behind: {leftovers:?}");
+    assert_eq!(leftovers.len(), 5, "no temporary files left behind: {leftovers:?}");
 
     // With an edit the core refused, the scene saved is the one running.
     let running = app.world().resource::<Simulation>().applied.clone();
@@ -533,8 +541,16 @@ fn cli_grid_losses(scene: &Path) -> Vec<f64> {
 
 #[test]
 fn the_app_and_the_command_line_draw_the_same_surface() {
-    for name in ["03_hours_studied.ron", "06_dense_layer.ron", "08_exploding.ron"] {
+    // On a background task (the desktop) and in slices per frame (the web page's one thread).
+    for (name, work) in [
+        ("03_hours_studied.ron", GridWork::Task),
+        ("06_dense_layer.ron", GridWork::Task),
+        ("08_exploding.ron", GridWork::Task),
+        ("06_dense_layer.ron", GridWork::Sliced),
+        ("08_exploding.ron", GridWork::Sliced),
+    ] {
         let mut app = app_for_lesson(name);
+        app.insert_resource(work);
         update_until(&mut app, |w| w.resource::<SurfaceGrid>().current.is_some());
         let land = app.world().resource::<SurfaceGrid>().current.clone().unwrap();
         let losses = cli_grid_losses(&lesson(name));

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
 use losscape::app::{GoToLesson, LessonMode, OpenSharedLine, ShareState, SimSettings, Simulation, StatusLine, headless_plugin, load_scene};
+use losscape::lessons::LESSONS;
 
 fn scenes() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes")
@@ -18,7 +19,7 @@ fn app_on(name: &str, lesson_mode: bool) -> App {
     app.add_plugins(MinimalPlugins)
         .insert_resource(settings)
         .insert_resource(sim)
-        .insert_resource(LessonMode::new(lesson_mode, &scenes()))
+        .insert_resource(LessonMode::new(lesson_mode))
         .add_plugins(headless_plugin);
     app.update();
     app
@@ -32,8 +33,7 @@ fn scene_name(app: &App) -> String {
 fn next_and_previous_walk_through_the_lessons_in_order() {
     let mut app = app_on("00_derivative_limit.ron", true);
     assert_eq!(app.world().resource::<LessonMode>().current, Some(0));
-    let names: Vec<String> =
-        app.world().resource::<LessonMode>().lessons.iter().map(|p| p.file_name().unwrap().to_string_lossy().into()).collect();
+    let names: Vec<&str> = LESSONS.iter().map(|l| l.file).collect();
     for (i, file) in names.iter().enumerate().skip(1) {
         let next = app.world().resource::<LessonMode>().neighbour(1).expect("a next lesson");
         app.world_mut().write_message(GoToLesson(next));
@@ -41,7 +41,7 @@ fn next_and_previous_walk_through_the_lessons_in_order() {
         let lesson = app.world().resource::<LessonMode>();
         assert_eq!(lesson.current, Some(i), "after {file}");
         let settings = app.world().resource::<SimSettings>();
-        assert_eq!(settings.path.as_deref().and_then(Path::file_name).unwrap().to_string_lossy(), file.as_str());
+        assert_eq!((settings.lesson, settings.file_name().as_deref()), (Some(i), Some(*file)));
         // The new lesson runs: its objective is the one stepped.
         let expected = losscape::scene::load(&scenes().join(file)).unwrap();
         assert_eq!(settings.scene, expected);

@@ -279,3 +279,12 @@ fn info_writes_a_schedule_as_a_scene_does_not_as_rust_debug() {
     let out = String::from_utf8(o.stdout).unwrap();
     assert!(out.contains("  0: SGD lr=0.1, schedule exponential(gamma=0.99)\n"), "{out}");
 }
+
+#[test]
+fn an_unknown_lesson_names_the_lessons_there_are() {
+    let e = one_line(&losscape(&["--lesson", "99"]), 2);
+    assert!(e.starts_with("losscape: --lesson: there is no lesson \"99\""), "{e}");
+    assert!(e.contains("00, 01, 02") && e.contains("13c"), "{e}");
+    let e = one_line(&losscape(&["--lesson", "08", "assets/scenes/03_hours_studied.ron"]), 2);
+    assert!(e.contains("--lesson") && e.contains("cannot be used with"), "{e}");
+}

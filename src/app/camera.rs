@@ -21,7 +21,7 @@ use super::view::{CURVE_HEIGHT, HALF, HEIGHT};
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn_cameras_and_lights).add_systems(
         Update,
-        (orbit_with_mouse.run_if(not(egui_wants_any_pointer_input)), reset_view, apply_orbit, fit_viewport)
+        ((orbit_with_mouse, orbit_with_touch).chain().run_if(not(egui_wants_any_pointer_input)), reset_view, apply_orbit, fit_viewport)
             .chain()
             .in_set(AppSystems::MoveCamera),
     );
@@ -117,6 +117,35 @@ fn orbit_with_mouse(
     };
     if lines != 0.0 {
         orbit.distance = (orbit.distance * 0.9f32.powf(lines)).clamp(1.0, 200.0);
+    }
+}
+
+/// On a tablet: one finger rotates as the left button does; two fingers zoom by pinching and
+/// pan by moving together. (A tap starts the runs: `picking.rs`.)
+fn orbit_with_touch(touches: Res<Touches>, mut orbit: Single<&mut Orbit, With<ViewCamera>>) {
+    let fingers: Vec<_> = touches.iter().collect();
+    match fingers.as_slice() {
+        [one] => {
+            let delta = one.delta();
+            if delta != Vec2::ZERO {
+                orbit.yaw -= delta.x * 0.006;
+                orbit.pitch = (orbit.pitch + delta.y * 0.006).clamp(-1.45, 1.5);
+            }
+        }
+        [a, b, ..] => {
+            let (now, before) = (a.position().distance(b.position()), a.previous_position().distance(b.previous_position()));
+            if now > 1.0 && before > 1.0 && now != before {
+                orbit.distance = (orbit.distance * before / now).clamp(1.0, 200.0);
+            }
+            let shift = 0.5 * (a.delta() + b.delta());
+            if shift != Vec2::ZERO {
+                let (yaw, distance) = (orbit.yaw, orbit.distance);
+                let right = Vec3::new(yaw.cos(), 0.0, -yaw.sin());
+                let forward = Vec3::new(-yaw.sin(), 0.0, -yaw.cos());
+                orbit.target += (-right * shift.x + forward * shift.y) * distance * 0.0015;
+            }
+        }
+        [] => {}
     }
 }
 

@@ -1,7 +1,8 @@
-//! Files: the lesson presets, opening and saving scenes (RON or JSON by extension), and
-//! exporting the trajectory, the grid, the mesh and a screenshot. Every write goes through
-//! the scene and export modules, which write a temporary file and rename it; the status line
-//! says where the file went or why it failed.
+//! Files: opening and saving scenes (RON or JSON by extension), and
+//! exporting the trajectory, the grid, the mesh, the loss plot and a screenshot. Every write
+//! goes through [`crate::files::write_atomic`] (a temporary file renamed over the target; in
+//! the browser, a download); the status line says where the file went or why it failed. In the
+//! browser a file to open (a scene, a data CSV) comes from the file picker (`page.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -11,15 +12,15 @@ use super::camera::{Orbit, ViewCamera};
 use super::landscape::SurfaceGrid;
 use super::screenshot::CaptureScreenshot;
 use super::sets::AppSystems;
-use super::settings::{SimSettings, StatusLine, scenes_dir};
-use super::sim::{Simulation, SwitchScene, load_scene};
+use super::settings::{SimSettings, StatusLine};
+#[cfg(not(target_arch = "wasm32"))]
+use super::sim::load_scene;
+use super::sim::{Simulation, SwitchScene};
 use super::view::HALF;
 use crate::scene::{self, CameraSettings};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_message::<FileAction>()
-        .add_systems(Startup, list_presets)
-        .add_systems(Update, handle_file_actions.in_set(AppSystems::FileActions));
+    app.add_message::<FileAction>().add_systems(Update, handle_file_actions.in_set(AppSystems::FileActions));
 }
 
 /// Why an export did not happen.
@@ -54,6 +55,10 @@ pub enum FileKind {
     Mesh,
     /// The window as a PNG.
     Screenshot,
+    /// Loss against step for every run, as a PNG (the picture `losscape plot` draws).
+    LossPlot,
+    /// In the browser: choose a data CSV for the network with the file picker.
+    DataCsv,
 }
 
 /// Read or write `path`.
@@ -65,26 +70,6 @@ pub struct FileAction {
     pub path: PathBuf,
 }
 
-/// The lesson scenes in `assets/scenes/`, by file name.
-#[derive(Resource, Default, Debug)]
-pub struct Presets {
-    /// (file name, path), sorted.
-    pub scenes: Vec<(String, PathBuf)>,
-}
-
-fn list_presets(mut commands: Commands) {
-    let mut scenes: Vec<(String, PathBuf)> = std::fs::read_dir(scenes_dir())
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ron" || e == "json"))
-        .map(|p| (p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(), p))
-        .collect();
-    scenes.sort();
-    commands.insert_resource(Presets { scenes });
-}
-
 /// Reads or writes each requested file; a scene that opens is sent on as [`SwitchScene`].
 fn handle_file_actions(
     mut actions: MessageReader<FileAction>,
@@ -93,12 +78,26 @@ fn handle_file_actions(
     grid: Res<SurfaceGrid>,
     orbit: Option<Single<&Orbit, With<ViewCamera>>>,
     mut status: ResMut<StatusLine>,
-    mut switch: MessageWriter<SwitchScene>,
+    // On the web page a scene comes from the file picker (`page.rs`), not from here.
+    #[cfg_attr(target_arch = "wasm32", allow(unused_variables, unused_mut))] mut switch: MessageWriter<SwitchScene>,
     mut capture: MessageWriter<CaptureScreenshot>,
 ) {
     for action in actions.read() {
         let path = &action.path;
         let result = match action.kind {
+            #[cfg(target_arch = "wasm32")]
+            FileKind::OpenScene => {
+                crate::browser::pick(".ron,.json", crate::browser::Purpose::Scene);
+                Ok("choose a scene file (.ron or .json)".to_owned())
+            }
+            #[cfg(target_arch = "wasm32")]
+            FileKind::DataCsv => {
+                crate::browser::pick(".csv,text/csv", crate::browser::Purpose::DataCsv);
+                Ok("choose a CSV file with a header row".to_owned())
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            FileKind::DataCsv => Err("a data CSV is chosen by its path in the Objective section".to_owned()),
+            #[cfg(not(target_arch = "wasm32"))]
             FileKind::OpenScene => load_scene(path)
                 .map(|(settings, sim)| {
                     switch.write(SwitchScene { settings, sim });
@@ -135,6 +134,9 @@ fn handle_file_actions(
             FileKind::Grid | FileKind::Mesh => {
                 export_landscape(action.kind, path, &grid, &sim, settings.scene.surface.log_height).map_err(|e| e.to_string())
             }
+            FileKind::LossPlot => write_loss_plot(path, &settings.scene, &sim)
+                .map(|()| format!("loss plot saved to {}", shown(path)))
+                .map_err(|e| format!("{}: {e}", path.display())),
             FileKind::Screenshot => {
                 capture.write(CaptureScreenshot { path: path.clone(), exit: false });
                 Ok(format!("saving a screenshot to {}", shown(path)))
@@ -145,6 +147,15 @@ fn handle_file_actions(
             Err(e) => status.error(e),
         }
     }
+}
+
+/// The runs' losses as `losscape plot` draws them (1000×600, its axis rule), written to `path`.
+fn write_loss_plot(path: &Path, scene: &scene::Scene, sim: &Simulation) -> Result<(), String> {
+    let mut csv = Vec::new();
+    crate::export::trajectory::write_trajectory_csv(&mut csv, &sim.session.runs).map_err(|e| e.to_string())?;
+    let series = crate::cli::plot::read_trajectory_text(&csv, "trajectory").map_err(|e| e.0)?;
+    let (png, _) = crate::cli::plot::draw_png(&series, "trajectory", Some(scene), None, None, (1000, 600)).map_err(|e| e.0)?;
+    crate::files::write_atomic(path, |w| w.write_all(&png)).map_err(|e| e.to_string())
 }
 
 /// The absolute path, so the status line says exactly where a file went.

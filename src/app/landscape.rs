@@ -1,15 +1,19 @@
-//! The landscape behind the surface: the loss grid computed off the frame on Bevy's
-//! `AsyncComputeTaskPool`, and the runs stopped when they roll far off it.
+//! The landscape behind the surface: the loss grid computed off the frame, and the runs stopped
+//! when they roll far off it.
 //!
-//! Each `RecomputeSurface` cancels the grid in flight (through the landscape's `Progress`
-//! flag) and starts a new one; a result that is not the newest request is dropped. The frame
-//! never waits: `poll_grid_task` only looks whether the task is done.
+//! On the desktop the grid is a task on Bevy's `AsyncComputeTaskPool`; the frame never waits,
+//! `poll_grid_task` only looks whether the task is done. A web page has one thread, where such
+//! a task would run to its end inside one frame, so there the grid is computed in slices of
+//! [`SLICE_BUDGET`] per frame ([`GridWork::Sliced`], the core's [`SurveyJob`]); the numbers
+//! are the same. Each `RecomputeSurface` cancels the grid in flight (through the landscape's
+//! `Progress` flag) and starts a new one; a result that is not the newest request is dropped.
 //!
 //! The task is the core's [`survey`]: the same scene → landscape as `losscape surface`.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use bevy::platform::time::Instant;
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
 
@@ -17,13 +21,14 @@ use super::sets::AppSystems;
 use super::settings::{RecomputeSurface, SimSettings, StatusLine};
 use super::sim::Simulation;
 pub use crate::core::landscape::effective_directions;
-use crate::core::landscape::{Directions, Grid, Plane, Progress, Survey, SurveyCenter, SurveyError, SurveySpec, survey};
+use crate::core::landscape::{Directions, Grid, Plane, Progress, Survey, SurveyCenter, SurveyError, SurveyJob, SurveySpec, survey};
 use crate::core::{Objective, RunSpec, RunStatus};
 use crate::scene::Center;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<SurfaceGrid>()
         .init_resource::<GridTask>()
+        .init_resource::<GridWork>()
         .add_systems(Startup, request_first_grid)
         .add_systems(Update, (stop_escaped_runs, spawn_grid_task, poll_grid_task).chain().in_set(AppSystems::Landscape));
 }
@@ -89,6 +94,30 @@ pub struct SurfaceGrid {
     pub current: Option<Arc<Landscape>>,
 }
 
+/// How long one frame spends on a sliced grid at least: a slice takes as long as the last frame
+/// did, between this and [`MAX_SLICE`], so the grid gets about half the time whatever the
+/// renderer's speed (measured in headless Chromium's software WebGL, frames of about a second
+/// and a fixed 12 ms slice took 39 s for lesson 6's grid).
+pub const SLICE_BUDGET: std::time::Duration = std::time::Duration::from_millis(12);
+
+/// The longest slice of one frame.
+pub const MAX_SLICE: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Where the grid is computed.
+#[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GridWork {
+    /// On a background task (threads: the desktop).
+    Task,
+    /// A slice per frame on the main thread (one thread: the web page).
+    Sliced,
+}
+
+impl Default for GridWork {
+    fn default() -> Self {
+        if cfg!(target_arch = "wasm32") { GridWork::Sliced } else { GridWork::Task }
+    }
+}
+
 /// The grid being computed, if any.
 #[derive(Resource, Default)]
 pub struct GridTask {
@@ -103,7 +132,13 @@ struct Pending {
     generation: u64,
     res: usize,
     progress: Arc<Progress>,
-    task: Task<Result<Landscape, SurveyError>>,
+    work: Work,
+}
+
+enum Work {
+    Task(Task<Result<Landscape, SurveyError>>),
+    /// The job and what `finish` needs besides its survey.
+    Sliced(Box<(SurveyJob, GridJob)>),
 }
 
 impl GridTask {
@@ -148,6 +183,7 @@ fn spawn_grid_task(
     settings: Res<SimSettings>,
     sim: Res<Simulation>,
     mut tasks: ResMut<GridTask>,
+    mode: Res<GridWork>,
 ) {
     if requests.read().count() == 0 {
         return;
@@ -175,17 +211,38 @@ fn spawn_grid_task(
         generation: tasks.requested,
     };
     let progress = Arc::new(Progress::default());
-    let task_progress = progress.clone();
-    let task = AsyncComputeTaskPool::get().spawn(async move { compute_landscape(job, &task_progress) });
     let generation = tasks.requested;
     let res = surface.res;
-    tasks.pending = Some(Pending { generation, res, progress, task });
+    let work = match *mode {
+        GridWork::Task => {
+            let task_progress = progress.clone();
+            Work::Task(AsyncComputeTaskPool::get().spawn(async move { compute_landscape(job, &task_progress) }))
+        }
+        GridWork::Sliced => match SurveyJob::new(&job.objective, &job.spec(), 1) {
+            Ok(survey) => Work::Sliced(Box::new((survey, job))),
+            Err(e) => Work::Task(AsyncComputeTaskPool::get().spawn(async move { Err(e) })),
+        },
+    };
+    tasks.pending = Some(Pending { generation, res, progress, work });
 }
 
-/// Swaps in a finished grid; never blocks.
-fn poll_grid_task(mut tasks: ResMut<GridTask>, mut grid: ResMut<SurfaceGrid>, mut status: ResMut<StatusLine>) {
+/// Swaps in a finished grid; never blocks (a sliced grid gets its slice of this frame first).
+fn poll_grid_task(time: Res<Time>, mut tasks: ResMut<GridTask>, mut grid: ResMut<SurfaceGrid>, mut status: ResMut<StatusLine>) {
     let Some(pending) = tasks.pending.as_mut() else { return };
-    let Some(result) = check_ready(&mut pending.task) else { return };
+    let result = match &mut pending.work {
+        Work::Task(task) => check_ready(task),
+        Work::Sliced(sliced) => {
+            let began = Instant::now();
+            let budget = time.delta().clamp(SLICE_BUDGET, MAX_SLICE);
+            let (survey, job) = &mut **sliced;
+            match survey.advance(&pending.progress, &mut || began.elapsed() > budget) {
+                Ok(None) => None,
+                Ok(Some(done)) => Some(Ok(finish(job, done))),
+                Err(e) => Some(Err(e)),
+            }
+        }
+    };
+    let Some(result) = result else { return };
     let generation = pending.generation;
     tasks.pending = None;
     if generation != tasks.requested {
@@ -198,23 +255,33 @@ fn poll_grid_task(mut tasks: ResMut<GridTask>, mut grid: ResMut<SurfaceGrid>, mu
     }
 }
 
-/// The task's body: the core's [`survey`] (the same as `losscape surface`), then the fine
-/// reference curve for a 1-parameter objective.
+impl GridJob {
+    fn spec(&self) -> SurveySpec<'_> {
+        SurveySpec {
+            start: &self.start,
+            runs: &self.runs,
+            steps: self.steps,
+            center: self.center.clone(),
+            directions: self.directions.clone(),
+            span: self.span,
+            res: self.res,
+        }
+    }
+}
+
+/// The task's body: the core's [`survey`] (the same as `losscape surface`), then [`finish`].
 fn compute_landscape(job: GridJob, progress: &Progress) -> Result<Landscape, SurveyError> {
-    let center = job.center;
-    let spec = SurveySpec {
-        start: &job.start,
-        runs: &job.runs,
-        steps: job.steps,
-        center,
-        directions: job.directions,
-        span: job.span,
-        res: job.res,
-    };
-    let Survey { plane, grid, .. } = survey(&job.objective, &spec, progress)?;
+    let done = survey(&job.objective, &job.spec(), progress)?;
+    Ok(finish(&job, done))
+}
+
+/// The landscape of a finished survey: its labels, and the fine reference curve for a
+/// 1-parameter objective.
+fn finish(job: &GridJob, survey: Survey) -> Landscape {
+    let Survey { plane, grid, .. } = survey;
     let labels = plane.info.names.clone();
     let fine = if grid.b.is_empty() { fine_curve(&job.objective, &plane, &grid) } else { Vec::new() };
-    Ok(Landscape { plane, grid, labels, dim: job.objective.dim(), generation: job.generation, fine })
+    Landscape { plane, grid, labels, dim: job.objective.dim(), generation: job.generation, fine }
 }
 
 /// The 1-parameter objective at [`FINE_SAMPLES`] evenly spaced points over the grid's range.

@@ -16,7 +16,8 @@
 //!    `camera.rs`, `diagnostics.rs`;
 //! 5. `surface.rs` (mesh, wireframe, contours);
 //! 6. `picking.rs`, `ball.rs`, `screenshot.rs`, `timing.rs`;
-//! 7. `files.rs` (open / save / export);
+//! 7. `files.rs` (open / save / export), and on the web page `page.rs` (the URL fragment, the
+//!    file picker);
 //! 8. `ui/` (the egui pass: panels, plots, lesson card, Share window, overlays);
 //! 9. this module, which composes the plugins and orders the sets once: `Update` runs read input
 //!    → file actions → pick → move camera → load scene → switch scene → simulate → landscape →
@@ -37,6 +38,8 @@ mod camera;
 mod diagnostics;
 mod files;
 mod landscape;
+#[cfg(target_arch = "wasm32")]
+mod page;
 mod picking;
 mod scenes;
 mod screenshot;
@@ -58,23 +61,25 @@ use bevy::state::app::StatesPlugin;
 use bevy::window::WindowResolution;
 use bevy_egui::{EguiPlugin, EguiPrimaryContextPass};
 
-pub use files::{ExportError, FileAction, FileKind, Presets};
-pub use landscape::{ESCAPE_FACTOR, FINE_SAMPLES, GridTask, Landscape, RES_RANGE, SurfaceGrid};
+pub use files::{ExportError, FileAction, FileKind};
+pub use landscape::{ESCAPE_FACTOR, FINE_SAMPLES, GridTask, GridWork, Landscape, RES_RANGE, SLICE_BUDGET, SurfaceGrid};
 pub use scenes::{GoToLesson, LessonMode, OpenSharedLine, ShareError, ShareState, restore};
 pub use screenshot::{CaptureScreenshot, ScreenshotError, ScreenshotFailure, ScriptedScreenshot};
 pub use sets::{AppSystems, UiSystems};
 pub use settings::{
-    DEFAULT_SCENE, Play, RebuildObjective, RecomputeSurface, Reset, ResetView, SetStart, SimSettings, StatusLine, StepOnce, UiLayout,
-    ViewSwitches, default_scene, scenes_dir,
+    Play, RebuildObjective, RecomputeSurface, Reset, ResetView, SetStart, SimSettings, StatusLine, StepOnce, UiLayout, ViewSwitches,
 };
-pub use sim::{HISTORY_ROWS, LayerNormHistory, LoadError, Simulation, SwitchScene, load_scene};
+pub use sim::{HISTORY_ROWS, LayerNormHistory, LoadError, Simulation, SwitchScene, load_lesson, load_scene, load_scene_text};
 pub use surface::{SurfaceView, ViewMap, surface_view};
 
 /// What the front door asks the app to do.
 #[derive(Clone, Debug, Default)]
 pub struct AppOptions {
-    /// Scene to open (in explorer mode); the first lesson, in lesson mode, when absent.
+    /// Scene to open (in explorer mode); a lesson, in lesson mode, when absent.
     pub scene: Option<PathBuf>,
+    /// The lesson to open ([`crate::lessons::LESSONS`] index) when there is no scene; the
+    /// first lesson when absent too.
+    pub lesson: Option<usize>,
     /// Save the window to this PNG after `frames` frames, then exit.
     pub screenshot: Option<PathBuf>,
     /// Frames to render before the screenshot.
@@ -84,8 +89,11 @@ pub struct AppOptions {
 /// Opens the app; returns the process exit code (2 with one line on stderr for a bad scene).
 pub fn run(options: AppOptions) -> ExitCode {
     let lesson_mode = options.scene.is_none();
-    let path = options.scene.clone().unwrap_or_else(default_scene);
-    let (settings, simulation) = match load_scene(&path) {
+    let loaded = match &options.scene {
+        Some(path) => load_scene(path),
+        None => load_lesson(options.lesson.unwrap_or_else(crate::lessons::first)),
+    };
+    let (settings, simulation) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => {
             crate::cli::say(&format!("losscape: {e}"));
@@ -93,16 +101,8 @@ pub fn run(options: AppOptions) -> ExitCode {
         }
     };
     let title = format!("losscape — {}", settings.scene.name);
-    let mut app = App::new();
-    app.add_plugins(DefaultPlugins.set(WindowPlugin {
-        primary_window: Some(Window { title, resolution: WindowResolution::new(1600, 900), ..default() }),
-        ..default()
-    }))
-    .add_plugins(EguiPlugin::default())
-    .insert_resource(settings)
-    .insert_resource(simulation)
-    .insert_resource(LessonMode::new(lesson_mode, &scenes_dir()))
-    .add_plugins(plugin);
+    let window = Window { title, resolution: WindowResolution::new(1600, 900), ..default() };
+    let mut app = whole_app(window, settings, simulation, lesson_mode);
     if let Some(path) = options.screenshot {
         app.insert_resource(ScriptedScreenshot { path, frames: options.frames.max(1) });
     }
@@ -110,6 +110,33 @@ pub fn run(options: AppOptions) -> ExitCode {
         AppExit::Success => ExitCode::SUCCESS,
         AppExit::Error(code) => ExitCode::from(code.get()),
     }
+}
+
+/// The web page's app: lesson mode on the first lesson (or the scene of the page's
+/// `#losscape1.…` fragment), drawn into the page's `<canvas id="losscape">`, which it fills.
+#[cfg(target_arch = "wasm32")]
+pub fn run_web() {
+    let Ok((settings, simulation)) = load_lesson(crate::lessons::first()) else {
+        // The lessons are compiled in and tested; the page's console says what went wrong.
+        error!("losscape: the first lesson does not load");
+        return;
+    };
+    let window = Window { title: "losscape".into(), canvas: Some("#losscape".into()), fit_canvas_to_parent: true, ..default() };
+    let mut app = whole_app(window, settings, simulation, true);
+    app.add_plugins(page::plugin);
+    app.run();
+}
+
+/// The app in `window` on Bevy's default plugins and egui, showing `settings`.
+fn whole_app(window: Window, settings: SimSettings, simulation: Simulation, lesson_mode: bool) -> App {
+    let mut app = App::new();
+    app.add_plugins(DefaultPlugins.set(WindowPlugin { primary_window: Some(window), ..default() }))
+        .add_plugins(EguiPlugin::default())
+        .insert_resource(settings)
+        .insert_resource(simulation)
+        .insert_resource(LessonMode::new(lesson_mode))
+        .add_plugins(plugin);
+    app
 }
 
 /// Everything that runs without a window or a GPU: the scene, the simulation, the grid, lesson

@@ -33,6 +33,7 @@ pub fn describe_click(map: &ViewMap, a: f64, b: f64) -> String {
 /// status line and in the log (`tests/app_click.rs` clicks with a real pointer and reads it).
 fn pick_start_on_click(
     buttons: Option<Res<ButtonInput<MouseButton>>>,
+    touches: Option<Res<Touches>>,
     wants: Option<Res<EguiWantsInput>>,
     window: Single<&Window, With<PrimaryWindow>>,
     camera: Single<(&Camera, &GlobalTransform), With<ViewCamera>>,
@@ -43,16 +44,35 @@ fn pick_start_on_click(
     mut recompute: MessageWriter<RecomputeSurface>,
     mut status: ResMut<StatusLine>,
 ) {
-    let (Some(buttons), Some(view)) = (buttons, view) else { return };
-    let cursor = window.cursor_position();
-    if buttons.just_pressed(MouseButton::Left) {
-        *press = cursor.filter(|_| wants.as_ref().is_none_or(|w| !w.wants_any_pointer_input()));
-    }
-    if !buttons.just_released(MouseButton::Left) {
-        return;
-    }
-    let (Some(down), Some(up)) = (press.take(), cursor) else { return };
-    if down.distance(up) > 4.0 || view.map.land.is_curve() {
+    let Some(view) = view else { return };
+    let free = wants.as_ref().is_none_or(|w| !w.wants_any_pointer_input());
+    // A tap: one finger down and up without moving (a drag rotates instead).
+    let tap = touches.as_ref().and_then(|t| {
+        let lifted: Vec<_> = t.iter_just_released().collect();
+        match lifted.as_slice() {
+            [one] if t.iter().next().is_none() && one.distance().length() <= 10.0 && free => Some(one.position()),
+            _ => None,
+        }
+    });
+    let up = match (tap, buttons) {
+        (Some(at), _) => at,
+        (None, Some(buttons)) => {
+            let cursor = window.cursor_position();
+            if buttons.just_pressed(MouseButton::Left) {
+                *press = cursor.filter(|_| free);
+            }
+            if !buttons.just_released(MouseButton::Left) {
+                return;
+            }
+            let (Some(down), Some(up)) = (press.take(), cursor) else { return };
+            if down.distance(up) > 4.0 {
+                return;
+            }
+            up
+        }
+        (None, None) => return,
+    };
+    if view.map.land.is_curve() {
         return;
     }
     let (camera, transform) = *camera;

@@ -5,7 +5,7 @@
 //! that send these requests are drawn by `ui/lesson.rs` and `ui/share.rs`.
 //!
 //! The lessons are the scenes of `assets/scenes` in file-name order (00, 01, 02, 03, 03b, …,
-//! 07b, 07c, …, 12). The app starts in lesson mode on the first lesson when no scene is given
+//! 07b, 07c, …, 13c), compiled into the binary ([`crate::lessons`]). The app starts in lesson mode on the first lesson when no scene is given
 //! (`cargo run`); a scene opened by name (`losscape SCENE`, `losscape open LINE`) starts in
 //! explorer mode.
 //!
@@ -14,14 +14,15 @@
 //! window is open, and again only when the scene was edited. A shared line restores its scene
 //! exactly (the same objective, data, runs and settings, so the same trajectory).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use bevy::prelude::*;
 use bevy_egui::input::EguiWantsInput;
 
 use super::sets::AppSystems;
-use super::settings::{SimSettings, StatusLine, scenes_dir};
-use super::sim::{Simulation, SwitchScene, load_scene};
+use super::settings::{SimSettings, StatusLine};
+use super::sim::{Simulation, SwitchScene, load_lesson};
+use crate::lessons::LESSONS;
 use crate::core::CoreError;
 use crate::scene::{Scene, SceneError};
 
@@ -42,38 +43,20 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(Update, refresh_share_line.run_if(|state: Res<ShareState>| state.open).in_set(AppSystems::SyncVisuals));
 }
 
-/// Whether the classroom view is on, and the lessons it walks through.
-#[derive(Resource, Clone, Debug)]
+/// Whether the classroom view is on, and where the scene on screen is among the lessons
+/// ([`LESSONS`], in file-name order, so 05 comes before 05b and 07b before 07c).
+#[derive(Resource, Clone, Debug, Default, PartialEq, Eq)]
 pub struct LessonMode {
     /// Lesson mode (large type, lesson card, advanced controls hidden) or explorer mode.
     pub active: bool,
-    /// The lesson scenes, in file-name order.
-    pub lessons: Vec<PathBuf>,
-    /// Index in `lessons` of the scene on screen, when it is one of them.
+    /// Index in [`LESSONS`] of the scene on screen, when it is one of them.
     pub current: Option<usize>,
-    /// The scene path `current` was worked out for.
-    seen: Option<PathBuf>,
-}
-
-impl Default for LessonMode {
-    fn default() -> Self {
-        Self::new(false, &scenes_dir())
-    }
 }
 
 impl LessonMode {
-    /// Lesson mode on or off, over the `.ron` and `.json` scenes of `dir` sorted by file name
-    /// (so 05 comes before 05b, and 07b before 07c).
-    pub fn new(active: bool, dir: &Path) -> Self {
-        let mut lessons: Vec<PathBuf> = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "ron" || e == "json"))
-            .collect();
-        lessons.sort_by_key(|p| p.file_name().map(|n| n.to_os_string()));
-        Self { active, lessons, current: None, seen: None }
+    /// Lesson mode on or off.
+    pub fn new(active: bool) -> Self {
+        Self { active, current: None }
     }
 
     /// The lesson `step` places after the current one (−1: previous, +1: next), if there is
@@ -84,20 +67,11 @@ impl LessonMode {
             None if step > 0 => 0,
             None => return None,
         };
-        (target < self.lessons.len()).then_some(target)
-    }
-
-    /// Index of the lesson at `path`: the same path, or the same file in the same folder.
-    fn position(&self, path: &Path) -> Option<usize> {
-        if let Some(i) = self.lessons.iter().position(|l| l == path) {
-            return Some(i);
-        }
-        let real = std::fs::canonicalize(path).ok()?;
-        self.lessons.iter().position(|l| std::fs::canonicalize(l).is_ok_and(|l| l == real))
+        (target < LESSONS.len()).then_some(target)
     }
 }
 
-/// Open lesson number `.0` (an index into [`LessonMode::lessons`]).
+/// Open lesson number `.0` (an index into [`LESSONS`]).
 #[derive(Message, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GoToLesson(pub usize);
 
@@ -124,32 +98,21 @@ fn read_lesson_keys(
     }
 }
 
-/// Works out which lesson is on screen whenever the scene's file changes (the presets menu and
-/// "Open scene" change it too), after this frame's scene switch.
+/// Follows the lesson on screen after this frame's scene switch (a lesson, a file that is one,
+/// or a scene that is none).
 fn track_current_lesson(settings: Res<SimSettings>, mut lesson: ResMut<LessonMode>) {
-    if lesson.seen == settings.path {
-        return;
+    if lesson.current != settings.lesson {
+        lesson.current = settings.lesson;
     }
-    let current = settings.path.as_deref().and_then(|p| lesson.position(p));
-    lesson.current = current;
-    lesson.seen = settings.path.clone();
 }
 
 /// Loads the requested lesson; a scene that fails to load leaves the current one and says why.
-fn open_lesson(
-    mut requests: MessageReader<GoToLesson>,
-    mut lesson: ResMut<LessonMode>,
-    mut switch: MessageWriter<SwitchScene>,
-    mut status: ResMut<StatusLine>,
-) {
+fn open_lesson(mut requests: MessageReader<GoToLesson>, mut switch: MessageWriter<SwitchScene>, mut status: ResMut<StatusLine>) {
     let Some(&GoToLesson(i)) = requests.read().last() else { return };
-    let Some(path) = lesson.lessons.get(i).cloned() else { return };
-    match load_scene(&path) {
+    match load_lesson(i) {
         Ok((settings, sim)) => {
             switch.write(SwitchScene { settings, sim });
-            lesson.current = Some(i);
-            lesson.seen = Some(path);
-            status.info(format!("lesson {} of {}", i + 1, lesson.lessons.len()));
+            status.info(format!("lesson {} of {}", i + 1, LESSONS.len()));
         }
         Err(e) => status.error(e.to_string()),
     }
@@ -168,6 +131,23 @@ pub struct ShareState {
     pub paste: String,
     /// The outcome of the last "Open": a one-line message, and whether it is an error.
     pub message: Option<(String, bool)>,
+    /// The web page's address (without fragment): the window then offers the line as a link,
+    /// `address#losscape1.…`, which opens the scene on any page. `None` on the desktop.
+    pub address: Option<String>,
+}
+
+/// The longest link the Share window offers; a larger scene (big inline data) is offered as a
+/// file instead. Chat programs and some browsers cut longer URLs.
+pub const MAX_LINK: usize = 8_000;
+
+impl ShareState {
+    /// The link that opens the scene on screen, when on the web and short enough; otherwise
+    /// `Err(length)` of the link that would be too long (0 when there is no page or line).
+    pub fn link(&self) -> Result<String, usize> {
+        let (Some(address), Some(Ok(line))) = (&self.address, &self.line) else { return Err(0) };
+        let link = format!("{address}#{line}");
+        if link.len() <= MAX_LINK { Ok(link) } else { Err(link.len()) }
+    }
 }
 
 /// Restore the scene of a shared line (text as pasted; surrounding whitespace is ignored).
@@ -235,12 +215,12 @@ mod tests {
     use super::*;
 
     fn lessons() -> LessonMode {
-        LessonMode::new(true, &Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes"))
+        LessonMode::new(true)
     }
 
     #[test]
     fn lessons_are_in_classroom_order() {
-        let names: Vec<String> = lessons().lessons.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        let names: Vec<&str> = LESSONS.iter().map(|l| l.file).collect();
         let at = |n: &str| names.iter().position(|x| x.starts_with(n)).unwrap_or_else(|| panic!("{n} missing from {names:?}"));
         assert!(names[0].starts_with("00_"), "the derivative comes first: {names:?}");
         assert!(names[1].starts_with("01_"), "{names:?}");
@@ -258,7 +238,7 @@ mod tests {
     #[test]
     fn neighbours_stop_at_both_ends() {
         let mut l = lessons();
-        let n = l.lessons.len();
+        let n = LESSONS.len();
         assert_eq!(l.neighbour(1), Some(0), "from a scene that is no lesson, next is the first lesson");
         assert_eq!(l.neighbour(-1), None);
         l.current = Some(0);
@@ -268,10 +248,18 @@ mod tests {
     }
 
     #[test]
-    fn a_lesson_is_found_by_another_spelling_of_its_path() {
-        let l = lessons();
-        let dotted = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/./scenes").join(l.lessons[2].file_name().unwrap());
-        assert_eq!(l.position(&dotted), Some(2));
-        assert_eq!(l.position(Path::new("/nonexistent/01_x_squared.ron")), None);
+    fn a_lesson_file_is_that_lesson_and_an_edited_copy_is_not() {
+        let dotted = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/./scenes").join(LESSONS[2].file);
+        let (settings, _) = super::super::sim::load_scene(&dotted).unwrap();
+        assert_eq!(settings.lesson, Some(2));
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join(LESSONS[2].file);
+        let mut scene = settings.scene.clone();
+        scene.steps += 1;
+        crate::scene::save(&copy, &scene).unwrap();
+        let (edited, _) = super::super::sim::load_scene(&copy).unwrap();
+        assert_eq!(edited.lesson, None, "an edited copy is not the lesson");
+        crate::scene::save(&copy, &settings.scene).unwrap();
+        assert_eq!(super::super::sim::load_scene(&copy).unwrap().0.lesson, Some(2), "an unedited copy elsewhere is");
     }
 }

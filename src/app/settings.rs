@@ -2,7 +2,7 @@
 //! them: the scene being shown ([`SimSettings`]), the view switches ([`ViewSwitches`]), play or
 //! pause (the [`Play`] state), the status line, the panels' sizes ([`UiLayout`]), the
 //! messages the panel and the keyboard send (reset, step, rebuild, recompute the surface, a new
-//! start, reset the view), the keyboard shortcuts, and where the lesson scenes are.
+//! start, reset the view) and the keyboard shortcuts.
 //!
 //! The panel edits `SimSettings` and `ViewSwitches` only when a value really changes, so
 //! systems can react to their change detection (run specs); everything that restarts or
@@ -34,21 +34,6 @@ pub(super) fn plugin(app: &mut App) {
         );
 }
 
-/// The lesson opened when no scene is given: the first one.
-pub const DEFAULT_SCENE: &str = "assets/scenes/01_x_squared.ron";
-
-/// The default lesson: relative to the working directory, else to the source tree.
-pub fn default_scene() -> PathBuf {
-    let local = PathBuf::from(DEFAULT_SCENE);
-    if local.exists() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_SCENE) }
-}
-
-/// The folder holding the lesson scenes (for the presets menu and lesson mode).
-pub fn scenes_dir() -> PathBuf {
-    let local = PathBuf::from("assets/scenes");
-    if local.is_dir() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes") }
-}
-
 /// The scene being shown, as the panel edits it.
 #[derive(Resource, Clone, Debug, PartialEq)]
 pub struct SimSettings {
@@ -56,12 +41,28 @@ pub struct SimSettings {
     pub scene: Scene,
     /// The scene's file, when it came from one (CSV data and "Save" resolve from it).
     pub path: Option<PathBuf>,
+    /// The lesson ([`crate::lessons::LESSONS`] index) this scene is, unedited or not.
+    pub lesson: Option<usize>,
 }
 
 impl SimSettings {
     /// Settings for a scene loaded from `path` (or built in memory when `None`).
     pub fn new(scene: Scene, path: Option<PathBuf>) -> Self {
-        Self { scene, path }
+        Self { scene, path, lesson: None }
+    }
+
+    /// The scene of lesson `index`.
+    pub fn lesson(scene: Scene, index: usize) -> Self {
+        Self { scene, path: None, lesson: Some(index) }
+    }
+
+    /// The name "Save" suggests and the presets menu shows: the file's, or the lesson's.
+    pub fn file_name(&self) -> Option<String> {
+        match (&self.path, self.lesson.and_then(|i| crate::lessons::LESSONS.get(i))) {
+            (Some(p), _) => p.file_name().map(|n| n.to_string_lossy().into_owned()),
+            (None, Some(l)) => Some(l.file.to_owned()),
+            (None, None) => None,
+        }
     }
 
     /// The folder CSV data paths are relative to.

@@ -11,6 +11,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use bevy::platform::time::Instant;
 use bevy::prelude::*;
 
 use super::sets::AppSystems;
@@ -34,6 +35,9 @@ pub enum LoadError {
     /// The file does not read, parse or check, or its objective does not build.
     #[error(transparent)]
     Scene(#[from] SceneError),
+    /// No lesson has this number.
+    #[error("there is no lesson {}", .0 + 1)]
+    NoLesson(usize),
     /// The paths of every run for every step would not fit in memory.
     #[error("{}: {source} (the app keeps every path to draw it)", path.display())]
     TooLong {
@@ -52,13 +56,39 @@ pub enum LoadError {
     },
 }
 
-/// Reads a scene and builds its simulation; the error is the scene's one-line message.
+/// Reads a scene and builds its simulation; the error is the scene's one-line message. A file
+/// that is one of the lessons, unchanged, counts as that lesson (lesson mode's place in the
+/// list).
 pub fn load_scene(path: &Path) -> Result<(SimSettings, Simulation), LoadError> {
     let scene = scene::load(path)?;
     let objective = scene.build(path)?;
+    let mut settings = SimSettings::new(scene, Some(path.to_path_buf()));
+    settings.lesson = crate::lessons::identify(path, &settings.scene);
+    simulate(settings, objective, path)
+}
+
+/// A scene file's text that came without a folder (the browser's file picker): `name` gives
+/// the format and names it in messages; CSV data by path cannot be read (there is no folder).
+pub fn load_scene_text(name: &Path, text: &str) -> Result<(SimSettings, Simulation), LoadError> {
+    let scene = scene::parse(text, scene::Format::of(name)?, name)?;
+    let objective = scene.build_in(Path::new("")).map_err(|e| scene::located(text, name, e))?;
+    let mut settings = SimSettings::new(scene, Some(name.to_path_buf()));
+    settings.lesson = crate::lessons::identify(name, &settings.scene);
+    simulate(settings, objective, name)
+}
+
+/// Lesson `index` of [`crate::lessons::LESSONS`], compiled into the binary.
+pub fn load_lesson(index: usize) -> Result<(SimSettings, Simulation), LoadError> {
+    let lesson = crate::lessons::LESSONS.get(index).ok_or(LoadError::NoLesson(index))?;
+    let (scene, objective) = lesson.load()?;
+    simulate(SimSettings::lesson(scene, index), objective, &lesson.path())
+}
+
+/// The simulation of a loaded scene; `path` names it in messages.
+fn simulate(settings: SimSettings, objective: Arc<Objective>, path: &Path) -> Result<(SimSettings, Simulation), LoadError> {
+    let scene = &settings.scene;
     crate::core::session::check_path_memory(objective.dim(), scene.runs.len(), scene.steps)
         .map_err(|source| LoadError::TooLong { path: path.to_path_buf(), source })?;
-    let settings = SimSettings::new(scene, Some(path.to_path_buf()));
     let simulation = Simulation::new(objective, &settings).map_err(|source| LoadError::Runs { path: path.to_path_buf(), source })?;
     Ok((settings, simulation))
 }
@@ -276,6 +306,9 @@ fn sync_run_specs(settings: Res<SimSettings>, mut sim: ResMut<Simulation>, mut s
 
 /// `steps_per_frame` updates while playing, exactly one on `StepOnce` (which pauses), up to
 /// the scene's steps; then it pauses.
+/// The most time one frame spends stepping (at least one step is always taken).
+const STEP_BUDGET: std::time::Duration = std::time::Duration::from_millis(25);
+
 fn step_simulation(
     mut once: MessageReader<StepOnce>,
     settings: Res<SimSettings>,
@@ -287,8 +320,11 @@ fn step_simulation(
     let playing = *play.get() == Play::Playing && !single;
     let wanted = if playing { u64::from(settings.scene.steps_per_frame) } else { u64::from(single) };
     let limit = settings.scene.steps;
+    // A big network's batch of steps may not fit a frame: the rest waits for the next frame (the
+    // path is the same, only slower), so the view and the panel stay responsive.
+    let began = Instant::now();
     for _ in 0..wanted {
-        if sim.steps() >= limit && !single {
+        if sim.steps() >= limit && !single || began.elapsed() > STEP_BUDGET {
             break;
         }
         sim.session.step();

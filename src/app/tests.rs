@@ -9,7 +9,7 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 
 use super::ball::{BALL_LIFT, Ball, CurveReadout, Trail, TrueLoss, VIEW_HEADROOM, extend_trails, sync_ball_transforms};
-use super::files::{FileAction, Presets};
+use super::files::FileAction;
 use super::headless_plugin;
 use super::landscape::SurfaceGrid;
 use super::picking::ray_hit;
@@ -133,7 +133,6 @@ fn a_frame_without_input_leaves_the_scene_unchanged() {
         .add_plugins(headless_plugin)
         .init_resource::<PanelState>()
         .init_resource::<CurveReadout>()
-        .init_resource::<Presets>()
         .init_resource::<Seen>()
         .add_message::<FileAction>()
         .add_systems(PostUpdate, (draw_panel_without_input, record_changes).chain());

@@ -20,7 +20,9 @@
 //! recomputed (rayon) and a software renderer (lavapipe) preempt the main thread and inflate the
 //! spans, so the median is printed next to the mean.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use bevy::platform::time::Instant;
 
 use bevy::ecs::schedule::SingleThreadedExecutor;
 use bevy::prelude::*;

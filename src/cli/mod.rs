@@ -28,6 +28,9 @@ pub struct Cli {
     command: Option<Command>,
     /// Scene file (.ron or .json) to open in the app; lesson mode on the first lesson when absent.
     scene: Option<PathBuf>,
+    /// Open lesson mode on this lesson: its number (08, 03b) or file name.
+    #[arg(long, value_name = "LESSON", conflicts_with = "scene")]
+    lesson: Option<String>,
     /// Render `--frames` frames, save the window to this PNG and exit.
     #[arg(long, value_name = "PNG")]
     screenshot: Option<PathBuf>,
@@ -121,12 +124,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Share(a)) => share::share(&a),
         Some(Command::Open(a)) => share::open(&a),
         Some(Command::Plot(a)) => plot::run(&a),
-        None => open_app(cli.scene, cli.screenshot, cli.frames),
+        None => {
+            let lesson = match cli.lesson.as_deref() {
+                Some(id) => Some(crate::lessons::find(id).ok_or_else(|| {
+                    UserError(format!("--lesson: there is no lesson {id:?} (the lessons: {})", crate::lessons::numbers()))
+                })?),
+                None => None,
+            };
+            open_app(cli.scene, lesson, cli.screenshot, cli.frames)
+        }
     }
 }
 
 #[cfg(feature = "gui")]
-fn open_app(scene: Option<PathBuf>, screenshot: Option<PathBuf>, frames: u32) -> anyhow::Result<ExitCode> {
+fn open_app(scene: Option<PathBuf>, lesson: Option<usize>, screenshot: Option<PathBuf>, frames: u32) -> anyhow::Result<ExitCode> {
     let mut inputs = Vec::new();
     if let Some(s) = &scene {
         inputs = crate::scene::load(s)?.input_files(s);
@@ -138,11 +149,11 @@ fn open_app(scene: Option<PathBuf>, screenshot: Option<PathBuf>, frames: u32) ->
         None => None,
     };
     display::check_display()?;
-    Ok(crate::app::run(crate::app::AppOptions { scene, screenshot, frames }))
+    Ok(crate::app::run(crate::app::AppOptions { scene, lesson, screenshot, frames }))
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_app(_scene: Option<PathBuf>, _screenshot: Option<PathBuf>, _frames: u32) -> anyhow::Result<ExitCode> {
+fn open_app(_scene: Option<PathBuf>, _lesson: Option<usize>, _screenshot: Option<PathBuf>, _frames: u32) -> anyhow::Result<ExitCode> {
     Err(UserError("this build has no app (built without the `gui` feature); use a subcommand: train, check, info, surface".into()).into())
 }
 

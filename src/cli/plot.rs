@@ -218,40 +218,15 @@ pub fn run(args: &PlotArgs) -> anyhow::Result<ExitCode> {
     }
     let target =
         crate::files::check_outputs(&[crate::files::Output { path: &args.out, flag: "--out", formats: &["png"] }], &inputs)?.remove(0);
-    let labels = series
-        .iter()
-        .map(|s| {
-            let named = scene.as_ref().and_then(|sc| s.run.parse::<usize>().ok().and_then(|i| sc.runs.get(i))).map(|r| r.label());
-            named.unwrap_or_else(|| format!("run {}", s.run))
-        })
-        .collect();
-    let title = args.title.clone().unwrap_or_else(|| match &scene {
-        Some(sc) if !sc.name.is_empty() => sc.name.clone(),
-        _ => args.trajectory.file_name().map_or_else(|| args.trajectory.display().to_string(), |n| n.to_string_lossy().into_owned()),
-    });
-    let points = || series.iter().flat_map(|s| s.loss.iter().chain(&s.holdout));
-    let (lo, hi) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, l)| (lo.min(l), hi.max(l)));
-    if !lo.is_finite() {
-        let what = args.trajectory.display();
-        return Err(UserError(format!("{what}:2: loss: no run has a finite loss at any step; nothing to plot")).into());
-    }
-    let scale = if args.log {
-        if let Some((line, column, v)) = series.iter().filter_map(|s| s.first_non_positive).min_by_key(|&(line, ..)| line) {
-            let what = args.trajectory.display();
-            return Err(UserError(format!(
-                "{what}:{line}: {column}: --log needs positive losses, this row's is {v} (the smallest is {lo}); use --linear"
-            ))
-            .into());
-        }
-        Scale::Log
+    let choice = if args.log {
+        Some(Scale::Log)
     } else if args.linear {
-        Scale::Linear
+        Some(Scale::Linear)
     } else {
-        auto_scale(lo, hi)
+        None
     };
-    let max_step = points().fold(0.0f64, |m, &(s, _)| m.max(s)).max(series.iter().filter_map(|s| s.diverged_at).max().unwrap_or(0) as f64);
-    let fig = Figure { title, series: &series, labels, x: Axis::steps(max_step), y: Axis::losses(scale, lo, hi) };
-    let png = render(&fig, args.width, args.height).map_err(|e| anyhow::anyhow!("cannot draw the plot: {e}"))?;
+    let shown = args.trajectory.display().to_string();
+    let (png, scale) = draw_png(&series, &shown, scene.as_ref(), args.title.clone(), choice, (args.width, args.height))?;
     crate::files::write_atomic(&target, |w| w.write_all(&png)).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", args.out.display()))?;
     super::out::outln!(
         "wrote {} ({}×{}, {} runs, {} loss axis)",
@@ -265,6 +240,51 @@ pub fn run(args: &PlotArgs) -> anyhow::Result<ExitCode> {
         }
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The loss plot as PNG bytes, and the loss axis used: `losscape plot`'s picture, also the
+/// app's "Loss plot" export. Lines are labelled with the scene's run names when given; the
+/// title is `title`, else the scene's name, else the trajectory's file name. `scale` `None` picks log when the losses span two
+/// decades or more. `shown` names the trajectory in messages.
+pub fn draw_png(
+    series: &[Series],
+    shown: &str,
+    scene: Option<&crate::scene::Scene>,
+    title: Option<String>,
+    scale: Option<Scale>,
+    (width, height): (u32, u32),
+) -> Result<(Vec<u8>, Scale), UserError> {
+    let labels = series
+        .iter()
+        .map(|s| {
+            let named = scene.and_then(|sc| s.run.parse::<usize>().ok().and_then(|i| sc.runs.get(i))).map(|r| r.label());
+            named.unwrap_or_else(|| format!("run {}", s.run))
+        })
+        .collect();
+    let title = title.or_else(|| scene.filter(|sc| !sc.name.is_empty()).map(|sc| sc.name.clone())).unwrap_or_else(|| {
+        Path::new(shown).file_name().map_or_else(|| shown.to_owned(), |n| n.to_string_lossy().into_owned())
+    });
+    let points = || series.iter().flat_map(|s| s.loss.iter().chain(&s.holdout));
+    let (lo, hi) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, l)| (lo.min(l), hi.max(l)));
+    if !lo.is_finite() {
+        return Err(UserError(format!("{shown}:2: loss: no run has a finite loss at any step; nothing to plot")));
+    }
+    let scale = match scale {
+        Some(Scale::Log) => {
+            if let Some((line, column, v)) = series.iter().filter_map(|s| s.first_non_positive).min_by_key(|&(line, ..)| line) {
+                return Err(UserError(format!(
+                    "{shown}:{line}: {column}: --log needs positive losses, this row's is {v} (the smallest is {lo}); use --linear"
+                )));
+            }
+            Scale::Log
+        }
+        Some(Scale::Linear) => Scale::Linear,
+        None => auto_scale(lo, hi),
+    };
+    let max_step = points().fold(0.0f64, |m, &(s, _)| m.max(s)).max(series.iter().filter_map(|s| s.diverged_at).max().unwrap_or(0) as f64);
+    let fig = Figure { title, series, labels, x: Axis::steps(max_step), y: Axis::losses(scale, lo, hi) };
+    let png = render(&fig, width, height).map_err(|e| UserError(format!("cannot draw the plot: {e}")))?;
+    Ok((png, scale))
 }
 
 /// The embedded font: egui's Ubuntu Light.
@@ -408,6 +428,8 @@ fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The bytes are a valid TTF compiled into the binary; a failure here is a build defect.
+        // (On the web page plotters measures text with the page's fonts: it has no registry.)
+        #[cfg(not(target_arch = "wasm32"))]
         if plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_err() {
             panic!("the embedded font does not load");
         }

@@ -17,6 +17,20 @@ pub fn write_trajectory(path: &Path, objective: &Objective, runs: &[Run]) -> io:
     super::write_atomic(path, |w| if json { write_trajectory_json(w, objective, runs) } else { write_trajectory_csv(w, runs) })
 }
 
+/// `losscape train` on scene text without a folder (the web page's core, for its test): the
+/// trajectory CSV of `steps` updates of every run, or the scene's one-line error. `name`'s
+/// extension gives the format.
+pub fn train_text(name: &Path, text: &str, steps: u64) -> Result<String, String> {
+    let scene = crate::scene::parse(text, crate::scene::Format::of(name).map_err(|e| e.to_string())?, name).map_err(|e| e.to_string())?;
+    let objective = scene.build_in(Path::new("")).map_err(|e| crate::scene::located(text, name, e).to_string())?;
+    crate::core::session::check_path_memory(objective.dim(), scene.runs.len(), steps).map_err(|e| e.to_string())?;
+    let mut session = Session::new(objective, &scene.runs).map_err(|e| crate::scene::located(text, name, e).to_string())?;
+    session.run(steps);
+    let mut csv = Vec::new();
+    write_trajectory_csv(&mut csv, &session.runs).map_err(|e| e.to_string())?;
+    String::from_utf8(csv).map_err(|e| e.to_string())
+}
+
 /// What a run did, for the line `losscape train` prints about it: enough to say it without
 /// keeping its path.
 #[derive(Clone, Debug, PartialEq)]
@@ -298,6 +312,20 @@ mod tests {
     fn bowl() -> Arc<Objective> {
         let spec = ObjectiveSpec::Function(FunctionSpec { expr: "x^2 + 3*y^2".into(), start: vec![10.0, -4.0] });
         Arc::new(spec.build(&|_| -> Result<Table, crate::core::CoreError> { unreachable!() }).unwrap())
+    }
+
+    #[test]
+    fn train_text_is_what_losscape_train_streams() {
+        let lesson = crate::lessons::find("08_exploding").unwrap();
+        let lesson = &crate::lessons::LESSONS[lesson];
+        let text = train_text(&lesson.path(), lesson.text, 40).unwrap();
+        let (scene, objective) = lesson.load().unwrap();
+        let mut session = Session::new(objective, &scene.runs).unwrap();
+        let mut streamed = Vec::new();
+        run_and_write_csv(&mut session, 40, &mut streamed).unwrap();
+        assert_eq!(text.as_bytes(), streamed.as_slice());
+        let bad = train_text(Path::new("x.ron"), "(steps: -1)", 5).unwrap_err();
+        assert!(bad.starts_with("x.ron:"), "{bad}");
     }
 
     /// The trajectory's number format is ryu's shortest round-trip text; Żmij must print the

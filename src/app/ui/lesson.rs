@@ -134,20 +134,21 @@ fn draw_card_contents(
         if ui.add_enabled(previous.is_some(), egui::Button::new("◀ Previous")).on_hover_text("PageUp or ←").clicked() {
             go.write(GoToLesson(previous.unwrap_or_default()));
         }
-        let place = match lesson.current {
-            Some(i) => format!("lesson {} of {}", i + 1, lesson.lessons.len()),
+        // The file's number (lesson 0 comes first, so "lesson 1" is the second of the list).
+        let place = match lesson.current.and_then(|i| crate::lessons::LESSONS.get(i).map(|l| (i, l))) {
+            Some((i, l)) => format!("{} · {} of {}", l.number(), i + 1, crate::lessons::LESSONS.len()),
             None => "not one of the lessons".to_owned(),
         };
-        ui.label(RichText::new(place).color(Color32::from_gray(170)));
+        let dim = sim.objective().dim();
+        let place = format!("{place} · {dim} parameter{}", if dim == 1 { "" } else { "s" });
         let next = lesson.neighbour(1);
         if ui.add_enabled(next.is_some(), egui::Button::new("Next ▶")).on_hover_text("PageDown or →").clicked() {
             go.write(GoToLesson(next.unwrap_or_default()));
         }
+        ui.label(RichText::new(place).color(Color32::from_gray(170)));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             clicks.explorer = ui.button("Explorer mode").on_hover_text("every control, normal type size").clicked();
             clicks.share = ui.button("Share…").on_hover_text("copy this scene as one line, or open a line someone shared").clicked();
-            let dim = sim.objective().dim();
-            ui.label(RichText::new(format!("{dim} parameter{}", if dim == 1 { "" } else { "s" })).color(Color32::from_gray(170)));
         });
     });
     ui.add_space(4.0);

@@ -3,10 +3,12 @@
 //! training options (features, penalty, held-out share, mini-batches) and the init. An edit
 //! sends `RebuildObjective`; a refused one is shown in red with "Revert".
 
+use bevy::prelude::MessageWriter;
 use bevy_egui::egui;
 
 use super::widgets::{ERROR_RED, PanelActions, PanelState, PanelView};
 use crate::app::files::{FileAction, FileKind};
+use crate::app::scenes::GoToLesson;
 use crate::app::settings::{RebuildObjective, SimSettings};
 use crate::core::{
     Activation, CsvColumns, CsvSource, DataSpec, Feature, Function, FunctionSpec, GeneratorKind, GeneratorSpec, Holdout, InitScheme,
@@ -20,12 +22,11 @@ pub(super) fn draw_objective(
     view: &PanelView,
     actions: &mut PanelActions,
 ) {
-    let current =
-        settings.path.as_ref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "(edited)".into());
+    let current = settings.file_name().unwrap_or_else(|| "(edited)".into());
     egui::ComboBox::from_id_salt("preset").selected_text(format!("Lesson: {current}")).width(300.0).show_ui(ui, |ui| {
-        for (name, path) in &view.presets.scenes {
-            if ui.selectable_label(false, name).clicked() {
-                actions.files.write(FileAction { kind: FileKind::OpenScene, path: path.clone() });
+        for (i, lesson) in crate::lessons::LESSONS.iter().enumerate() {
+            if ui.selectable_label(settings.lesson == Some(i), lesson.file).clicked() {
+                actions.lesson.write(GoToLesson(i));
             }
         }
     });
@@ -45,7 +46,7 @@ pub(super) fn draw_objective(
                     }
                 });
             });
-            changed |= draw_data(ui, &mut net.data, &mut state.csv, &mut state.csv_target, &mut net.inputs);
+            changed |= draw_data(ui, &mut net.data, &mut state.csv, &mut state.csv_target, &mut net.inputs, &mut actions.files);
             let raw_inputs = raw_input_width(&net.data, view);
             changed |= draw_training(ui, net, raw_inputs);
             changed |= draw_init(ui, &mut net.init);
@@ -148,7 +149,14 @@ fn draw_objective_kind(ui: &mut egui::Ui, objective: &mut ObjectiveSpec) -> bool
 }
 
 /// Data: a generator (kind, n, noise, seed) or a CSV file (path relative to the scene).
-fn draw_data(ui: &mut egui::Ui, data: &mut DataSpec, csv_draft: &mut String, target_draft: &mut String, inputs: &mut usize) -> bool {
+fn draw_data(
+    ui: &mut egui::Ui,
+    data: &mut DataSpec,
+    csv_draft: &mut String,
+    target_draft: &mut String,
+    inputs: &mut usize,
+    files: &mut MessageWriter<FileAction>,
+) -> bool {
     let mut changed = false;
     let mut use_csv = matches!(data, DataSpec::Csv(_));
     let before = use_csv;
@@ -209,6 +217,14 @@ fn draw_data(ui: &mut egui::Ui, data: &mut DataSpec, csv_draft: &mut String, tar
                 }
             }
             let mut commit = false;
+            if cfg!(target_arch = "wasm32") {
+                // A page reads no path: the picked file's rows go into the scene (as a shared
+                // line carries them).
+                if ui.button("Choose CSV…").on_hover_text("a CSV with a header row; the last column is the target").clicked() {
+                    files.write(FileAction { kind: FileKind::DataCsv, path: Default::default() });
+                }
+                return changed;
+            }
             ui.horizontal(|ui| {
                 ui.label("file");
                 commit |= ui

@@ -164,10 +164,16 @@ fn draw_live_numbers(ui: &mut egui::Ui, view: &PanelView) {
 
 fn draw_files(ui: &mut egui::Ui, settings: &SimSettings, state: &mut PanelState, actions: &mut PanelActions) {
     if state.file.is_empty() {
-        state.file = settings.path.as_ref().map_or("scene.ron".into(), |p| p.display().to_string());
+        state.file = match &settings.path {
+            Some(p) => p.display().to_string(),
+            None => settings.file_name().unwrap_or_else(|| "scene.ron".into()),
+        };
     }
+    // In the browser every written file is a download with this name, and "Open scene" asks
+    // the file picker.
+    let web = cfg!(target_arch = "wasm32");
     ui.horizontal(|ui| {
-        ui.label("path");
+        ui.label(if web { "name" } else { "path" });
         ui.text_edit_singleline(&mut state.file);
     });
     let path = std::path::PathBuf::from(&state.file);
@@ -190,9 +196,16 @@ fn draw_files(ui: &mut egui::Ui, settings: &SimSettings, state: &mut PanelState,
         if ui.button("Mesh").on_hover_text(".obj or .ply").clicked() {
             send(FileKind::Mesh);
         }
+        if ui.button("Loss plot").on_hover_text(".png: loss against step for every run").clicked() {
+            send(FileKind::LossPlot);
+        }
         if ui.button("Screenshot").on_hover_text(".png").clicked() {
             send(FileKind::Screenshot);
         }
     });
-    ui.small("Type a path (its extension picks the format), then press a button. Files are written atomically.");
+    ui.small(if web {
+        "Type a file name (its extension picks the format), then press a button: the file downloads. Open scene asks for a file."
+    } else {
+        "Type a path (its extension picks the format), then press a button. Files are written atomically."
+    });
 }

@@ -1,12 +1,15 @@
 //! The Share window: the scene on screen as one `losscape1.…` line (the same as `losscape share
 //! SCENE` prints) in a selectable field, and a field to paste a line someone else shared and
 //! open it. A bad line gives one line in the window and on the status line; the scene on
-//! screen stays and nothing panics.
+//! screen stays and nothing panics. On the web page the window also gives the line as a link
+//! (the page's address with the line as its fragment), or, for a scene too large for a link,
+//! a button that downloads the scene file; a pasted link opens like a line.
 
 use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
+use crate::app::files::{FileAction, FileKind};
 use crate::app::scenes::{OpenSharedLine, ShareState};
 use crate::app::sets::UiSystems;
 
@@ -15,7 +18,12 @@ pub(super) fn plugin(app: &mut App) {
 }
 
 /// The window: this scene's line to copy, a field to paste a line into, and "Open".
-fn draw_share_window(mut contexts: EguiContexts, mut state: ResMut<ShareState>, mut open: MessageWriter<OpenSharedLine>) -> Result {
+fn draw_share_window(
+    mut contexts: EguiContexts,
+    mut state: ResMut<ShareState>,
+    mut open: MessageWriter<OpenSharedLine>,
+    mut files: MessageWriter<FileAction>,
+) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut shown = state.open;
     // Over the middle of the 3D view, not over the side panel's controls.
@@ -29,6 +37,23 @@ fn draw_share_window(mut contexts: EguiContexts, mut state: ResMut<ShareState>, 
                 if ui.button("Copy share line").clicked() {
                     ui.ctx().copy_text(line.clone());
                 }
+                match state.link() {
+                    Ok(link) => {
+                        ui.label("As a link that opens this scene in the browser:");
+                        let mut text = link.as_str();
+                        ui.add(egui::TextEdit::multiline(&mut text).desired_rows(2).desired_width(f32::INFINITY).code_editor());
+                        if ui.button("Copy link").clicked() {
+                            ui.ctx().copy_text(link.clone());
+                        }
+                    }
+                    Err(0) => {}
+                    Err(long) => {
+                        ui.label(format!("This scene is too large for a link ({long} characters); send it as a file:"));
+                        if ui.button("Download the scene file").clicked() {
+                            files.write(FileAction { kind: FileKind::SaveScene, path: "shared-scene.ron".into() });
+                        }
+                    }
+                }
             }
             Some(Err(e)) => {
                 ui.colored_label(Color32::from_rgb(255, 120, 100), e.to_string());
@@ -39,7 +64,8 @@ fn draw_share_window(mut contexts: EguiContexts, mut state: ResMut<ShareState>, 
         }
         ui.separator();
         ui.label("Paste a line someone shared:");
-        let field = ui.add(egui::TextEdit::singleline(&mut state.paste).hint_text("losscape1.…").desired_width(f32::INFINITY));
+        let hint = if state.address.is_some() { "losscape1.… or a link" } else { "losscape1.…" };
+        let field = ui.add(egui::TextEdit::singleline(&mut state.paste).hint_text(hint).desired_width(f32::INFINITY));
         let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if (ui.button("Open").clicked() || enter) && !state.paste.trim().is_empty() {
             open.write(OpenSharedLine(state.paste.clone()));

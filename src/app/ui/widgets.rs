@@ -7,9 +7,9 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32};
 
 use crate::app::ball::CurveReadout;
-use crate::app::files::{FileAction, Presets};
+use crate::app::files::FileAction;
 use crate::app::landscape::{GridTask, SurfaceGrid};
-use crate::app::scenes::LessonMode;
+use crate::app::scenes::{GoToLesson, LessonMode};
 use crate::app::settings::{Play, RebuildObjective, RecomputeSurface, Reset, ResetView, StatusLine, StepOnce};
 use crate::app::sim::Simulation;
 use crate::app::view::run_colour;
@@ -45,6 +45,8 @@ pub struct PanelActions<'w> {
     pub view: MessageWriter<'w, ResetView>,
     /// Read or write a file.
     pub files: MessageWriter<'w, FileAction>,
+    /// Open a lesson (the presets menu).
+    pub lesson: MessageWriter<'w, GoToLesson>,
     /// Play or pause (from the next frame on).
     pub play: ResMut<'w, NextState<Play>>,
 }
@@ -62,8 +64,6 @@ pub struct PanelView<'w> {
     pub tasks: Res<'w, GridTask>,
     /// The grid on screen.
     pub grid: Res<'w, SurfaceGrid>,
-    /// The lesson scenes.
-    pub presets: Res<'w, Presets>,
     /// The tangent and the secant of a curve.
     pub readout: Res<'w, CurveReadout>,
     /// Lesson mode hides the advanced controls.

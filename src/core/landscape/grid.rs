@@ -116,14 +116,42 @@ impl Progress {
 /// network the values come from the fast kernel ([`PlaneLoss`]), which agrees with
 /// `Objective::loss` to ~1e-13 relative.
 pub fn compute_grid(objective: &Objective, plane: &Plane, spec: &GridSpec, progress: &Progress) -> Option<Grid> {
+    let mut grid = empty_grid(plane, spec);
+    let rows = grid.rows();
+    fill_rows(objective, plane, &mut grid, 0..rows, progress);
+    (!progress.is_cancelled()).then_some(grid)
+}
+
+/// The grid of `spec` over `plane` with its axes set and every loss still 0, to be filled by
+/// [`fill_rows`] (all at once, or a few rows per frame where there is one thread: the web page).
+pub fn empty_grid(plane: &Plane, spec: &GridSpec) -> Grid {
     let res = spec.res.clamp(MIN_RES, MAX_RES);
     let span = if spec.span > 0.0 && spec.span.is_finite() { spec.span } else { DEFAULT_SPAN };
     let axis = GridSpec { res, span }.axis();
+    if plane.is_curve() {
+        Grid { res, a: axis, b: Vec::new(), loss: vec![0.0; res] }
+    } else {
+        Grid { res, a: axis.clone(), b: axis, loss: vec![0.0; res * res] }
+    }
+}
+
+impl Grid {
+    /// Rows to compute: res for a surface; a curve's res points count as rows.
+    pub fn rows(&self) -> usize {
+        self.res
+    }
+}
+
+/// Computes the losses of `rows` (row j is b = b_j; for a curve, point j), spread over rayon's
+/// threads, each row checking `progress.cancel` first and counting itself in
+/// `progress.rows_done`. Each vertex's value does not depend on how rows are batched.
+pub fn fill_rows(objective: &Objective, plane: &Plane, grid: &mut Grid, rows: std::ops::Range<usize>, progress: &Progress) {
     let eval = PlaneLoss::new(objective, plane);
     let cancelled = || progress.cancel.load(Ordering::Relaxed);
-    if plane.is_curve() {
-        let mut loss = vec![0.0; res];
-        loss.par_iter_mut().zip(&axis).for_each_init(
+    let res = grid.res;
+    if grid.is_curve() {
+        let (a, loss) = (&grid.a, &mut grid.loss);
+        loss[rows.clone()].par_iter_mut().zip(&a[rows]).for_each_init(
             || eval.scratch(),
             |s, (out, &a)| {
                 if !cancelled() {
@@ -132,19 +160,18 @@ pub fn compute_grid(objective: &Objective, plane: &Plane, spec: &GridSpec, progr
                 }
             },
         );
-        return (!cancelled()).then(|| Grid { res, a: axis, b: Vec::new(), loss });
+        return;
     }
-    let mut loss = vec![0.0; res * res];
-    loss.par_chunks_mut(res).zip(&axis).for_each_init(
+    let (a, b, loss) = (&grid.a, &grid.b, &mut grid.loss);
+    loss[rows.start * res..rows.end * res].par_chunks_mut(res).zip(&b[rows]).for_each_init(
         || eval.scratch(),
         |s, (row, &b)| {
             if !cancelled() {
-                eval.row(b, &axis, s, row);
+                eval.row(b, a, s, row);
                 progress.rows_done.fetch_add(1, Ordering::Relaxed);
             }
         },
     );
-    (!cancelled()).then(|| Grid { res, a: axis.clone(), b: axis, loss })
 }
 
 #[cfg(test)]

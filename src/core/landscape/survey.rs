@@ -5,11 +5,14 @@
 //! choose the centre, build the plane, size it from the tame part of every path (an exploding
 //! run would otherwise stretch the view over astronomically large parameters: lesson 8), and
 //! fill the grid. An explicit span or directions win over all of that.
+//!
+//! [`SurveyJob`] does the same a piece at a time, for a page with one thread that must draw
+//! between pieces; [`survey`] is a job run to its end.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use super::grid::{Grid, GridSpec, Progress, compute_grid};
+use super::grid::{Grid, GridSpec, Progress, empty_grid, fill_rows};
 use super::plane::{Directions, Plane, auto_span, build_plane};
 use crate::core::{CoreError, Objective, RunSpec, Session, Trajectory};
 
@@ -97,45 +100,131 @@ pub fn tame_prefix(path: &Trajectory) -> Trajectory {
     out
 }
 
-/// Replays, centres, builds the plane, sizes and fills the grid. Cancellable between steps and
-/// between grid rows through `progress`.
+/// Replays, centres, builds the plane, sizes and fills the grid (rows in parallel).
+/// Cancellable between steps and between grid rows through `progress`.
 pub fn survey(objective: &Arc<Objective>, spec: &SurveySpec, progress: &Progress) -> Result<Survey, SurveyError> {
-    let cancelled = || progress.cancel.load(Ordering::Relaxed);
-    let mut preview = Session::starting_at(objective.clone(), spec.runs, spec.start)?;
-    for _ in 0..spec.steps.min(SIZING_STEPS) {
-        if cancelled() {
-            return Err(SurveyError::Cancelled);
+    let mut job = SurveyJob::new(objective, spec, usize::MAX)?;
+    loop {
+        if let Some(done) = job.advance(progress, &mut || false)? {
+            return Ok(done);
         }
-        if !preview.runs.iter().any(|r| r.is_running()) {
-            break;
-        }
-        preview.step();
     }
-    let run0 = &preview.runs[0];
-    let center = match &spec.center {
-        SurveyCenter::At(c) => c.clone(),
-        SurveyCenter::End if run0.is_running() => run0.theta.clone(),
-        SurveyCenter::End | SurveyCenter::Start => spec.start.to_vec(),
-    };
-    let plane = build_plane(objective, &center, &spec.directions, Some(&run0.trajectory))?;
-    let span = match spec.span {
-        Some(s) => s,
-        None => {
-            let tame: Vec<Trajectory> = preview.runs.iter().map(|r| tame_prefix(&r.trajectory)).collect();
-            auto_span(&plane, &tame.iter().collect::<Vec<_>>())
+}
+
+/// A [`survey`] in pieces: each [`SurveyJob::advance`] works until its clock says stop (checked
+/// after every sizing step and every batch of grid rows), so a page with one thread can draw
+/// between pieces. The numbers are those of [`survey`], whatever the pieces.
+pub struct SurveyJob {
+    objective: Arc<Objective>,
+    center: SurveyCenter,
+    start: Vec<f64>,
+    directions: Directions,
+    span: Option<f64>,
+    res: usize,
+    sizing_steps: u64,
+    rows_per_batch: usize,
+    stage: Stage,
+}
+
+enum Stage {
+    /// Replaying the runs; `done` steps so far.
+    Sizing { preview: Session, done: u64 },
+    /// Filling the grid; rows before `next` are done.
+    Filling { preview: Session, plane: Plane, span: f64, grid: Grid, next: usize },
+    /// Handed out (or failed).
+    Done,
+}
+
+impl SurveyJob {
+    /// Starts the runs; `rows_per_batch` grid rows are computed (in parallel) between looks at
+    /// the clock.
+    pub fn new(objective: &Arc<Objective>, spec: &SurveySpec, rows_per_batch: usize) -> Result<Self, SurveyError> {
+        let preview = Session::starting_at(objective.clone(), spec.runs, spec.start)?;
+        Ok(Self {
+            objective: objective.clone(),
+            center: spec.center.clone(),
+            start: spec.start.to_vec(),
+            directions: spec.directions.clone(),
+            span: spec.span,
+            res: spec.res,
+            sizing_steps: spec.steps.min(SIZING_STEPS),
+            rows_per_batch: rows_per_batch.max(1),
+            stage: Stage::Sizing { preview, done: 0 },
+        })
+    }
+
+    /// Grid rows done and in all (0 of 0 while the runs are replayed).
+    pub fn rows(&self) -> (usize, usize) {
+        match &self.stage {
+            Stage::Filling { grid, next, .. } => (*next, grid.rows()),
+            _ => (0, 0),
         }
-    };
-    let grid_spec = GridSpec { res: spec.res, span };
-    grid_spec.validate()?;
-    let grid = compute_grid(objective, &plane, &grid_spec, progress).ok_or(SurveyError::Cancelled)?;
-    Ok(Survey { plane, grid, span, preview })
+    }
+
+    /// Works until `out_of_time()` says stop (asked after each piece) or the survey is
+    /// finished; `Some` once, at the end.
+    pub fn advance(&mut self, progress: &Progress, out_of_time: &mut dyn FnMut() -> bool) -> Result<Option<Survey>, SurveyError> {
+        loop {
+            if progress.cancel.load(Ordering::Relaxed) {
+                self.stage = Stage::Done;
+                return Err(SurveyError::Cancelled);
+            }
+            match &mut self.stage {
+                Stage::Sizing { preview, done } if *done < self.sizing_steps && preview.runs.iter().any(|r| r.is_running()) => {
+                    preview.step();
+                    *done += 1;
+                }
+                Stage::Sizing { .. } => {
+                    let Stage::Sizing { preview, .. } = std::mem::replace(&mut self.stage, Stage::Done) else { unreachable!() };
+                    self.stage = self.plane(preview)?;
+                }
+                Stage::Filling { plane, grid, next, .. } if *next < grid.rows() => {
+                    let end = next.saturating_add(self.rows_per_batch).min(grid.rows());
+                    fill_rows(&self.objective, plane, grid, *next..end, progress);
+                    *next = end;
+                }
+                Stage::Filling { .. } => {
+                    let Stage::Filling { preview, plane, span, grid, .. } = std::mem::replace(&mut self.stage, Stage::Done) else {
+                        unreachable!()
+                    };
+                    return Ok(Some(Survey { plane, grid, span, preview }));
+                }
+                Stage::Done => return Err(SurveyError::Cancelled),
+            }
+            if out_of_time() {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// After sizing: the centre, the plane, the span and an empty grid.
+    fn plane(&self, preview: Session) -> Result<Stage, SurveyError> {
+        let run0 = &preview.runs[0];
+        let center = match &self.center {
+            SurveyCenter::At(c) => c.clone(),
+            SurveyCenter::End if run0.is_running() => run0.theta.clone(),
+            SurveyCenter::End | SurveyCenter::Start => self.start.clone(),
+        };
+        let plane = build_plane(&self.objective, &center, &self.directions, Some(&run0.trajectory))?;
+        let span = match self.span {
+            Some(s) => s,
+            None => {
+                let tame: Vec<Trajectory> = preview.runs.iter().map(|r| tame_prefix(&r.trajectory)).collect();
+                auto_span(&plane, &tame.iter().collect::<Vec<_>>())
+            }
+        };
+        let grid_spec = GridSpec { res: self.res, span };
+        grid_spec.validate()?;
+        let grid = empty_grid(&plane, &grid_spec);
+        Ok(Stage::Filling { preview, plane, span, grid, next: 0 })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::landscape::testing;
-    use crate::core::{OptimizerConfig, Sgd};
+    use crate::core::{Activation, LayerSpec, Loss, OptimizerConfig, Sgd};
 
     fn sgd(lr: f64) -> RunSpec {
         RunSpec::new(OptimizerConfig::Sgd(Sgd { lr, ..Sgd::default() }))
@@ -194,6 +283,45 @@ mod tests {
             res: 3,
         };
         assert_eq!(survey(&objective, &spec, &progress).unwrap_err(), SurveyError::Cancelled);
+    }
+
+    #[test]
+    fn a_survey_in_pieces_is_the_same_survey() {
+        let objective = Arc::new(testing::network(
+            2,
+            vec![LayerSpec::new(6, Activation::Tanh), LayerSpec::new(1, Activation::Linear)],
+            Loss::Mse,
+            testing::spiral(40),
+            None,
+        ));
+        let runs = [sgd(0.1), sgd(0.5)];
+        let spec = SurveySpec {
+            start: objective.start(),
+            runs: &runs,
+            steps: 40,
+            center: SurveyCenter::End,
+            directions: Directions::Random { seed: 3, include_bias: false },
+            span: None,
+            res: 9,
+        };
+        let whole = survey(&objective, &spec, &Progress::default()).unwrap();
+        let mut job = SurveyJob::new(&objective, &spec, 1).unwrap();
+        let mut pieces = 0;
+        let progress = Progress::default();
+        let piecewise = loop {
+            pieces += 1;
+            // Out of time after every piece: one step or one row.
+            if let Some(s) = job.advance(&progress, &mut || true).unwrap() {
+                break s;
+            }
+            assert!(job.rows().0 <= 9);
+        };
+        assert_eq!(pieces, 40 + 1 + 9 + 1, "40 steps, the plane, 9 rows, the hand-over");
+        assert_eq!(piecewise.grid, whole.grid);
+        assert_eq!(piecewise.plane.center, whole.plane.center);
+        assert_eq!(piecewise.span.to_bits(), whole.span.to_bits());
+        assert_eq!(progress.rows_done(), 9);
+        assert_eq!(job.advance(&progress, &mut || false).unwrap_err(), SurveyError::Cancelled, "handed out once");
     }
 
     #[test]

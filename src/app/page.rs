@@ -1,0 +1,119 @@
+//! The web page (the `wasm32` build): the URL fragment opens a shared scene
+//! (`…/#losscape1.…`) or a lesson (`…/#lesson=08`), when the page opens and whenever the
+//! fragment changes; the Share window
+//! learns the page's address to offer links, and the files chosen in the browser's file picker
+//! arrive here — a scene replaces the one on screen, a data CSV goes into the network's scene
+//! inline (a page has no folder to name it by). The page's `<html>` element carries what is on
+//! screen (`data-scene`, `data-surfaces`: surfaces drawn so far) for its scripts and the
+//! browser test.
+
+use std::path::Path;
+
+use bevy::prelude::*;
+
+use super::scenes::{GoToLesson, OpenSharedLine, ShareState};
+use super::sets::AppSystems;
+use super::settings::{RebuildObjective, SimSettings, StatusLine};
+use super::sim::{SwitchScene, load_scene_text};
+use super::surface::SurfaceView;
+use crate::browser::{self, Picked, Purpose};
+use crate::core::{CsvSource, DataSpec, ObjectiveSpec};
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, note_address)
+        .add_systems(Update, follow_fragment.in_set(AppSystems::ReadInput))
+        .add_systems(Update, receive_picked_files.in_set(AppSystems::FileActions))
+        .add_systems(Update, report_to_page.in_set(AppSystems::SyncVisuals));
+}
+
+/// Each surface put on screen: the scene's name and the count, on the page's `<html>`.
+fn report_to_page(view: Option<Res<SurfaceView>>, settings: Res<SimSettings>, mut drawn: Local<u64>) {
+    let Some(view) = view else { return };
+    if !view.is_changed() {
+        return;
+    }
+    *drawn += 1;
+    browser::set_page_state("scene", &settings.scene.name);
+    browser::set_page_state("surfaces", &drawn.to_string());
+}
+
+fn note_address(mut share: ResMut<ShareState>) {
+    share.address = browser::page_address();
+}
+
+/// Opens the scene of a `#losscape1.…` fragment, or the lesson of `#lesson=NUMBER`, when it
+/// appears or changes (a pasted link, the back button); other fragments are left alone.
+fn follow_fragment(
+    mut seen: Local<Option<String>>,
+    mut open: MessageWriter<OpenSharedLine>,
+    mut lesson: MessageWriter<GoToLesson>,
+    mut status: ResMut<StatusLine>,
+) {
+    let fragment = browser::fragment();
+    if seen.as_ref() == Some(&fragment) {
+        return;
+    }
+    if fragment.starts_with(crate::share::PREFIX) {
+        open.write(OpenSharedLine(fragment.clone()));
+    } else if let Some(id) = fragment.strip_prefix("lesson=") {
+        match crate::lessons::find(id) {
+            Some(i) => {
+                lesson.write(GoToLesson(i));
+            }
+            None => status.error(format!("the link names no lesson {id:?} (the lessons: {})", crate::lessons::numbers())),
+        }
+    }
+    *seen = Some(fragment);
+}
+
+/// Puts each file the user picked to use; a bad file changes nothing and says why in one line.
+fn receive_picked_files(
+    mut settings: ResMut<SimSettings>,
+    mut switch: MessageWriter<SwitchScene>,
+    mut rebuild: MessageWriter<RebuildObjective>,
+    mut status: ResMut<StatusLine>,
+) {
+    for Picked { purpose, name, bytes } in browser::take_picked() {
+        let result = bytes.and_then(|bytes| match purpose {
+            Purpose::Scene => open_scene(&name, &bytes).map(|(message, loaded)| {
+                switch.write(loaded);
+                message
+            }),
+            Purpose::DataCsv => use_data(&mut settings, &name, &bytes).map(|message| {
+                rebuild.write(RebuildObjective);
+                message
+            }),
+        });
+        match result {
+            Ok(message) => status.info(message),
+            Err(e) => status.error(e),
+        }
+    }
+}
+
+fn open_scene(name: &str, bytes: &[u8]) -> Result<(String, SwitchScene), String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| format!("{name}: not a text file (not UTF-8)"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (settings, sim) = load_scene_text(Path::new(name), text).map_err(|e| e.to_string())?;
+    Ok((format!("opened {name}"), SwitchScene { settings, sim }))
+}
+
+/// The CSV's rows become the network's data, inline; its width sets the inputs.
+fn use_data(settings: &mut SimSettings, name: &str, bytes: &[u8]) -> Result<String, String> {
+    let ObjectiveSpec::Network(net) = &mut settings.scene.objective else {
+        return Err(format!("{name}: a typed function has no data; choose a network first"));
+    };
+    let source = CsvSource::Path(name.to_owned());
+    let table = crate::scene::read_csv_from(bytes, name, &source).map_err(|e| e.to_string())?;
+    let width = table.x.first().map_or(0, Vec::len);
+    let rows = table.x.len();
+    net.data = DataSpec::Inline(table);
+    match &net.features {
+        Some(f) if width == 2 => net.inputs = f.len(),
+        _ => {
+            net.features = None;
+            net.inputs = width;
+        }
+    }
+    Ok(format!("{name}: {rows} rows, {width} input column{}", if width == 1 { "" } else { "s" }))
+}
