@@ -41,9 +41,7 @@ impl Lesson {
 /// Index of the lesson with this file name (`08_exploding.ron`), stem (`08_exploding`) or number
 /// (`08`, `03b`: the file name up to its first `_`).
 pub fn find(name: &str) -> Option<usize> {
-    LESSONS.iter().position(|l| {
-        l.file == name || l.file.rsplit_once('.').is_some_and(|(stem, _)| stem == name) || l.number() == name
-    })
+    LESSONS.iter().position(|l| l.file == name || l.file.rsplit_once('.').is_some_and(|(stem, _)| stem == name) || l.number() == name)
 }
 
 impl Lesson {

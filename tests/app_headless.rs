@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use bevy::ecs::schedule::{LogLevel, ScheduleBuildSettings};
 use bevy::prelude::*;
 use losscape::app::{
-    CaptureScreenshot, FileAction, FileKind, GridTask, GridWork, HISTORY_ROWS, Play, RebuildObjective, RecomputeSurface, ResetView, SetStart,
-    SimSettings, Simulation, StatusLine, SurfaceGrid, files_plugin, headless_plugin, load_scene,
+    CaptureScreenshot, FileAction, FileKind, GridTask, GridWork, HISTORY_ROWS, Play, RebuildObjective, RecomputeSurface, ResetView,
+    SetStart, SimSettings, Simulation, StatusLine, SurfaceGrid, files_plugin, headless_plugin, load_scene,
 };
 use losscape::core::landscape::Directions;
 use losscape::core::{CsvColumns, CsvSource, DataSpec, Feature, Holdout, NetworkSpec, ObjectiveSpec, Penalty, RunStatus};

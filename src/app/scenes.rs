@@ -22,8 +22,8 @@ use bevy_egui::input::EguiWantsInput;
 use super::sets::AppSystems;
 use super::settings::{SimSettings, StatusLine};
 use super::sim::{Simulation, SwitchScene, load_lesson};
-use crate::lessons::LESSONS;
 use crate::core::CoreError;
+use crate::lessons::LESSONS;
 use crate::scene::{Scene, SceneError};
 
 pub(super) fn plugin(app: &mut App) {

@@ -261,9 +261,9 @@ pub fn draw_png(
             named.unwrap_or_else(|| format!("run {}", s.run))
         })
         .collect();
-    let title = title.or_else(|| scene.filter(|sc| !sc.name.is_empty()).map(|sc| sc.name.clone())).unwrap_or_else(|| {
-        Path::new(shown).file_name().map_or_else(|| shown.to_owned(), |n| n.to_string_lossy().into_owned())
-    });
+    let title = title
+        .or_else(|| scene.filter(|sc| !sc.name.is_empty()).map(|sc| sc.name.clone()))
+        .unwrap_or_else(|| Path::new(shown).file_name().map_or_else(|| shown.to_owned(), |n| n.to_string_lossy().into_owned()));
     let points = || series.iter().flat_map(|s| s.loss.iter().chain(&s.holdout));
     let (lo, hi) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, l)| (lo.min(l), hi.max(l)));
     if !lo.is_finite() {
