@@ -216,6 +216,61 @@ pub fn check_outputs(outputs: &[Output], inputs: &[PathBuf]) -> Result<Vec<PathB
     Ok(outputs.iter().map(|o| write_target(o.path)).collect())
 }
 
+/// A folder a command writes numbered files into (`--frames-dir`): checked before any work like
+/// [`check_outputs`]'s files. It must be a folder holding none of the files the command would
+/// write (so nothing the user had is overwritten, and no frame of an older run is left mixed
+/// in), or not exist yet in a folder that does; then it is made, and removed again unless
+/// [`FramesFolder::keep`] is called (the files in it are staged, so a failure leaves it empty).
+#[derive(Debug)]
+pub struct FramesFolder {
+    /// The folder.
+    pub path: PathBuf,
+    created: bool,
+}
+
+impl FramesFolder {
+    /// Checks (or makes) `dir` for files named `{prefix}…{.ext}`; `flag` names it in messages.
+    pub fn prepare(dir: &Path, flag: &str, prefix: &str, ext: &str) -> Result<Self, FileError> {
+        let fail = |m: String| FileError::new(dir, m);
+        match std::fs::metadata(dir) {
+            Ok(meta) if meta.is_dir() => {
+                let entries = std::fs::read_dir(dir).map_err(|e| fail(format!("{flag}: cannot read the folder: {}", os_message(&e))))?;
+                let taken = entries.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).find(|n| {
+                    n.starts_with(prefix) && Path::new(n).extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
+                });
+                if let Some(name) = taken {
+                    return Err(fail(format!("{flag}: the folder already holds {name}; choose an empty or new folder")));
+                }
+                temporary_in(dir).map_err(|e| fail(format!("{flag}: cannot write in the folder: {}", os_message(&e))))?;
+                Ok(Self { path: dir.to_path_buf(), created: false })
+            }
+            Ok(meta) => Err(fail(format!("{flag} is {}, not a folder", kind_of(&meta)))),
+            Err(_) => {
+                let parent = folder_of(dir);
+                if !std::fs::metadata(parent).is_ok_and(|m| m.is_dir()) {
+                    return Err(fail(format!("{flag}: the folder {} does not exist", parent.display())));
+                }
+                std::fs::create_dir(dir).map_err(|e| fail(format!("{flag}: cannot make the folder: {}", os_message(&e))))?;
+                Ok(Self { path: dir.to_path_buf(), created: true })
+            }
+        }
+    }
+
+    /// Keeps the folder: its files were written.
+    pub fn keep(mut self) {
+        self.created = false;
+    }
+}
+
+impl Drop for FramesFolder {
+    fn drop(&mut self) {
+        if self.created {
+            // Only an empty folder goes (its staged files are deleted before it).
+            let _ = std::fs::remove_dir(&self.path);
+        }
+    }
+}
+
 /// Temporary files being written now, removed by [`remove_temporaries_on_signals`].
 static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::landscape::{Directions, SurveyCenter};
+use crate::core::landscape::{Directions, SurveyCenter, SurveySpec, effective_directions};
 use crate::core::{CoreError, CsvSource, DataSpec, Objective, ObjectiveSpec, OptimizerConfig, RunSpec, Sgd, Table};
 
 /// The most steps a scene may ask for.
@@ -344,6 +344,21 @@ impl Scene {
         let o = self.objective.build(&loader)?;
         self.surface.center.check(o.dim())?;
         Ok(Arc::new(o))
+    }
+
+    /// The survey of the scene's own surface settings for its `objective`: what the app draws
+    /// for it and `losscape surface SCENE` writes without flags (`animate` changes the
+    /// resolution, `surface` whatever its flags name).
+    pub fn survey_spec<'a>(&'a self, objective: &'a Objective) -> SurveySpec<'a> {
+        SurveySpec {
+            start: objective.start(),
+            runs: &self.runs,
+            steps: self.steps,
+            center: self.surface.center.survey(),
+            directions: effective_directions(&self.surface.directions, objective.dim()),
+            span: self.surface.span,
+            res: self.surface.res,
+        }
     }
 
     /// The files a scene at `path` reads: itself and its data CSV, if any. A command's outputs

@@ -16,12 +16,12 @@
 //!    `camera.rs`, `diagnostics.rs`;
 //! 5. `surface.rs` (mesh, wireframe, contours);
 //! 6. `picking.rs`, `ball.rs`, `screenshot.rs`, `timing.rs`;
-//! 7. `files.rs` (open / save / export), and on the web page `page.rs` (the URL fragment, the
-//!    file picker);
+//! 7. `files.rs` (open / save / export), `record.rs` (the GIF of the 3D view), and on the web
+//!    page `page.rs` (the URL fragment, the file picker);
 //! 8. `ui/` (the egui pass: panels, plots, lesson card, Share window, overlays);
 //! 9. this module, which composes the plugins and orders the sets once: `Update` runs read input
-//!    → file actions → pick → move camera → load scene → switch scene → simulate → landscape →
-//!    report → sync surface → sync visuals; the egui pass runs style → side panel → plots panel
+//!    → file actions → start or stop a recording → pick → move camera → load scene → switch scene → simulate → landscape →
+//!    report → sync surface → sync visuals (recordings start or stop after the file actions); the egui pass runs style → side panel → plots panel
 //!    → lesson card → windows → overlays.
 //!
 //! With no scene given the app opens in lesson mode on the first lesson; with a scene it opens
@@ -41,6 +41,7 @@ mod landscape;
 #[cfg(target_arch = "wasm32")]
 mod page;
 mod picking;
+mod record;
 mod scenes;
 mod screenshot;
 mod sets;
@@ -64,10 +65,12 @@ use bevy_egui::{EguiPlugin, EguiPrimaryContextPass};
 pub use files::{ExportError, FileAction, FileKind};
 pub use landscape::{ESCAPE_FACTOR, FINE_SAMPLES, GridTask, GridWork, Landscape, RES_RANGE, SLICE_BUDGET, SurfaceGrid};
 pub use scenes::{GoToLesson, LessonMode, OpenSharedLine, ShareError, ShareState, restore};
+pub use record::{Recorder, ScriptedRecording, ToggleRecording};
 pub use screenshot::{CaptureScreenshot, ScreenshotError, ScreenshotFailure, ScriptedScreenshot};
 pub use sets::{AppSystems, UiSystems};
 pub use settings::{
-    Play, RebuildObjective, RecomputeSurface, Reset, ResetView, SetStart, SimSettings, StatusLine, StepOnce, UiLayout, ViewSwitches,
+    FixedStepping, Play, RebuildObjective, RecomputeSurface, Reset, ResetView, SetStart, SimSettings, StatusLine, StepOnce, UiLayout,
+    ViewSwitches,
 };
 pub use sim::{HISTORY_ROWS, LayerNormHistory, LoadError, Simulation, SwitchScene, load_lesson, load_scene, load_scene_text};
 pub use surface::{SurfaceView, ViewMap, surface_view};
@@ -84,6 +87,8 @@ pub struct AppOptions {
     pub screenshot: Option<PathBuf>,
     /// Frames to render before the screenshot.
     pub frames: u32,
+    /// Record a GIF once the surface is on screen, then exit.
+    pub record: Option<ScriptedRecording>,
 }
 
 /// Opens the app; returns the process exit code (2 with one line on stderr for a bad scene).
@@ -105,6 +110,9 @@ pub fn run(options: AppOptions) -> ExitCode {
     let mut app = whole_app(window, settings, simulation, lesson_mode);
     if let Some(path) = options.screenshot {
         app.insert_resource(ScriptedScreenshot { path, frames: options.frames.max(1) });
+    }
+    if let Some(record) = options.record {
+        app.insert_resource(record);
     }
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,
@@ -152,6 +160,7 @@ pub fn headless_plugin(app: &mut App) {
         (
             AppSystems::ReadInput,
             AppSystems::FileActions,
+            AppSystems::Record,
             AppSystems::Pick,
             AppSystems::MoveCamera,
             AppSystems::LoadScene,
@@ -188,6 +197,7 @@ pub fn plugin(app: &mut App) {
         camera::plugin,
         diagnostics::plugin,
         files::plugin,
+        record::plugin,
         screenshot::plugin,
         timing::plugin,
         ui::plugin,

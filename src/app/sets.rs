@@ -11,6 +11,8 @@ pub enum AppSystems {
     ReadInput,
     /// Open, save and export files.
     FileActions,
+    /// Start or stop recording a GIF (its frames are taken in `SyncVisuals`).
+    Record,
     /// A click on the surface moves the start (picked through the camera as last drawn).
     Pick,
     /// The orbit camera moves and its viewport is fitted between the panels.

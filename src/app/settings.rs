@@ -28,6 +28,7 @@ pub(super) fn plugin(app: &mut App) {
         .init_resource::<StatusLine>()
         .init_resource::<ViewSwitches>()
         .init_resource::<UiLayout>()
+        .init_resource::<FixedStepping>()
         .add_systems(
             Update,
             read_shortcuts.in_set(AppSystems::ReadInput).run_if(resource_exists::<ButtonInput<KeyCode>>).run_if(keyboard_is_free),
@@ -134,6 +135,11 @@ pub struct SetStart(pub Vec<f64>);
 /// Put the camera back where the scene says.
 #[derive(Message, Clone, Copy, Debug, Default)]
 pub struct ResetView;
+
+/// While set (a recording), every frame takes exactly the scene's `steps_per_frame` steps,
+/// however long they take: an animation must not depend on how fast the machine draws.
+#[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FixedStepping(pub bool);
 
 /// Widths of the egui panels in logical pixels (written by the panels, read by the viewport).
 #[derive(Resource, Clone, Copy, Debug, Default)]

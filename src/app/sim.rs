@@ -16,7 +16,7 @@ use bevy::prelude::*;
 
 use super::sets::AppSystems;
 use super::settings::{
-    Play, RebuildObjective, RecomputeSurface, Reset, ResetView, SetStart, SimSettings, StatusLine, StepOnce, ViewSwitches,
+    FixedStepping, Play, RebuildObjective, RecomputeSurface, Reset, ResetView, SetStart, SimSettings, StatusLine, StepOnce, ViewSwitches,
 };
 use crate::core::{CoreError, Objective, ObjectiveSpec, Run, RunStatus, Session};
 use crate::scene::{self, SceneError};
@@ -306,7 +306,8 @@ fn sync_run_specs(settings: Res<SimSettings>, mut sim: ResMut<Simulation>, mut s
 
 /// `steps_per_frame` updates while playing, exactly one on `StepOnce` (which pauses), up to
 /// the scene's steps; then it pauses.
-/// The most time one frame spends stepping (at least one step is always taken).
+/// The most time one frame spends stepping (at least one step is always taken), except while
+/// recording ([`FixedStepping`]).
 const STEP_BUDGET: std::time::Duration = std::time::Duration::from_millis(25);
 
 fn step_simulation(
@@ -315,6 +316,7 @@ fn step_simulation(
     play: Res<State<Play>>,
     mut next: ResMut<NextState<Play>>,
     mut sim: ResMut<Simulation>,
+    fixed: Res<FixedStepping>,
 ) {
     let single = once.read().count() > 0;
     let playing = *play.get() == Play::Playing && !single;
@@ -324,7 +326,7 @@ fn step_simulation(
     // path is the same, only slower), so the view and the panel stay responsive.
     let began = Instant::now();
     for _ in 0..wanted {
-        if sim.steps() >= limit && !single || began.elapsed() > STEP_BUDGET {
+        if sim.steps() >= limit && !single || !fixed.0 && began.elapsed() > STEP_BUDGET {
             break;
         }
         sim.session.step();

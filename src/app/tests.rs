@@ -131,6 +131,8 @@ fn a_frame_without_input_leaves_the_scene_unchanged() {
         .insert_resource(settings)
         .insert_resource(sim)
         .add_plugins(headless_plugin)
+        .init_resource::<super::record::Recorder>()
+        .add_message::<super::record::ToggleRecording>()
         .init_resource::<PanelState>()
         .init_resource::<CurveReadout>()
         .init_resource::<Seen>()

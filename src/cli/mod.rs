@@ -5,6 +5,7 @@
 //! Files are read through [`crate::files`], outputs checked there before any work, standard
 //! output written through [`out`].
 
+mod animate;
 mod check;
 #[cfg(feature = "gui")]
 mod display;
@@ -37,6 +38,47 @@ pub struct Cli {
     /// Frames to render before the screenshot.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     frames: u32,
+    /// Record the race as an animated GIF of the 3D view (labels and legends included), then exit.
+    #[arg(long, value_name = "GIF", conflicts_with = "screenshot")]
+    record: Option<PathBuf>,
+    /// With --record: steps to record (default: up to the scene's last).
+    #[arg(long, value_name = "N", requires = "record")]
+    steps: Option<u64>,
+    /// With --record: frames a second, 1–50 (default 20).
+    #[arg(long, requires = "record", allow_negative_numbers = true)]
+    fps: Option<i64>,
+    /// With --record: the 3D view's size in physical pixels, WIDTHxHEIGHT (default: as the window lays it out).
+    #[arg(long, value_name = "WxH", requires = "record")]
+    size: Option<String>,
+}
+
+/// What `--record` asked for, checked.
+#[derive(Clone, Debug)]
+pub struct RecordRequest {
+    /// The GIF (its folder exists and is writable; it is not an input).
+    pub path: PathBuf,
+    /// Steps to record.
+    pub steps: Option<u64>,
+    /// Frames a second.
+    pub fps: u32,
+    /// The 3D view's size in physical pixels.
+    pub size: Option<(u32, u32)>,
+}
+
+/// Checks --steps, --fps and --size of `--record` (the path is checked with the scene's files).
+fn record_request(cli: &Cli) -> Result<Option<RecordRequest>, UserError> {
+    let Some(path) = cli.record.clone() else { return Ok(None) };
+    let fps = cli.fps.unwrap_or(i64::from(crate::export::gif::DEFAULT_FPS));
+    if !(1..=i64::from(animate::MAX_FPS)).contains(&fps) {
+        return Err(UserError(format!("--fps must be between 1 and {} (GIF players show no more), got {fps}", animate::MAX_FPS)));
+    }
+    if let Some(steps) = cli.steps
+        && !(1..=crate::scene::MAX_STEPS).contains(&steps)
+    {
+        return Err(UserError(format!("--steps must be between 1 and {}, got {steps}", crate::scene::MAX_STEPS)));
+    }
+    let size = cli.size.as_deref().map(animate::parse_size).transpose().map_err(UserError)?;
+    Ok(Some(RecordRequest { path, steps: cli.steps, fps: fps as u32, size }))
 }
 
 #[derive(Subcommand, Debug)]
@@ -55,6 +97,8 @@ enum Command {
     Open(share::OpenArgs),
     /// Draw loss against step for every run of a trajectory CSV as a PNG.
     Plot(plot::PlotArgs),
+    /// Write the optimizer race as an animated GIF: the slice's contours, the paths growing, the loss curves.
+    Animate(animate::AnimateArgs),
 }
 
 /// Bad input: printed as one line, exit code 2.
@@ -124,6 +168,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Share(a)) => share::share(&a),
         Some(Command::Open(a)) => share::open(&a),
         Some(Command::Plot(a)) => plot::run(&a),
+        Some(Command::Animate(a)) => animate::run(&a),
         None => {
             let lesson = match cli.lesson.as_deref() {
                 Some(id) => Some(crate::lessons::find(id).ok_or_else(|| {
@@ -131,13 +176,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })?),
                 None => None,
             };
-            open_app(cli.scene, lesson, cli.screenshot, cli.frames)
+            let record = record_request(&cli)?;
+            open_app(cli.scene, lesson, cli.screenshot, cli.frames, record)
         }
     }
 }
 
 #[cfg(feature = "gui")]
-fn open_app(scene: Option<PathBuf>, lesson: Option<usize>, screenshot: Option<PathBuf>, frames: u32) -> anyhow::Result<ExitCode> {
+fn open_app(
+    scene: Option<PathBuf>,
+    lesson: Option<usize>,
+    screenshot: Option<PathBuf>,
+    frames: u32,
+    record: Option<RecordRequest>,
+) -> anyhow::Result<ExitCode> {
     let mut inputs = Vec::new();
     if let Some(s) = &scene {
         inputs = crate::scene::load(s)?.input_files(s);
@@ -148,13 +200,35 @@ fn open_app(scene: Option<PathBuf>, lesson: Option<usize>, screenshot: Option<Pa
         ),
         None => None,
     };
+    let record = match record {
+        Some(r) => {
+            let path = crate::files::check_outputs(&[crate::files::Output { path: &r.path, flag: "--record", formats: &["gif"] }], &inputs)?
+                .remove(0);
+            Some(crate::app::ScriptedRecording {
+                path,
+                steps: r.steps,
+                fps: r.fps,
+                size: r.size.map(|(w, h)| bevy::math::UVec2::new(w, h)),
+            })
+        }
+        None => None,
+    };
     display::check_display()?;
-    Ok(crate::app::run(crate::app::AppOptions { scene, lesson, screenshot, frames }))
+    Ok(crate::app::run(crate::app::AppOptions { scene, lesson, screenshot, frames, record }))
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_app(_scene: Option<PathBuf>, _lesson: Option<usize>, _screenshot: Option<PathBuf>, _frames: u32) -> anyhow::Result<ExitCode> {
-    Err(UserError("this build has no app (built without the `gui` feature); use a subcommand: train, check, info, surface".into()).into())
+fn open_app(
+    _scene: Option<PathBuf>,
+    _lesson: Option<usize>,
+    _screenshot: Option<PathBuf>,
+    _frames: u32,
+    _record: Option<RecordRequest>,
+) -> anyhow::Result<ExitCode> {
+    Err(UserError(
+        "this build has no app (built without the `gui` feature); use a subcommand: train, check, info, surface, plot, animate".into(),
+    )
+    .into())
 }
 
 /// Loads a scene and builds its objective; errors are one line with file:line:col.

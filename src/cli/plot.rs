@@ -27,7 +27,7 @@ use plotters_backend::{BackendColor, BackendCoord, BackendTextStyle, DrawingErro
 use super::UserError;
 
 mod axis;
-use axis::Axis;
+pub(crate) use axis::Axis;
 
 /// Line colours, one per run in file order (Tableau 10), repeated after ten runs.
 pub const PALETTE: [(u8, u8, u8); 10] = [
@@ -89,6 +89,31 @@ pub struct Series {
     pub diverged_at: Option<u64>,
     /// The first plotted value ≤ 0 (no log axis can show it): file line, column, value.
     pub first_non_positive: Option<(u64, &'static str, f64)>,
+}
+
+impl Series {
+    /// A run's curve straight from its recorded path, as [`read_trajectory`] reads it from the
+    /// CSV `losscape train` writes; `upto` keeps the steps ≤ it (a frame of an animation).
+    pub fn of(run: usize, path: &crate::core::Trajectory, upto: u64) -> Self {
+        let mut s = Series { run: run.to_string(), loss: Vec::new(), holdout: Vec::new(), diverged_at: None, first_non_positive: None };
+        for (k, r) in path.records.iter().enumerate().take_while(|(_, r)| r.step <= upto) {
+            if !r.loss.is_finite() {
+                s.diverged_at = Some(r.step);
+                break;
+            }
+            s.loss.push((r.step as f64, r.loss));
+            if r.loss <= 0.0 {
+                s.first_non_positive.get_or_insert((k as u64 + 2, "loss", r.loss));
+            }
+            if let Some(h) = r.holdout_loss
+                && h.is_finite()
+                && s.holdout.len() + 1 == s.loss.len()
+            {
+                s.holdout.push((r.step as f64, h));
+            }
+        }
+        s
+    }
 }
 
 /// Reads a trajectory CSV: runs in order of first appearance. Errors are
@@ -199,13 +224,15 @@ pub fn auto_scale(lo: f64, hi: f64) -> Scale {
     if lo > 0.0 && hi / lo >= 100.0 { Scale::Log } else { Scale::Linear }
 }
 
-/// Everything drawn.
-struct Figure<'a> {
-    title: String,
-    series: &'a [Series],
-    labels: Vec<String>,
-    x: Axis,
-    y: Axis,
+/// Everything drawn: the plot of `losscape plot`, also the loss panel of `losscape animate`.
+pub(crate) struct Figure<'a> {
+    pub title: String,
+    pub series: &'a [Series],
+    pub labels: Vec<String>,
+    /// One colour per series.
+    pub colours: Vec<RGBColor>,
+    pub x: Axis,
+    pub y: Axis,
 }
 
 /// Writes the PNG.
@@ -282,7 +309,8 @@ pub fn draw_png(
         None => auto_scale(lo, hi),
     };
     let max_step = points().fold(0.0f64, |m, &(s, _)| m.max(s)).max(series.iter().filter_map(|s| s.diverged_at).max().unwrap_or(0) as f64);
-    let fig = Figure { title, series, labels, x: Axis::steps(max_step), y: Axis::losses(scale, lo, hi) };
+    let colours = (0..series.len()).map(|i| PALETTE[i % PALETTE.len()]).map(|(r, g, b)| RGBColor(r, g, b)).collect();
+    let fig = Figure { title, series, labels, colours, x: Axis::steps(max_step), y: Axis::losses(scale, lo, hi) };
     let png = render(&fig, width, height).map_err(|e| UserError(format!("cannot draw the plot: {e}")))?;
     Ok((png, scale))
 }
@@ -291,7 +319,7 @@ pub fn draw_png(
 const FONT: &[u8] = epaint_default_fonts::UBUNTU_LIGHT;
 
 /// The embedded font, parsed once.
-fn font() -> &'static FontRef<'static> {
+pub(crate) fn font() -> &'static FontRef<'static> {
     static PARSED: std::sync::OnceLock<FontRef<'static>> = std::sync::OnceLock::new();
     // The bytes are a valid TTF compiled into the binary; a failure here is a build defect.
     PARSED.get_or_init(|| FontRef::try_from_slice(FONT).expect("the embedded font parses"))
@@ -300,15 +328,15 @@ fn font() -> &'static FontRef<'static> {
 /// One line of text laid out at a pixel size (the font's ascent − descent, as plotters sizes
 /// text): each glyph outlined at its true pen position, side bearing and fraction of a pixel
 /// kept, the baseline at the ascent. The box is (0, 0) to (`width`, `height`).
-struct TextLine {
+pub(crate) struct TextLine {
     glyphs: Vec<OutlinedGlyph>,
-    width: f32,
-    height: f32,
+    pub width: f32,
+    pub height: f32,
 }
 
 impl TextLine {
     /// Lays `text` out with its box's top-left corner at (`x`, `y`) pixels.
-    fn new(text: &str, size: f64, (x, y): (f32, f32)) -> Self {
+    pub fn new(text: &str, size: f64, (x, y): (f32, f32)) -> Self {
         let font = font();
         let scaled = font.as_scaled(PxScale::from(size as f32));
         let mut glyphs = Vec::with_capacity(text.len());
@@ -331,7 +359,7 @@ impl TextLine {
 /// plotters' bitmap backend with text drawn by [`TextLine`] instead of plotters' `ab_glyph`
 /// code, which loses each glyph's side bearing and its position's fraction of a pixel.
 /// Everything else is passed through.
-struct TextBackend<'a>(BitMapBackend<'a>);
+pub(crate) struct TextBackend<'a>(pub BitMapBackend<'a>);
 
 type BackendResult<T = ()> = Result<T, DrawingErrorKind<<BitMapBackend<'static> as DrawingBackend>::ErrorType>>;
 
@@ -424,7 +452,7 @@ impl DrawingBackend for TextBackend<'_> {
 }
 
 /// Registers the embedded font as plotters' "sans-serif", once per process.
-fn register_font() {
+pub(crate) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The bytes are a valid TTF compiled into the binary; a failure here is a build defect.
@@ -438,7 +466,7 @@ fn register_font() {
 
 /// `text` with every character the font lacks spelled in ASCII (`→` as `->`, `‖` as `||`), or
 /// `?`: plotters draws one font, and a missing glyph would be an empty box in a run's name.
-fn displayable(text: &str) -> String {
+pub(crate) fn displayable(text: &str) -> String {
     let font = font();
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -472,18 +500,23 @@ fn render(fig: &Figure<'_>, width: u32, height: u32) -> Result<Vec<u8>, String> 
         draw(&root, fig)?;
         root.present().map_err(|e| e.to_string())?;
     }
+    encode_png(&rgb, width, height)
+}
+
+/// An RGB picture (three bytes a pixel, row by row) as PNG bytes.
+pub(crate) fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, String> {
     let mut png_bytes = Vec::new();
     let mut encoder = png::Encoder::new(&mut png_bytes, width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
-    writer.write_image_data(&rgb).map_err(|e| e.to_string())?;
+    writer.write_image_data(rgb).map_err(|e| e.to_string())?;
     writer.finish().map_err(|e| e.to_string())?;
     Ok(png_bytes)
 }
 
 /// Lays out the axes and draws every series.
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure<'_>) -> Result<(), String> {
+pub(crate) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure<'_>) -> Result<(), String> {
     let (w, h) = root.dim_in_pixel();
     let text = (h.min(w) / 40).clamp(10, 40);
     let mut chart = ChartBuilder::on(root)
@@ -508,9 +541,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure<'_>) -> 
         .map_err(|e| e.to_string())?;
     let stroke = (text / 6).max(2);
     let legend_len = (text * 2) as i32;
-    for (i, (s, label)) in fig.series.iter().zip(&fig.labels).enumerate() {
-        let (r, g, b) = PALETTE[i % PALETTE.len()];
-        let colour = RGBColor(r, g, b);
+    for ((s, label), &colour) in fig.series.iter().zip(&fig.labels).zip(&fig.colours) {
         let style = colour.stroke_width(stroke);
         chart
             .draw_series(LineSeries::new(s.loss.iter().copied(), style))

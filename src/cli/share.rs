@@ -45,7 +45,7 @@ pub fn open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
     let dir = tempfile::Builder::new().prefix("losscape-shared-").tempdir()?;
     let path = dir.path().join(format!("{}.ron", if name.is_empty() { "scene".into() } else { name }));
     crate::scene::save(&path, &scene)?;
-    let code = super::open_app(Some(path), None, None, 1);
+    let code = super::open_app(Some(path), None, None, 1, None);
     drop(dir);
     code
 }

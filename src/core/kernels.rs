@@ -2,8 +2,8 @@
 //! written so the compiler vectorises them, and compiled for AVX2+FMA / AVX-512 with a run-time
 //! choice (the `multiversion` crate) so one binary runs everywhere at full speed.
 //!
-//! Reproducibility: every multiply-add is `f64::mul_add`, a correctly rounded fused operation
-//! on every machine (hardware FMA or libm's exact `fma`), and `exp`, `tanh` and the sigmoid are
+//! Reproducibility: every multiply-add is [`Fma::fma`], a correctly rounded fused operation
+//! on every machine (the FMA instruction, or on a web page an exact emulation), and `exp`, `tanh` and the sigmoid are
 //! our own from plain IEEE operations rather than the platform's libm. Every other elementary
 //! function behind a number of the core (the losses' `exp`, `ln` and `ln_1p`, the data
 //! generators' and Box–Muller's `sin`, `cos` and `ln`, the learning-rate schedules' and Adam's
@@ -15,11 +15,13 @@
 
 use multiversion::multiversion;
 
+use super::fma::Fma;
+
 /// `y += a·x`.
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
 pub fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
     for (y, &x) in y.iter_mut().zip(x) {
-        *y = a.mul_add(x, *y);
+        *y = a.fma(x, *y);
     }
 }
 
@@ -34,11 +36,11 @@ pub fn dot(x: &[f64], y: &[f64]) -> f64 {
     let (xr, yr) = (xc.remainder(), yc.remainder());
     for (a, b) in xc.zip(yc) {
         for k in 0..4 {
-            lo[k] = a[k].mul_add(b[k], lo[k]);
-            hi[k] = a[k + 4].mul_add(b[k + 4], hi[k]);
+            lo[k] = a[k].fma(b[k], lo[k]);
+            hi[k] = a[k + 4].fma(b[k + 4], hi[k]);
         }
     }
-    reduce(lo, hi) + xr.iter().zip(yr).fold(0.0, |t, (a, b)| a.mul_add(*b, t))
+    reduce(lo, hi) + xr.iter().zip(yr).fold(0.0, |t, (a, b)| a.fma(*b, t))
 }
 
 #[inline(always)]
@@ -139,7 +141,7 @@ fn tile<const J: usize>(coef: impl Fn(usize, usize) -> f64, init: [f64; J], rows
                 let x: &[f64; TILE_LANES] = xrow[s..s + TILE_LANES].try_into().expect("lanes");
                 for (acc, &c) in acc.iter_mut().zip(c) {
                     for l in 0..TILE_LANES {
-                        acc[l] = c.mul_add(x[l], acc[l]);
+                        acc[l] = c.fma(x[l], acc[l]);
                     }
                 }
             }
@@ -152,7 +154,7 @@ fn tile<const J: usize>(coef: impl Fn(usize, usize) -> f64, init: [f64; J], rows
             for j in 0..J {
                 let mut acc = if resume { out[j * n + s] } else { init[j] };
                 for (c, xrow) in packed.iter().zip(xs.chunks_exact(n)) {
-                    acc = c[j].mul_add(xrow[s], acc);
+                    acc = c[j].fma(xrow[s], acc);
                 }
                 out[j * n + s] = acc;
             }
@@ -236,7 +238,7 @@ fn chunks8(v: &[f64], m: usize) -> &[[f64; 8]] {
 #[inline(always)]
 fn fma_lanes(acc: &mut [f64; 8], d: &[f64; 8], x: &[f64; 8]) {
     for l in 0..8 {
-        acc[l] = d[l].mul_add(x[l], acc[l]);
+        acc[l] = d[l].fma(x[l], acc[l]);
     }
 }
 
@@ -257,7 +259,7 @@ fn reduce8(a: &[f64; 8]) -> f64 {
 /// A dot's lanes plus its scalar tail, as [`dot`] ends.
 #[inline(always)]
 fn finish_dot(acc: &[f64; 8], d_tail: &[f64], x_tail: &[f64]) -> f64 {
-    reduce8(acc) + d_tail.iter().zip(x_tail).fold(0.0, |t, (a, b)| a.mul_add(*b, t))
+    reduce8(acc) + d_tail.iter().zip(x_tail).fold(0.0, |t, (a, b)| a.fma(*b, t))
 }
 
 /// tanh in place.
@@ -296,7 +298,7 @@ pub fn sigmoid_in_place(v: &mut [f64]) {
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
 pub fn mul_tanh_derivative(y: &[f64], g: &mut [f64]) {
     for (g, &y) in g.iter_mut().zip(y) {
-        *g *= (-y).mul_add(y, 1.0);
+        *g *= (-y).fma(y, 1.0);
     }
 }
 
@@ -323,10 +325,10 @@ pub(crate) const SHIFTER: f64 = 6_755_399_441_055_744.0;
 pub fn exp(x: f64) -> f64 {
     let input = x;
     let x = x.clamp(-708.0, 709.0);
-    let t = x.mul_add(LOG2E, SHIFTER);
+    let t = x.fma(LOG2E, SHIFTER);
     let n = t - SHIFTER;
-    let r = (-n).mul_add(LN2_HI, x);
-    let r = (-n).mul_add(LN2_LO, r);
+    let r = (-n).fma(LN2_HI, x);
+    let r = (-n).fma(LN2_LO, r);
     const C: [f64; 13] = [
         1.0,
         1.0,
@@ -344,7 +346,7 @@ pub fn exp(x: f64) -> f64 {
     ];
     let mut p = C[12];
     for c in C[..12].iter().rev() {
-        p = p.mul_add(r, *c);
+        p = p.fma(r, *c);
     }
     let k = (t.to_bits() as i64).wrapping_sub(SHIFTER.to_bits() as i64);
     let v = p * f64::from_bits(((k + 1023) as u64) << 52);
@@ -379,17 +381,17 @@ const EXPM1: [f64; 11] = [
 /// propagates; callers clamp the range.
 #[inline(always)]
 pub fn expm1(x: f64) -> f64 {
-    let t = x.mul_add(LOG2E, SHIFTER);
+    let t = x.fma(LOG2E, SHIFTER);
     let n = t - SHIFTER;
-    let r = (-n).mul_add(LN2_LO, (-n).mul_add(LN2_HI, x));
+    let r = (-n).fma(LN2_LO, (-n).fma(LN2_HI, x));
     let mut p = EXPM1[10];
     for &c in EXPM1[..10].iter().rev() {
-        p = p.mul_add(r, c);
+        p = p.fma(r, c);
     }
     p *= r;
     // 2^n from the integer in t's low bits: (n + 1023) << 52.
     let scale = f64::from_bits(t.to_bits().wrapping_add(1023) << 52);
-    scale.mul_add(p, scale - 1.0)
+    scale.fma(p, scale - 1.0)
 }
 
 /// tanh within 5e-16 relative (tested), branch-free so it vectorises:

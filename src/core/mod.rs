@@ -11,6 +11,7 @@ pub mod clip;
 pub mod data;
 pub mod elementary;
 pub mod error;
+pub mod fma;
 pub mod format;
 pub mod function;
 pub mod init;

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::activation::{Activation, softmax_backprop, softmax_columns};
 use super::data::Dataset;
 use super::error::CoreError;
+use super::fma::Fma;
 pub(crate) use super::kernels::{dot, linear, linear_gradients, linear_transposed, sum};
 use super::loss::Loss;
 
@@ -314,7 +315,7 @@ impl Network {
         let mut loss = first.weight * first.loss;
         for chunk in rest {
             super::kernels::axpy(chunk.weight, &chunk.grad, grad);
-            loss = chunk.weight.mul_add(chunk.loss, loss);
+            loss = chunk.weight.fma(chunk.loss, loss);
         }
         loss
     }
@@ -462,7 +463,7 @@ fn batch_norm_forward(c: &mut LayerCache, gamma: &[f64], beta: &[f64], units: us
     for u in 0..units {
         let lin = &c.lin[u * n..(u + 1) * n];
         let mean = sum(lin) * inv_n;
-        let var = lin.iter().fold(0.0, |acc, v| (v - mean).mul_add(v - mean, acc)) * inv_n;
+        let var = lin.iter().fold(0.0, |acc, v| (v - mean).fma(v - mean, acc)) * inv_n;
         let inv_std = 1.0 / (var + BN_EPS).sqrt();
         c.inv_std[u] = inv_std;
         let xhat = &mut c.xhat[u * n..(u + 1) * n];

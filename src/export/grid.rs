@@ -26,6 +26,20 @@ pub struct RunPath {
     pub points: Vec<PathPoint>,
 }
 
+/// `losscape surface`'s grid CSV for the scene text `text` (`name`'s extension gives the
+/// format) with the scene's own surface settings: the web page's core computes it for the
+/// browser test, which compares it with the desktop's, value for value.
+pub fn surface_text(name: &Path, text: &str) -> Result<String, String> {
+    use crate::core::landscape::{Progress, survey};
+    let scene = crate::scene::parse(text, crate::scene::Format::of(name).map_err(|e| e.to_string())?, name).map_err(|e| e.to_string())?;
+    let objective = scene.build_in(Path::new("")).map_err(|e| crate::scene::located(text, name, e).to_string())?;
+    crate::core::session::check_path_memory(objective.dim(), scene.runs.len(), scene.steps).map_err(|e| e.to_string())?;
+    let done = survey(&objective, &scene.survey_spec(&objective), &Progress::default()).map_err(|e| e.to_string())?;
+    let mut csv = Vec::new();
+    write_grid_csv(&mut csv, &done.grid, &done.plane).map_err(|e| e.to_string())?;
+    String::from_utf8(csv).map_err(|e| e.to_string())
+}
+
 /// Projects every run's recorded path on `plane`.
 pub fn project_runs(plane: &Plane, runs: &[Run]) -> Vec<RunPath> {
     runs.iter().map(|r| RunPath { label: r.spec.label(), points: plane.project_path(&r.trajectory) }).collect()

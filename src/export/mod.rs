@@ -1,7 +1,8 @@
-//! Files losscape writes: trajectories (CSV, JSON), grids and meshes. Every file is written to
+//! Files losscape writes: trajectories (CSV, JSON), grids, meshes and animations (GIF). Every file is written to
 //! a temporary file in the same folder and renamed over the target, so a failed write never
 //! leaves a half-written file or destroys the old one.
 
+pub mod gif;
 pub mod grid;
 pub mod mesh;
 pub mod trajectory;

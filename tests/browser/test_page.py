@@ -9,7 +9,8 @@ Run by `scripts/web.sh test` (and CI) on a built dist/. Checks, on the page:
   3. a `#losscape1.…` fragment opens its scene, on a new page and when the fragment changes
      on an open one (the line comes from `losscape share`, the desktop binary);
   4. the page's core gives lesson 8's trajectory (881 parameters, generated data, seeded
-     initialisation) exactly as `losscape train` does on the desktop, value for value.
+     initialisation) exactly as `losscape train` does on the desktop, value for value;
+  5. and lesson 8's grid exactly as `losscape surface` does.
 Screenshots go to $LOSSCAPE_SHOTS (default /tmp/losscape-web-shots).
 
 Environment: LOSSCAPE_BIN, the desktop binary (default $CARGO_TARGET_DIR or target, /release/losscape);
@@ -163,6 +164,15 @@ def main():
         for k, (a, b) in enumerate(zip(on_page.splitlines(), on_desktop.splitlines())):
             assert a == b, f"line {k + 1} differs:\n page:    {a[:160]}\n desktop: {b[:160]}"
         print(f"page: lesson 8's trajectory ({on_page.count(chr(10))} rows, 881 parameters) equals the desktop's")
+        # 5. The page's surface and the desktop's: lesson 8's grid (its own settings: a random
+        # slice at 48²), written as `losscape surface` writes it, value for value. The page has no
+        # FMA instruction; its core emulates the fused multiply-add exactly.
+        on_page = page.page.evaluate("([t]) => window.losscape.surface_csv('08_exploding.ron', t)", [text])
+        on_desktop = desktop("surface", "assets/scenes/08_exploding.ron")
+        assert on_page.count("\n") == on_desktop.count("\n") > 2000, (on_page[:200], on_desktop[:200])
+        for k, (a, b) in enumerate(zip(on_page.splitlines(), on_desktop.splitlines())):
+            assert a == b, f"grid line {k + 1} differs:\n page:    {a}\n desktop: {b}"
+        print(f"page: lesson 8's grid ({on_page.count(chr(10)) - 1} vertices) equals the desktop's")
 
         page.check()
         page.page.close()  # one page at a time: both would share two cores

@@ -129,7 +129,7 @@ fn draw_card_contents(
 ) -> CardClicks {
     let mut clicks = CardClicks::default();
     let body = ui.style().text_styles.get(&TextStyle::Body).map_or(18.0, |f| f.size);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let previous = lesson.neighbour(-1);
         if ui.add_enabled(previous.is_some(), egui::Button::new("◀ Previous")).on_hover_text("PageUp or ←").clicked() {
             go.write(GoToLesson(previous.unwrap_or_default()));
@@ -155,7 +155,12 @@ fn draw_card_contents(
     ui.label(RichText::new(&settings.scene.name).size(body * 1.55).strong().color(Color32::from_rgb(255, 214, 120)));
     if !settings.scene.description.is_empty() {
         ui.add_space(2.0);
-        ui.label(RichText::new(&settings.scene.description).size(body * 1.08).color(Color32::from_gray(235)));
+        // On a short window (a 720-line projector) the text scrolls rather than squeeze the 3D
+        // view below it.
+        let room = (ui.ctx().content_rect().height() * 0.34).max(body * 5.0);
+        egui::ScrollArea::vertical().max_height(room).auto_shrink([false, true]).show(ui, |ui| {
+            ui.label(RichText::new(&settings.scene.description).size(body * 1.08).color(Color32::from_gray(235)));
+        });
     }
     clicks
 }

@@ -8,15 +8,43 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
 use crate::app::ball::{BALL_LIFT, Ball, CurveReadout, TrueLoss, off_range};
 use crate::app::camera::ViewCamera;
+use crate::app::record::Recorder;
 use crate::app::sets::UiSystems;
-use crate::app::settings::ViewSwitches;
+use crate::app::settings::{SimSettings, ViewSwitches};
 use crate::app::sim::Simulation;
 use crate::app::surface::{SurfaceView, ViewMap};
 use crate::app::view::{HALF, plain, run_colour, viridis};
 use crate::core::format;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(EguiPrimaryContextPass, (draw_surface_labels, label_true_losses).chain().in_set(UiSystems::Overlays));
+    app.add_systems(
+        EguiPrimaryContextPass,
+        (draw_surface_labels, label_true_losses, draw_recording_caption).chain().in_set(UiSystems::Overlays),
+    );
+}
+
+/// While recording: the scene's title and the step at the top of the 3D view, so every frame
+/// of the GIF says what it shows (the lesson card and panels are not in the recording).
+fn draw_recording_caption(
+    mut contexts: EguiContexts,
+    recorder: Res<Recorder>,
+    settings: Res<SimSettings>,
+    sim: Res<Simulation>,
+    camera: Single<&Camera, With<ViewCamera>>,
+) -> Result {
+    if !recorder.is_recording() {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?.clone();
+    let Some(rect) = camera.logical_viewport_rect() else { return Ok(()) };
+    let k = ctx.global_style().text_styles.get(&egui::TextStyle::Body).map_or(1.0, |f| f.size / 13.0);
+    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, "recording_caption".into()));
+    let text = format!("{}   ·   step {}", plain(&settings.scene.name), sim.steps());
+    let galley = painter.layout_no_wrap(text, FontId::proportional(17.0 * k), Color32::WHITE);
+    let at = Pos2::new(rect.center().x - galley.size().x / 2.0, rect.min.y + 10.0);
+    painter.rect_filled(egui::Rect::from_min_size(at, galley.size()).expand(6.0), 5.0, Color32::from_black_alpha(170));
+    painter.galley(at, galley, Color32::WHITE);
+    Ok(())
 }
 
 /// Axis names and end values at the box's edges, the colour legend and the runs' legend,

@@ -57,7 +57,8 @@ impl SidePanel<'_> {
             "root_left".into(),
             egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.content_rect()),
         );
-        let response = egui::Panel::left("controls").default_size(370.0).resizable(true).show(&mut root, |ui| {
+        let width = super::widgets::panel_width(ctx.content_rect().width(), 0.25, 270.0, 370.0);
+        let response = egui::Panel::left("controls").default_size(width).resizable(true).show(&mut root, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 draw_header(ui, &mut settings, view, actions);
                 draw_live_numbers(ui, view);
@@ -112,6 +113,22 @@ fn draw_header(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView, 
         }
         if ui.button("Reset view").clicked() {
             actions.view.write(ResetView);
+        }
+        let record = match view.recorder.frames() {
+            Some(n) => format!("■ Stop ({n} frames)"),
+            None => "● Record".to_owned(),
+        };
+        let hint = if cfg!(target_arch = "wasm32") { "downloads" } else { "is written to the current folder" };
+        if ui
+            .button(record)
+            .on_hover_text(format!(
+                "a GIF of the 3D view from this step to the last, {} frames a second (it {hint}); click again to stop and keep what was recorded",
+                crate::app::record::DEFAULT_FPS
+            ))
+            .clicked()
+        {
+            let stem = settings.file_name().and_then(|n| n.rsplit_once('.').map(|(s, _)| s.to_owned())).unwrap_or_else(|| "losscape".into());
+            actions.record.write(crate::app::record::ToggleRecording { path: format!("{stem}.gif").into() });
         }
     });
     ui.horizontal(|ui| {

@@ -87,7 +87,8 @@ fn draw_plots_panel(
         "root_right".into(),
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.content_rect()),
     );
-    let response = egui::Panel::right("plots").default_size(330.0).resizable(true).show(&mut root, |ui| {
+    let width = super::widgets::panel_width(ctx.content_rect().width(), 0.23, 240.0, 330.0);
+    let response = egui::Panel::right("plots").default_size(width).resizable(true).show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             let scale = if loss_axis(&sim) { "log scale" } else { "linear scale" };
             ui.label(RichText::new(format!("Loss ({scale}; dashed: held out)")).strong());

@@ -9,6 +9,7 @@ use bevy_egui::egui::{self, Color32};
 use crate::app::ball::CurveReadout;
 use crate::app::files::FileAction;
 use crate::app::landscape::{GridTask, SurfaceGrid};
+use crate::app::record::{Recorder, ToggleRecording};
 use crate::app::scenes::{GoToLesson, LessonMode};
 use crate::app::settings::{Play, RebuildObjective, RecomputeSurface, Reset, ResetView, StatusLine, StepOnce};
 use crate::app::sim::Simulation;
@@ -47,6 +48,8 @@ pub struct PanelActions<'w> {
     pub files: MessageWriter<'w, FileAction>,
     /// Open a lesson (the presets menu).
     pub lesson: MessageWriter<'w, GoToLesson>,
+    /// Start or stop recording a GIF.
+    pub record: MessageWriter<'w, ToggleRecording>,
     /// Play or pause (from the next frame on).
     pub play: ResMut<'w, NextState<Play>>,
 }
@@ -68,6 +71,14 @@ pub struct PanelView<'w> {
     pub readout: Res<'w, CurveReadout>,
     /// Lesson mode hides the advanced controls.
     pub lesson: Res<'w, LessonMode>,
+    /// The recording in progress, if any.
+    pub recorder: Res<'w, Recorder>,
+}
+
+/// A side panel's first width: `share` of the window's, between `min` and `max` logical
+/// pixels — on a 1280-wide projector the panels leave the 3D view more than half the width.
+pub fn panel_width(window: f32, share: f32, min: f32, max: f32) -> f32 {
+    (window * share).clamp(min, max)
 }
 
 /// A small filled circle (a run's colour, or a lit indicator).

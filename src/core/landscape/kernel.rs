@@ -19,8 +19,8 @@
 //!    whole batch with batch norm, whose statistics need it), unit-major inside a block, so every
 //!    loop runs over contiguous samples. The row is compiled for AVX-512, AVX2 + FMA and the
 //!    baseline (`multiversion`, as the core's kernels) and the best is picked at run time.
-//!    Multiply-adds are fused (`mul_add`: an FMA instruction, or the correctly rounded software
-//!    fma on CPUs without one), and no reduction is reordered between versions, so every CPU
+//!    Multiply-adds are fused ([`Fma::fma`]: an FMA instruction, or its exact emulation on a
+//!    web page), and no reduction is reordered between versions, so every CPU
 //!    gives the same bits. Dense layers of fan-in ≤ 8 (and 16, 32) keep a unit's weights in
 //!    registers.
 //! 4. **tanh and the logistic function** are branch-free and vectorisable: [`fast_sigmoid`]
@@ -38,6 +38,7 @@ use super::super::network::{BN_EPS, LayerShape, Workspace};
 use super::super::objective::{NetworkObjective, Objective, penalty_value};
 use super::plane::Plane;
 use crate::core::kernels::{SHIFTER, expm1, tanh};
+use crate::core::fma::Fma;
 use multiversion::multiversion;
 
 /// Samples per block in the network kernel (when there is no batch norm).
@@ -339,17 +340,17 @@ fn expm1_double(a: f64) -> f64 {
         2.487_569_225_969_987e-5 * 128.0,
         2.756_054_099_002_248_7e-6 * 256.0,
     ];
-    let t = a.mul_add(LOG2E_2, SHIFTER);
+    let t = a.fma(LOG2E_2, SHIFTER);
     let n = t - SHIFTER;
-    let r = (-n).mul_add(LN2_HALF, a);
+    let r = (-n).fma(LN2_HALF, a);
     let mut q = Q[7];
     for &c in Q[..7].iter().rev() {
-        q = q.mul_add(r, c);
+        q = q.fma(r, c);
     }
-    let p = (r * r).mul_add(q, r);
+    let p = (r * r).fma(q, r);
     // 2^(n+1) from the integer in t's low bits.
     let scale2 = f64::from_bits(t.to_bits().wrapping_add(1024) << 52);
-    scale2.mul_add(p, scale2.mul_add(0.5, -1.0))
+    scale2.fma(p, scale2.fma(0.5, -1.0))
 }
 
 /// `y = tanh(z)` with [`expm1_double`] in place of [`tanh`]'s [`expm1`], in two passes so that
@@ -390,7 +391,7 @@ fn tanh_slice(z: &[f64], y: &mut [f64]) {
 #[inline(always)]
 fn first_layer(c: &[f64], d1: &[f64], d2: &[f64], a: f64, b: f64, out: &mut [f64]) {
     for (((o, &c), &x), &y) in out.iter_mut().zip(c).zip(d1).zip(d2) {
-        *o = b.mul_add(y, a.mul_add(x, c));
+        *o = b.fma(y, a.fma(x, c));
     }
 }
 
@@ -414,8 +415,8 @@ fn chain_start(
     let reach = h * horizon as f64;
     // A NaN fails the comparison too.
     let within = c.iter().zip(d1).zip(d2).all(|((&c, &x), &y)| {
-        let z = b.mul_add(y, a.mul_add(x, c));
-        z.abs() <= CHAIN_LIMIT && reach.mul_add(x, z).abs() <= CHAIN_LIMIT
+        let z = b.fma(y, a.fma(x, c));
+        z.abs() <= CHAIN_LIMIT && reach.fma(x, z).abs() <= CHAIN_LIMIT
     });
     if !within {
         return false;
@@ -425,7 +426,7 @@ fn chain_start(
         ChainKind::Sigmoid => -1.0,
     };
     for ((((e, r), &c), &x), &y) in e.iter_mut().zip(r.iter_mut()).zip(c).zip(d1).zip(d2) {
-        let z = b.mul_add(y, a.mul_add(x, c));
+        let z = b.fma(y, a.fma(x, c));
         *e = expm1(k * z) + 1.0;
         *r = expm1(k * h * x) + 1.0;
     }
@@ -483,10 +484,10 @@ fn chain_tanh<const ADVANCE: bool>(e: &mut [f64], r: &[f64], y: &mut [f64]) {
         let (d01, d23) = (d0 * d1, d2 * d3);
         let inv = 2.0 / (d01 * d23);
         let (i01, i23) = (inv * d23, inv * d01);
-        y0[s] = (-d1).mul_add(i01, 1.0);
-        y1[s] = (-d0).mul_add(i01, 1.0);
-        y2[s] = (-d3).mul_add(i23, 1.0);
-        y3[s] = (-d2).mul_add(i23, 1.0);
+        y0[s] = (-d1).fma(i01, 1.0);
+        y1[s] = (-d0).fma(i01, 1.0);
+        y2[s] = (-d3).fma(i23, 1.0);
+        y3[s] = (-d2).fma(i23, 1.0);
     }
     for ((y, e), &r) in yt.iter_mut().zip(et).zip(rt) {
         if ADVANCE {
@@ -534,13 +535,13 @@ fn squared_error(y: &[f64], t: &[f64]) -> f64 {
     for (y, t) in yc.zip(tc) {
         for k in 0..8 {
             let d = y[k] - t[k];
-            acc[k] = d.mul_add(d, acc[k]);
+            acc[k] = d.fma(d, acc[k]);
         }
     }
     let mut tail = 0.0;
     for (y, t) in yr.iter().zip(tr) {
         let d = y - t;
-        tail = d.mul_add(d, tail);
+        tail = d.fma(d, tail);
     }
     ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
 }
@@ -608,7 +609,7 @@ fn unit_group<const K: usize, const U: usize>(w: &[f64], bias: &[f64], input: &[
             let x = &rows[i][s..s + LANES];
             for u in 0..U {
                 for k in 0..LANES {
-                    acc[u][k] = w[u][i].mul_add(x[k], acc[u][k]);
+                    acc[u][k] = w[u][i].fma(x[k], acc[u][k]);
                 }
             }
         }
@@ -621,7 +622,7 @@ fn unit_group<const K: usize, const U: usize>(w: &[f64], bias: &[f64], input: &[
         for u in 0..U {
             let mut a = b[u];
             for i in 0..K {
-                a = w[u][i].mul_add(rows[i][q], a);
+                a = w[u][i].fma(rows[i][q], a);
             }
             out[u * nb + q] = a;
         }
@@ -642,7 +643,7 @@ fn unit<const K: usize>(w: &[f64], bias: f64, input: &[f64], nb: usize, out: &mu
         for i in 0..K {
             let x = &rows[i][s..s + LANES];
             for k in 0..LANES {
-                acc[k] = w[i].mul_add(x[k], acc[k]);
+                acc[k] = w[i].fma(x[k], acc[k]);
             }
         }
         out[s..s + LANES].copy_from_slice(&acc);
@@ -651,7 +652,7 @@ fn unit<const K: usize>(w: &[f64], bias: f64, input: &[f64], nb: usize, out: &mu
     for q in s..nb {
         let mut acc = bias;
         for i in 0..K {
-            acc = w[i].mul_add(rows[i][q], acc);
+            acc = w[i].fma(rows[i][q], acc);
         }
         out[q] = acc;
     }
@@ -664,7 +665,7 @@ fn unit_any(w: &[f64], bias: f64, input: &[f64], nb: usize, out: &mut [f64]) {
     out.fill(bias);
     for (i, &wi) in w.iter().enumerate() {
         for (o, &x) in out.iter_mut().zip(&input[i * nb..(i + 1) * nb]) {
-            *o = wi.mul_add(x, *o);
+            *o = wi.fma(x, *o);
         }
     }
 }
