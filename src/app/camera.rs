@@ -14,7 +14,7 @@ use bevy_egui::input::egui_wants_any_pointer_input;
 use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext};
 
 use super::sets::AppSystems;
-use super::settings::{ResetView, SimSettings, UiLayout};
+use super::settings::{FixedViewSize, ResetView, SimSettings, UiLayout};
 use super::sim::Simulation;
 use super::view::{CURVE_HEIGHT, HALF, HEIGHT};
 
@@ -171,7 +171,12 @@ fn orbit_transform(orbit: &Orbit) -> Transform {
 }
 
 /// Renders the 3D view between the panels; skipped while the window has no area.
-fn fit_viewport(layout: Res<UiLayout>, window: Single<&Window, With<PrimaryWindow>>, mut camera: Single<&mut Camera, With<ViewCamera>>) {
+fn fit_viewport(
+    layout: Res<UiLayout>,
+    fixed: Option<Res<FixedViewSize>>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    mut camera: Single<&mut Camera, With<ViewCamera>>,
+) {
     let (w, h) = (window.physical_width(), window.physical_height());
     if w == 0 || h == 0 {
         return;
@@ -181,11 +186,11 @@ fn fit_viewport(layout: Res<UiLayout>, window: Single<&Window, With<PrimaryWindo
     let right = ((layout.right * scale).max(0.0) as u32).min(w.saturating_sub(1));
     let width = w.saturating_sub(left).saturating_sub(right).max(1);
     let top = ((layout.top * scale).max(0.0) as u32).min(h - 1);
-    let viewport = Viewport {
-        physical_position: UVec2::new(left.min(w - 1), top),
-        physical_size: UVec2::new(width.min(w - left.min(w - 1)), h - top),
-        ..default()
-    };
+    let mut size = UVec2::new(width.min(w - left.min(w - 1)), h - top);
+    if let Some(fixed) = fixed {
+        size = size.min(fixed.0);
+    }
+    let viewport = Viewport { physical_position: UVec2::new(left.min(w - 1), top), physical_size: size, ..default() };
     if camera.viewport.as_ref().map(|v| (v.physical_position, v.physical_size))
         != Some((viewport.physical_position, viewport.physical_size))
     {

@@ -20,9 +20,9 @@
 //!    page `page.rs` (the URL fragment, the file picker);
 //! 8. `ui/` (the egui pass: panels, plots, lesson card, Share window, overlays);
 //! 9. this module, which composes the plugins and orders the sets once: `Update` runs read input
-//!    → file actions → start or stop a recording → pick → move camera → load scene → switch scene → simulate → landscape →
-//!    report → sync surface → sync visuals (recordings start or stop after the file actions); the egui pass runs style → side panel → plots panel
-//!    → lesson card → windows → overlays.
+//!    → file actions → start or stop a recording → pick → move camera → load scene → switch
+//!    scene → simulate → landscape → report → sync surface → sync visuals; the egui pass runs
+//!    style → side panel → plots panel → lesson card → windows → overlays.
 //!
 //! With no scene given the app opens in lesson mode on the first lesson; with a scene it opens
 //! in explorer mode.
@@ -69,11 +69,16 @@ pub use record::{Recorder, ScriptedRecording, ToggleRecording};
 pub use screenshot::{CaptureScreenshot, ScreenshotError, ScreenshotFailure, ScriptedScreenshot};
 pub use sets::{AppSystems, UiSystems};
 pub use settings::{
-    FixedStepping, Play, RebuildObjective, RecomputeSurface, Reset, ResetView, SetStart, SimSettings, StatusLine, StepOnce, UiLayout,
+    FixedStepping, FixedViewSize, Play, RebuildObjective, RecomputeSurface, Reset, ResetView, SetStart, SimSettings, StatusLine, StepOnce, UiLayout,
     ViewSwitches,
 };
 pub use sim::{HISTORY_ROWS, LayerNormHistory, LoadError, Simulation, SwitchScene, load_lesson, load_scene, load_scene_text};
 pub use surface::{SurfaceView, ViewMap, surface_view};
+
+/// Physical pixels beside a recorded view for the two side panels at their widest.
+const ROOM_FOR_PANELS: u32 = 720;
+/// Physical pixels above a recorded view for the lesson card.
+const ROOM_FOR_CARD: u32 = 480;
 
 /// What the front door asks the app to do.
 #[derive(Clone, Debug, Default)]
@@ -106,8 +111,20 @@ pub fn run(options: AppOptions) -> ExitCode {
         }
     };
     let title = format!("losscape — {}", settings.scene.name);
-    let window = Window { title, resolution: WindowResolution::new(1600, 900), ..default() };
+    // `--record --size WxH`: a window with room for that view beside the widest panels (and
+    // above it the lesson card); the view is then held at exactly that size.
+    let fixed = options.record.as_ref().and_then(|r| r.size);
+    // (Physical pixels are logical ones there: --size is in pixels of the GIF.)
+    let resolution = match fixed {
+        Some(size) => WindowResolution::new(size.x + ROOM_FOR_PANELS, size.y + if lesson_mode { ROOM_FOR_CARD } else { 0 })
+            .with_scale_factor_override(1.0),
+        None => WindowResolution::new(1600, 900),
+    };
+    let window = Window { title, resolution, ..default() };
     let mut app = whole_app(window, settings, simulation, lesson_mode);
+    if let Some(size) = fixed {
+        app.insert_resource(FixedViewSize(size));
+    }
     if let Some(path) = options.screenshot {
         app.insert_resource(ScriptedScreenshot { path, frames: options.frames.max(1) });
     }

@@ -15,7 +15,6 @@ use std::path::PathBuf;
 
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
-use bevy::window::PrimaryWindow;
 
 use super::camera::ViewCamera;
 use super::screenshot::PipelinesReady;
@@ -41,7 +40,7 @@ pub(super) fn plugin(app: &mut App) {
 
 pub use crate::export::gif::DEFAULT_FPS;
 
-/// Frames to wait for the window to take the size `--size` asks for.
+/// Frames to wait for the view to take the size `--size` asks for.
 const RESIZE_FRAMES: u32 = 120;
 
 /// Start recording into `path` (a `.gif`), or stop the recording in progress.
@@ -76,8 +75,7 @@ struct Active {
     fps: u32,
     /// The step after which no frame is asked for.
     end_step: u64,
-    /// The part of the window that is the 3D view when recording began (physical pixels).
-    origin: UVec2,
+    /// The 3D view's size when recording began (physical pixels): every frame is cut to it.
     size: UVec2,
     /// Screenshots asked for so far.
     requested: u64,
@@ -90,9 +88,11 @@ struct Active {
     /// Exit the app afterwards (`--record`).
     exit: bool,
     failed: Option<String>,
-    /// Frames to let pass before the first is taken (the runs were at their last step: they
-    /// restart in the next frame).
+    /// Frames to let pass before the first is taken.
     skip: u32,
+    /// Restart the runs once the pause asked for has taken effect (the next frame), so the
+    /// first frame shows step 0.
+    reset_pending: bool,
 }
 
 impl Recorder {
@@ -106,8 +106,9 @@ impl Recorder {
         self.active.is_some()
     }
 
-    /// Adds a screenshot (the whole window, RGBA) as frame `k`, cut to the view.
-    fn receive(&mut self, k: u64, image: &Image) {
+    /// Adds a screenshot (the whole window, RGBA) as frame `k`, cut to the view, whose top left
+    /// corner was at `origin` when the frame was drawn (a side panel may change its width).
+    fn receive(&mut self, k: u64, origin: UVec2, image: &Image) {
         let Some(active) = self.active.as_mut() else { return };
         let rgb = match image.clone().try_into_dynamic() {
             Ok(dynamic) => dynamic.to_rgb8(),
@@ -120,7 +121,7 @@ impl Recorder {
         let mut cut = vec![0u8; w * h * 3];
         for y in 0..h {
             for x in 0..w {
-                let (sx, sy) = (active.origin.x + x as u32, active.origin.y + y as u32);
+                let (sx, sy) = (origin.x + x as u32, origin.y + y as u32);
                 if let Some(p) = rgb.get_pixel_checked(sx, sy) {
                     cut[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&p.0);
                 }
@@ -147,18 +148,15 @@ struct Plan {
     from_start: bool,
 }
 
-/// For `--record`: waits until the surface is on screen with every pipeline compiled, makes the
-/// window the size `--size` asks for, then starts.
-#[allow(clippy::too_many_arguments)]
+/// For `--record`: waits until the surface is on screen with every pipeline compiled and the
+/// view has the size `--size` asks for (the window was opened large enough), then starts.
 fn prepare_scripted_recording(
     mut commands: Commands,
     script: Res<ScriptedRecording>,
     view: Option<Res<SurfaceView>>,
     pipelines: Res<PipelinesReady>,
     camera: Single<&Camera, With<ViewCamera>>,
-    mut window: Single<&mut Window, With<PrimaryWindow>>,
     mut shown_for: Local<u32>,
-    mut resizing_for: Local<u32>,
     mut toggles: MessageWriter<ToggleRecording>,
 ) {
     *shown_for = if view.is_some() && pipelines.0 { *shown_for + 1 } else { 0 };
@@ -168,16 +166,9 @@ fn prepare_scripted_recording(
     if let (Some(want), Some(viewport)) = (script.size, camera.viewport.as_ref())
         && viewport.physical_size != want
     {
-        if *resizing_for == 0 {
-            let (w, h) = (window.physical_width(), window.physical_height());
-            let extra = UVec2::new(w, h).saturating_sub(viewport.physical_size);
-            let size = want + extra;
-            window.resolution.set_physical_resolution(size.x, size.y);
-        }
-        *resizing_for += 1;
-        if *resizing_for > RESIZE_FRAMES {
+        if *shown_for > RESIZE_FRAMES {
             eprintln!(
-                "losscape: --size {}x{}: the window could not be made that large (its 3D view stays {}x{}); try a smaller size",
+                "losscape: --size {}x{}: the window has room for a {}x{} view only; try a smaller size",
                 want.x, want.y, viewport.physical_size.x, viewport.physical_size.y
             );
             commands.write_message(AppExit::from_code(2));
@@ -209,6 +200,13 @@ fn start_or_stop(
     mut reset: MessageWriter<Reset>,
     mut status: ResMut<StatusLine>,
 ) {
+    if let Some(active) = recorder.active.as_mut()
+        && active.reset_pending
+        && active.skip == 0
+    {
+        active.reset_pending = false;
+        reset.write(Reset);
+    }
     let Some(toggle) = toggles.read().last().cloned() else { return };
     if let Some(active) = recorder.active.as_mut() {
         active.stopping = true;
@@ -263,14 +261,10 @@ fn start_or_stop(
         // `--record --steps N` past the scene's last step: the runs go on as far.
         settings.scene.steps = end_step;
     }
-    if restart {
-        reset.write(Reset);
-    }
     recorder.active = Some(Active {
         path: plan.path,
         fps: plan.fps,
         end_step,
-        origin: viewport.physical_position,
         size: viewport.physical_size,
         requested: 0,
         waiting: BTreeMap::new(),
@@ -280,6 +274,7 @@ fn start_or_stop(
         exit: plan.exit,
         failed: None,
         skip: u32::from(restart),
+        reset_pending: restart,
     });
     fixed.0 = true;
     // After a restart the first frame is step 0: paused until it is taken.
@@ -289,7 +284,13 @@ fn start_or_stop(
 
 /// Asks for this frame's screenshot; the frame after the last step (or after every run has
 /// stopped) is the last one asked for.
-fn capture_frame(mut commands: Commands, mut recorder: ResMut<Recorder>, sim: Res<Simulation>, mut next: ResMut<NextState<Play>>) {
+fn capture_frame(
+    mut commands: Commands,
+    mut recorder: ResMut<Recorder>,
+    sim: Res<Simulation>,
+    camera: Single<&Camera, With<ViewCamera>>,
+    mut next: ResMut<NextState<Play>>,
+) {
     let Some(active) = recorder.active.as_mut() else { return };
     if active.stopping {
         return;
@@ -298,13 +299,14 @@ fn capture_frame(mut commands: Commands, mut recorder: ResMut<Recorder>, sim: Re
         active.skip -= 1;
         return;
     }
+    let Some(origin) = camera.viewport.as_ref().map(|v| v.physical_position) else { return };
     let k = active.requested;
     active.requested += 1;
     if k == 0 {
         next.set(Play::Playing);
     }
     commands.spawn(Screenshot::primary_window()).observe(move |captured: On<ScreenshotCaptured>, mut recorder: ResMut<Recorder>| {
-        recorder.receive(k, &captured.image);
+        recorder.receive(k, origin, &captured.image);
     });
     let moving = sim.session.runs.iter().any(|r| r.is_running());
     if sim.steps() >= active.end_step || !moving {

@@ -141,6 +141,11 @@ pub struct ResetView;
 #[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FixedStepping(pub bool);
 
+/// `--record --size WxH`: the 3D view is exactly this many physical pixels (placed at the top
+/// left of the room between the panels, which the window is made large enough to hold).
+#[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixedViewSize(pub UVec2);
+
 /// Widths of the egui panels in logical pixels (written by the panels, read by the viewport).
 #[derive(Resource, Clone, Copy, Debug, Default)]
 pub struct UiLayout {

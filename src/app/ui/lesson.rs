@@ -13,6 +13,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32, FontFamily, FontId, RichText, TextStyle};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
+use crate::app::record::Recorder;
 use crate::app::scenes::{GoToLesson, LessonMode, ShareState};
 use crate::app::sets::UiSystems;
 use crate::app::settings::{SimSettings, UiLayout};
@@ -63,6 +64,7 @@ fn draw_lesson_card(
     mut layout: ResMut<UiLayout>,
     mut go: MessageWriter<GoToLesson>,
     mut share: ResMut<ShareState>,
+    recorder: Res<Recorder>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let screen = ctx.content_rect();
@@ -73,6 +75,10 @@ fn draw_lesson_card(
     if !lesson.active {
         if layout.top != 0.0 {
             layout.top = 0.0;
+        }
+        // A recording shows the view, its labels and its caption, not these buttons.
+        if recorder.is_recording() {
+            return Ok(());
         }
         egui::Area::new("mode_switch".into())
             .fixed_pos(egui::pos2(between.max.x - 10.0, between.min.y + 10.0))
