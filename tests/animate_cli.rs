@@ -6,39 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{losscape, scene, stderr};
-
-/// The GIF's size, each frame's delay, and the whole picture (RGB) after each frame.
-struct Decoded {
-    size: (u16, u16),
-    delays: Vec<u16>,
-    pictures: Vec<Vec<u8>>,
-    loops_forever: bool,
-}
-
-fn decode(bytes: &[u8]) -> Decoded {
-    let mut options = gif::DecodeOptions::new();
-    options.set_color_output(gif::ColorOutput::Indexed);
-    let mut d = options.read_info(bytes).expect("a GIF");
-    let (w, h) = (d.width() as usize, d.height() as usize);
-    let mut canvas = vec![0u8; w * h * 3];
-    let (mut delays, mut pictures) = (Vec::new(), Vec::new());
-    while let Some(f) = d.read_next_frame().expect("a frame") {
-        // losscape writes a palette with every frame, never a global one.
-        let palette = f.palette.clone().expect("a palette of its own");
-        for y in 0..f.height as usize {
-            for x in 0..f.width as usize {
-                let i = f.buffer[y * f.width as usize + x] as usize;
-                let at = ((y + f.top as usize) * w + x + f.left as usize) * 3;
-                canvas[at..at + 3].copy_from_slice(&palette[i * 3..i * 3 + 3]);
-            }
-        }
-        delays.push(f.delay);
-        pictures.push(canvas.clone());
-    }
-    let loops_forever = d.repeat() == gif::Repeat::Infinite;
-    Decoded { size: (w as u16, h as u16), delays, pictures, loops_forever }
-}
+use common::{decode_gif as decode, losscape, scene, stderr};
 
 fn animate(scene_name: &str, out: &Path, extra: &[&str], threads: Option<&str>) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_losscape"));

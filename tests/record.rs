@@ -9,6 +9,8 @@
 
 #![cfg(feature = "gui")]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -28,25 +30,8 @@ fn record(scene: &str, gif: &Path, extra: &[&str]) -> Output {
 
 /// Size, delays, and the whole picture (RGB) after each frame.
 fn decode(bytes: &[u8]) -> ((usize, usize), Vec<u16>, Vec<Vec<u8>>) {
-    let mut options = gif::DecodeOptions::new();
-    options.set_color_output(gif::ColorOutput::Indexed);
-    let mut d = options.read_info(bytes).expect("a GIF");
-    let (w, h) = (d.width() as usize, d.height() as usize);
-    let mut canvas = vec![0u8; w * h * 3];
-    let (mut delays, mut pictures) = (Vec::new(), Vec::new());
-    while let Some(f) = d.read_next_frame().expect("a frame") {
-        let palette = f.palette.clone().expect("a palette of its own");
-        for y in 0..f.height as usize {
-            for x in 0..f.width as usize {
-                let i = f.buffer[y * f.width as usize + x] as usize;
-                let at = ((y + f.top as usize) * w + x + f.left as usize) * 3;
-                canvas[at..at + 3].copy_from_slice(&palette[i * 3..i * 3 + 3]);
-            }
-        }
-        delays.push(f.delay);
-        pictures.push(canvas.clone());
-    }
-    ((w, h), delays, pictures)
+    let g = common::decode_gif(bytes);
+    (g.size, g.delays, g.pictures)
 }
 
 #[test]

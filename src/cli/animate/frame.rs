@@ -221,7 +221,9 @@ fn clip_polyline(points: &[(f64, f64)], (x0, x1): (f64, f64), (y0, y1): (f64, f6
         if !(open && t0 == 0.0) {
             out.push(vec![a]);
         }
-        out.last_mut().map(|s| s.push(b));
+        if let Some(s) = out.last_mut() {
+            s.push(b);
+        }
         open = t1 == 1.0;
     }
     out
