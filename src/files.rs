@@ -235,9 +235,10 @@ impl FramesFolder {
         match std::fs::metadata(dir) {
             Ok(meta) if meta.is_dir() => {
                 let entries = std::fs::read_dir(dir).map_err(|e| fail(format!("{flag}: cannot read the folder: {}", os_message(&e))))?;
-                let taken = entries.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).find(|n| {
-                    n.starts_with(prefix) && Path::new(n).extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
-                });
+                let taken = entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .find(|n| n.starts_with(prefix) && Path::new(n).extension().is_some_and(|e| e.eq_ignore_ascii_case(ext)));
                 if let Some(name) = taken {
                     return Err(fail(format!("{flag}: the folder already holds {name}; choose an empty or new folder")));
                 }

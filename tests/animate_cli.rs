@@ -21,7 +21,12 @@ fn animate(scene_name: &str, out: &Path, extra: &[&str], threads: Option<&str>) 
 fn lesson_3_animates_with_every_step_and_the_balls_moving() {
     let dir = tempfile::tempdir().unwrap();
     let gif = dir.path().join("race.gif");
-    let o = animate("03_hours_studied.ron", &gif, &["--res", "48", "--size", "480x270", "--steps", "40", "--steps-per-frame", "1", "--fps", "20"], None);
+    let o = animate(
+        "03_hours_studied.ron",
+        &gif,
+        &["--res", "48", "--size", "480x270", "--steps", "40", "--steps-per-frame", "1", "--fps", "20"],
+        None,
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("480×270, 41 frames at 20 a second"), "{out}");
@@ -34,7 +39,8 @@ fn lesson_3_animates_with_every_step_and_the_balls_moving() {
     assert_eq!(d.delays[40], 105, "the last frame is held a second longer");
     let (first, last) = (&d.pictures[0], d.pictures.last().unwrap());
     let differs = |x0: usize, y0: usize, x1: usize, y1: usize| {
-        (y0..y1).any(|y| (x0..x1).any(|x| first[(y * 480 + x) * 3..(y * 480 + x) * 3 + 3] != last[(y * 480 + x) * 3..(y * 480 + x) * 3 + 3]))
+        (y0..y1)
+            .any(|y| (x0..x1).any(|x| first[(y * 480 + x) * 3..(y * 480 + x) * 3 + 3] != last[(y * 480 + x) * 3..(y * 480 + x) * 3 + 3]))
     };
     // The left panel (contours, paths, balls) and the loss panel change; the left edge of the
     // title band (the scene's name) does not.
@@ -82,18 +88,11 @@ fn the_same_scene_gives_the_same_bytes_on_any_thread_count() {
 fn frames_dir_writes_one_png_per_frame_and_refuses_a_folder_with_frames() {
     let dir = tempfile::tempdir().unwrap();
     let frames = dir.path().join("frames");
-    let o = losscape(&[
-        "animate",
-        &scene("01_x_squared.ron"),
-        "--frames-dir",
-        frames.to_str().unwrap(),
-        "--size",
-        "400x240",
-        "--steps",
-        "5",
-    ]);
+    let o =
+        losscape(&["animate", &scene("01_x_squared.ron"), "--frames-dir", frames.to_str().unwrap(), "--size", "400x240", "--steps", "5"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let mut names: Vec<String> = std::fs::read_dir(&frames).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(&frames).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     assert_eq!(names, (0..6).map(|k| format!("frame_{k:04}.png")).collect::<Vec<_>>());
     let png = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(frames.join("frame_0005.png")).unwrap()));

@@ -151,7 +151,8 @@ fn handle_file_actions(
 
 /// The runs' losses as `losscape plot` draws them (1000×600, its axis rule), written to `path`.
 fn write_loss_plot(path: &Path, scene: &scene::Scene, sim: &Simulation) -> Result<(), String> {
-    let series: Vec<_> = sim.session.runs.iter().enumerate().map(|(i, r)| crate::cli::plot::Series::of(i, &r.trajectory, u64::MAX)).collect();
+    let series: Vec<_> =
+        sim.session.runs.iter().enumerate().map(|(i, r)| crate::cli::plot::Series::of(i, &r.trajectory, u64::MAX)).collect();
     let (png, _) = crate::cli::plot::draw_png(&series, "trajectory", Some(scene), None, None, (1000, 600)).map_err(|e| e.0)?;
     crate::files::write_atomic(path, |w| w.write_all(&png)).map_err(|e| e.to_string())
 }

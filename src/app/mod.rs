@@ -64,13 +64,13 @@ use bevy_egui::{EguiPlugin, EguiPrimaryContextPass};
 
 pub use files::{ExportError, FileAction, FileKind};
 pub use landscape::{ESCAPE_FACTOR, FINE_SAMPLES, GridTask, GridWork, Landscape, RES_RANGE, SLICE_BUDGET, SurfaceGrid};
-pub use scenes::{GoToLesson, LessonMode, OpenSharedLine, ShareError, ShareState, restore};
 pub use record::{Recorder, ScriptedRecording, ToggleRecording};
+pub use scenes::{GoToLesson, LessonMode, OpenSharedLine, ShareError, ShareState, restore};
 pub use screenshot::{CaptureScreenshot, ScreenshotError, ScreenshotFailure, ScriptedScreenshot};
 pub use sets::{AppSystems, UiSystems};
 pub use settings::{
-    FixedStepping, FixedViewSize, Play, RebuildObjective, RecomputeSurface, Reset, ResetView, SetStart, SimSettings, StatusLine, StepOnce, UiLayout,
-    ViewSwitches,
+    FixedStepping, FixedViewSize, Play, RebuildObjective, RecomputeSurface, Reset, ResetView, SetStart, SimSettings, StatusLine, StepOnce,
+    UiLayout, ViewSwitches,
 };
 pub use sim::{HISTORY_ROWS, LayerNormHistory, LoadError, Simulation, SwitchScene, load_lesson, load_scene, load_scene_text};
 pub use surface::{SurfaceView, ViewMap, surface_view};

@@ -31,9 +31,7 @@ pub(super) fn plugin(app: &mut App) {
         .add_message::<ToggleRecording>()
         .add_systems(
             Update,
-            (prepare_scripted_recording.run_if(resource_exists::<ScriptedRecording>), start_or_stop)
-                .chain()
-                .in_set(AppSystems::Record),
+            (prepare_scripted_recording.run_if(resource_exists::<ScriptedRecording>), start_or_stop).chain().in_set(AppSystems::Record),
         )
         .add_systems(Update, (capture_frame, finish_recording).chain().in_set(AppSystems::SyncVisuals));
 }
@@ -139,6 +137,7 @@ impl Recorder {
 
 /// Frames a second and steps of a recording, and the scripted run's size check, settled before
 /// it starts.
+#[derive(Clone)]
 struct Plan {
     path: PathBuf,
     fps: u32,
@@ -176,7 +175,13 @@ fn prepare_scripted_recording(
         }
         return;
     }
-    commands.insert_resource(PendingPlan(Plan { path: script.path.clone(), fps: script.fps, steps: script.steps, exit: true, from_start: true }));
+    commands.insert_resource(PendingPlan(Plan {
+        path: script.path.clone(),
+        fps: script.fps,
+        steps: script.steps,
+        exit: true,
+        from_start: true,
+    }));
     toggles.write(ToggleRecording { path: script.path.clone() });
     commands.remove_resource::<ScriptedRecording>();
 }
@@ -215,7 +220,7 @@ fn start_or_stop(
     let plan = match plan {
         Some(p) => {
             commands.remove_resource::<PendingPlan>();
-            Plan { path: p.0.path.clone(), fps: p.0.fps, steps: p.0.steps, exit: p.0.exit, from_start: p.0.from_start }
+            p.0.clone()
         }
         None => Plan { path: toggle.path.clone(), fps: DEFAULT_FPS, steps: None, exit: false, from_start: false },
     };
@@ -279,7 +284,10 @@ fn start_or_stop(
     fixed.0 = true;
     // After a restart the first frame is step 0: paused until it is taken.
     next.set(if restart { Play::Paused } else { Play::Playing });
-    status.info(format!("recording {}×{} at {} frames a second; click again to stop", viewport.physical_size.x, viewport.physical_size.y, plan.fps));
+    status.info(format!(
+        "recording {}×{} at {} frames a second; click again to stop",
+        viewport.physical_size.x, viewport.physical_size.y, plan.fps
+    ));
 }
 
 /// Asks for this frame's screenshot; the frame after the last step (or after every run has
@@ -316,7 +324,12 @@ fn capture_frame(
 
 /// Once every frame asked for is in: ends the GIF, writes it, says so (and exits after
 /// `--record`).
-fn finish_recording(mut commands: Commands, mut recorder: ResMut<Recorder>, mut fixed: ResMut<FixedStepping>, mut status: ResMut<StatusLine>) {
+fn finish_recording(
+    mut commands: Commands,
+    mut recorder: ResMut<Recorder>,
+    mut fixed: ResMut<FixedStepping>,
+    mut status: ResMut<StatusLine>,
+) {
     let done = recorder.active.as_ref().is_some_and(|a| a.stopping && (a.written == a.requested || a.failed.is_some()));
     if !done {
         return;

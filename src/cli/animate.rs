@@ -71,6 +71,14 @@ fn user(msg: impl Into<String>) -> anyhow::Error {
     UserError(msg.into()).into()
 }
 
+/// `--fps`: 1 to [`MAX_FPS`] frames a second (`animate` and the app's `--record`).
+pub fn parse_fps(fps: i64) -> Result<u32, String> {
+    if !(1..=i64::from(MAX_FPS)).contains(&fps) {
+        return Err(format!("--fps must be between 1 and {MAX_FPS} (GIF players show no more), got {fps}"));
+    }
+    Ok(fps as u32)
+}
+
 /// `--size`: `WIDTHxHEIGHT` (x, X or ×) within [`MIN_SIZE`]…[`MAX_SIZE`].
 pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
     let parts: Vec<&str> = text.split(['x', 'X', '×']).map(str::trim).collect();
@@ -82,10 +90,7 @@ pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
         _ => return Err(format!("--size must be WIDTHxHEIGHT in pixels like 960x540, got {text:?}")),
     };
     if !(MIN_SIZE.0..=MAX_SIZE.0).contains(&w) || !(MIN_SIZE.1..=MAX_SIZE.1).contains(&h) {
-        return Err(format!(
-            "--size must be from {}x{} to {}x{} pixels, got {w}x{h}",
-            MIN_SIZE.0, MIN_SIZE.1, MAX_SIZE.0, MAX_SIZE.1
-        ));
+        return Err(format!("--size must be from {}x{} to {}x{} pixels, got {w}x{h}", MIN_SIZE.0, MIN_SIZE.1, MAX_SIZE.0, MAX_SIZE.1));
     }
     Ok((w, h))
 }
@@ -99,10 +104,7 @@ pub fn run(args: &AnimateArgs) -> anyhow::Result<ExitCode> {
     if !(MIN_RES as i64..=MAX_ANIMATION_RES as i64).contains(&args.res) {
         return Err(user(format!("--res must be between {MIN_RES} and {MAX_ANIMATION_RES}, got {}", args.res)));
     }
-    if !(1..=i64::from(MAX_FPS)).contains(&args.fps) {
-        return Err(user(format!("--fps must be between 1 and {MAX_FPS} (GIF players show no more), got {}", args.fps)));
-    }
-    let fps = args.fps as u32;
+    let fps = parse_fps(args.fps).map_err(user)?;
     let (width, height) = parse_size(&args.size).map_err(user)?;
     if let Some(steps) = args.steps
         && steps > MAX_STEPS
@@ -130,7 +132,8 @@ pub fn run(args: &AnimateArgs) -> anyhow::Result<ExitCode> {
         Some(out) => Some(check_outputs(&[Output { path: out, flag: "--out", formats: &["gif"] }], &inputs)?.remove(0)),
         None => None,
     };
-    let folder = args.frames_dir.as_deref().map(|dir| crate::files::FramesFolder::prepare(dir, "--frames-dir", "frame_", "png")).transpose()?;
+    let folder =
+        args.frames_dir.as_deref().map(|dir| crate::files::FramesFolder::prepare(dir, "--frames-dir", "frame_", "png")).transpose()?;
     check_path_memory(objective.dim(), scene.runs.len(), steps)
         .map_err(|e| user(format!("{shown}: {e} (the animation keeps every path to draw it)")))?;
 
@@ -203,9 +206,14 @@ pub fn run(args: &AnimateArgs) -> anyhow::Result<ExitCode> {
     }
 
     let seconds = (0..frames).map(|k| u64::from(delay(k, fps))).sum::<u64>() as f64 / 100.0;
-    let size = |p: &Path| std::fs::metadata(p).map_or(String::new(), |m| format!(", {}", crate::core::format::human_bytes(u128::from(m.len()))));
+    let size =
+        |p: &Path| std::fs::metadata(p).map_or(String::new(), |m| format!(", {}", crate::core::format::human_bytes(u128::from(m.len()))));
     if let Some(out) = &args.out {
-        outln!("wrote {} ({width}×{height}, {frames} frames at {fps} a second: {seconds:.2} s, the last held 1 s{})", out.display(), size(out))?;
+        outln!(
+            "wrote {} ({width}×{height}, {frames} frames at {fps} a second: {seconds:.2} s, the last held 1 s{})",
+            out.display(),
+            size(out)
+        )?;
     }
     if let Some(dir) = &args.frames_dir {
         outln!("wrote {frames} frames to {} (frame_0000.png … frame_{:04}.png)", dir.display(), frames - 1)?;

@@ -68,17 +68,14 @@ pub struct RecordRequest {
 /// Checks --steps, --fps and --size of `--record` (the path is checked with the scene's files).
 fn record_request(cli: &Cli) -> Result<Option<RecordRequest>, UserError> {
     let Some(path) = cli.record.clone() else { return Ok(None) };
-    let fps = cli.fps.unwrap_or(i64::from(crate::export::gif::DEFAULT_FPS));
-    if !(1..=i64::from(animate::MAX_FPS)).contains(&fps) {
-        return Err(UserError(format!("--fps must be between 1 and {} (GIF players show no more), got {fps}", animate::MAX_FPS)));
-    }
+    let fps = animate::parse_fps(cli.fps.unwrap_or(i64::from(crate::export::gif::DEFAULT_FPS))).map_err(UserError)?;
     if let Some(steps) = cli.steps
         && !(1..=crate::scene::MAX_STEPS).contains(&steps)
     {
         return Err(UserError(format!("--steps must be between 1 and {}, got {steps}", crate::scene::MAX_STEPS)));
     }
     let size = cli.size.as_deref().map(animate::parse_size).transpose().map_err(UserError)?;
-    Ok(Some(RecordRequest { path, steps: cli.steps, fps: fps as u32, size }))
+    Ok(Some(RecordRequest { path, steps: cli.steps, fps, size }))
 }
 
 #[derive(Subcommand, Debug)]
@@ -202,8 +199,9 @@ fn open_app(
     };
     let record = match record {
         Some(r) => {
-            let path = crate::files::check_outputs(&[crate::files::Output { path: &r.path, flag: "--record", formats: &["gif"] }], &inputs)?
-                .remove(0);
+            let path =
+                crate::files::check_outputs(&[crate::files::Output { path: &r.path, flag: "--record", formats: &["gif"] }], &inputs)?
+                    .remove(0);
             Some(crate::app::ScriptedRecording {
                 path,
                 steps: r.steps,

@@ -199,7 +199,14 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
     // 3. The core's survey (the app's surface for this scene), then the rest of the steps for
     // the paths written with it.
     let started = Instant::now();
-    let spec = SurveySpec { steps, center: center.survey(), directions: dirs, span: args.span.or(settings.span), res, ..scene.survey_spec(&objective) };
+    let spec = SurveySpec {
+        steps,
+        center: center.survey(),
+        directions: dirs,
+        span: args.span.or(settings.span),
+        res,
+        ..scene.survey_spec(&objective)
+    };
     let Survey { plane, grid, span, preview: mut session } = match survey(&objective, &spec, &Progress::default()) {
         Ok(s) => s,
         Err(SurveyError::Invalid(e)) => return Err(user(format!("{}: {e}", args.scene.display()))),

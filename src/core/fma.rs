@@ -65,10 +65,8 @@ pub fn emulated(a: f64, b: f64, c: f64) -> f64 {
     }
     let (ea, eb, ec) = (biased_exponent(a), biased_exponent(b), biased_exponent(c));
     let product = ea + eb - 1023;
-    let safe = (1..2018).contains(&ea)
-        && (1..2018).contains(&eb)
-        && (63..2023).contains(&product)
-        && (c == 0.0 || (63..2023).contains(&ec));
+    let safe =
+        (1..2018).contains(&ea) && (1..2018).contains(&eb) && (63..2023).contains(&product) && (c == 0.0 || (63..2023).contains(&ec));
     if !safe {
         return libm::fma(a, b, c);
     }
@@ -113,8 +111,27 @@ mod tests {
 
     #[test]
     fn special_values_and_signed_zeros() {
-        let specials = [0.0, -0.0, 1.0, -1.0, 0.5, 3.0, f64::MIN_POSITIVE, -f64::MIN_POSITIVE, 5e-324, -5e-324, f64::MAX, f64::MIN,
-            f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 1e300, 1e-300, 2f64.powi(995), 2f64.powi(-960)];
+        let specials = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            3.0,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            5e-324,
+            -5e-324,
+            f64::MAX,
+            f64::MIN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            1e300,
+            1e-300,
+            2f64.powi(995),
+            2f64.powi(-960),
+        ];
         for &a in &specials {
             for &b in &specials {
                 for &c in &specials {

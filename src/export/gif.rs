@@ -55,7 +55,10 @@ impl<W: Write> GifWriter<W> {
     /// Starts a `width`×`height` animation that loops forever.
     pub fn new(w: W, width: u32, height: u32) -> io::Result<Self> {
         if !(1..=MAX_SIDE).contains(&width) || !(1..=MAX_SIDE).contains(&height) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("a GIF is 1 to {MAX_SIDE} pixels a side, not {width}×{height}")));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("a GIF is 1 to {MAX_SIDE} pixels a side, not {width}×{height}"),
+            ));
         }
         let mut encoder = ::gif::Encoder::new(w, width as u16, height as u16, &[]).map_err(io_error)?;
         encoder.set_repeat(::gif::Repeat::Infinite).map_err(io_error)?;
@@ -128,7 +131,8 @@ impl<W: Write> GifWriter<W> {
     /// the picture shown; `None` when none does.
     fn changed(&self, rgb: &[u8]) -> Option<(usize, usize, usize, usize)> {
         let stride = self.width * 3;
-        let rows: Vec<usize> = (0..self.height).filter(|&y| rgb[y * stride..(y + 1) * stride] != self.shown[y * stride..(y + 1) * stride]).collect();
+        let rows: Vec<usize> =
+            (0..self.height).filter(|&y| rgb[y * stride..(y + 1) * stride] != self.shown[y * stride..(y + 1) * stride]).collect();
         let (&top, &bottom) = (rows.first()?, rows.last()?);
         let (mut left, mut right) = (self.width, 0);
         for &y in &rows {
@@ -162,8 +166,7 @@ fn palette_of(pixels: &[[u8; 3]]) -> (Vec<u8>, Vec<u8>) {
         let palette = colours.iter().flat_map(|c| c.0).collect();
         return (palette, pixels.iter().map(|p| index[p]).collect());
     }
-    let exact: Vec<[u8; 3]> =
-        colours.iter().take(128).take_while(|c| c.1 as usize * 1000 >= pixels.len()).map(|c| c.0).collect();
+    let exact: Vec<[u8; 3]> = colours.iter().take(128).take_while(|c| c.1 as usize * 1000 >= pixels.len()).map(|c| c.0).collect();
     let index: HashMap<[u8; 3], u8> = exact.iter().enumerate().map(|(i, c)| (*c, i as u8)).collect();
     let rest: Vec<u8> = pixels.iter().filter(|p| !index.contains_key(*p)).flat_map(|p| [p[0], p[1], p[2], 255]).collect();
     // NeuQuant learns from every `sample`-th pixel: all of a small rectangle, a tenth of a large.
@@ -218,7 +221,9 @@ mod tests {
         // 80 colours: every frame's palette is exact.
         let background = |x: usize, y: usize| [(x / 4 * 20) as u8, (y / 4 * 30) as u8, 90];
         let first = picture(w, h, background);
-        let ball_at = |bx: usize, by: usize| picture(w, h, move |x, y| if x.abs_diff(bx) < 3 && y.abs_diff(by) < 3 { [255, 0, 0] } else { background(x, y) });
+        let ball_at = |bx: usize, by: usize| {
+            picture(w, h, move |x, y| if x.abs_diff(bx) < 3 && y.abs_diff(by) < 3 { [255, 0, 0] } else { background(x, y) })
+        };
         let second = ball_at(10, 10);
         let third = ball_at(20, 12);
         let mut out = Vec::new();

@@ -29,7 +29,8 @@ pub fn contour_image(grid: &Grid, scale: &HeightScale, width: usize, height: usi
                 None => NON_FINITE,
                 Some(k) => {
                     let c = viridis((k as f64 + 0.5) / BANDS as f64);
-                    let next_differs = (x + 1 < width && bands[y * width + x + 1] != here) || (y + 1 < height && bands[(y + 1) * width + x] != here);
+                    let next_differs =
+                        (x + 1 < width && bands[y * width + x + 1] != here) || (y + 1 < height && bands[(y + 1) * width + x] != here);
                     if next_differs { c.map(|v| v * EDGE) } else { c }
                 }
             };

@@ -78,7 +78,12 @@ impl Animation {
     }
 
     /// The contour map of a slice, each run's path up to `step` and its ball.
-    fn draw_slice<DB: DrawingBackend>(&mut self, area: &DrawingArea<DB, plotters::coord::Shift>, text: u32, step: u64) -> Result<(), String> {
+    fn draw_slice<DB: DrawingBackend>(
+        &mut self,
+        area: &DrawingArea<DB, plotters::coord::Shift>,
+        text: u32,
+        step: u64,
+    ) -> Result<(), String> {
         let info = &self.plane.info;
         let shown = |k: usize, v: f64| info.origin[k] + v;
         let (a0, a1) = (shown(0, self.grid.a[0]), shown(0, *self.grid.a.last().unwrap_or(&1.0)));
@@ -138,7 +143,12 @@ impl Animation {
     }
 
     /// A one-parameter objective: its loss curve, each run's path along it so far and its ball.
-    fn draw_curve<DB: DrawingBackend>(&mut self, area: &DrawingArea<DB, plotters::coord::Shift>, text: u32, step: u64) -> Result<(), String> {
+    fn draw_curve<DB: DrawingBackend>(
+        &mut self,
+        area: &DrawingArea<DB, plotters::coord::Shift>,
+        text: u32,
+        step: u64,
+    ) -> Result<(), String> {
         let info = &self.plane.info;
         let shown = |v: f64| info.origin[0] + v;
         let (x0, x1) = (shown(self.grid.a[0]), shown(*self.grid.a.last().unwrap_or(&1.0)));

@@ -37,8 +37,8 @@ use super::super::loss::Loss;
 use super::super::network::{BN_EPS, LayerShape, Workspace};
 use super::super::objective::{NetworkObjective, Objective, penalty_value};
 use super::plane::Plane;
-use crate::core::kernels::{SHIFTER, expm1, tanh};
 use crate::core::fma::Fma;
+use crate::core::kernels::{SHIFTER, expm1, tanh};
 use multiversion::multiversion;
 
 /// Samples per block in the network kernel (when there is no batch norm).
