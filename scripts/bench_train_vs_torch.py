@@ -68,7 +68,7 @@ def run_losscape(binary, scene_path, out_csv, steps):
     return elapsed
 
 
-def run_torch(x_np, y_np, theta, steps, lr, momentum, out_csv, threads=2):
+def run_torch(x_np, y_np, theta, steps, lr, momentum, out_csv, threads=2, layers=LAYERS):
     import torch
 
     torch.set_num_threads(threads)
@@ -76,7 +76,7 @@ def run_torch(x_np, y_np, theta, steps, lr, momentum, out_csv, threads=2):
     x = torch.tensor(x_np, dtype=dt)
     y = torch.tensor(y_np, dtype=dt)
     mods, fan = [], INPUTS
-    for units, act in LAYERS:
+    for units, act in layers:
         mods.append(torch.nn.Linear(fan, units, dtype=dt))
         if act == "tanh":
             mods.append(torch.nn.Tanh())

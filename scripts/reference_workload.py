@@ -28,22 +28,31 @@ def spiral(n=500, noise=0.1, seed=1):
     return x[order], y[order]
 
 
-def init_params(seed=7, scale=0.5):
+def init_params(seed=7, scale=0.5, layers=LAYERS):
     rng = np.random.default_rng(seed)
     n, fan = 0, INPUTS
-    for units, _ in LAYERS:
+    for units, _ in layers:
         n += units * fan + units
         fan = units
     return rng.normal(size=n) * scale
 
 
-def scene(name, x, y, theta, runs, steps):
+def forward_flops(layers=LAYERS):
+    """Multiply-add flops of one sample's forward pass: sum of 2 * fan_in * units."""
+    total, fan = 0, INPUTS
+    for units, _ in layers:
+        total += 2 * fan * units
+        fan = units
+    return total
+
+
+def scene(name, x, y, theta, runs, steps, layers=LAYERS):
     """The workload as a losscape scene (JSON-ready dict) with inline data and explicit θ."""
     return {
         "name": name,
         "objective": {"network": {
             "inputs": INPUTS,
-            "layers": [{"units": u, "activation": a} for u, a in LAYERS],
+            "layers": [{"units": u, "activation": a} for u, a in layers],
             "loss": "mse",
             "data": {"inline": {"x": x.tolist(), "y": y.tolist()}},
             "init": {"params": theta.tolist()},
