@@ -13,7 +13,7 @@
 //! operations by itself, so a trajectory is bit-identical whatever the CPU, the vector width,
 //! the operating system, or the browser (wasm32).
 
-use multiversion::multiversion;
+use multiversion::{multiversion, target::selected_target};
 
 use super::fma::Fma;
 
@@ -69,35 +69,92 @@ pub fn sum(x: &[f64]) -> f64 {
 }
 
 /// A dense layer on a batch, `out[u][s] = b[u] + Σ_i w[u][i]·input[i][s]` (unit-major rows of
-/// length `n`), four units × sixteen samples at a time in registers, so each input vector is
-/// loaded once for four units. Each element accumulates over `i` in order with fused
-/// multiply-adds, exactly as a sequence of `axpy`s would.
+/// length `n`), a tile of units × samples at a time in registers, so each input vector is
+/// loaded once for all the tile's units ([`tile`]). Each element accumulates over `i` in order
+/// with fused multiply-adds, exactly as a sequence of `axpy`s would, whatever the tile's shape:
+/// the shape is chosen per CPU and width for speed and never changes a bit.
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
 pub fn linear(w: &[f64], b: &[f64], input: &[f64], fan_in: usize, units: usize, n: usize, out: &mut [f64]) {
-    let mut u = 0;
-    while u + 4 <= units {
-        let init = [b[u], b[u + 1], b[u + 2], b[u + 3]];
-        tile::<4>(|k, j| w[(u + j) * fan_in + k], init, input, fan_in, n, &mut out[u * n..(u + 4) * n]);
-        u += 4;
-    }
-    for u in u..units {
-        tile::<1>(|k, _| w[u * fan_in + k], [b[u]], input, fan_in, n, &mut out[u * n..(u + 1) * n]);
+    if selected_target!().supports_feature_str("avx512f") {
+        linear_tiles::<{ WIDE_LANES }>(w, b, input, fan_in, units, n, out);
+    } else {
+        linear_tiles::<{ NARROW_LANES }>(w, b, input, fan_in, units, n, out);
     }
 }
 
-/// Backpropagates through a dense layer: `da[i][s] = Σ_u w[u][i]·dz[u][s]`, four inputs ×
-/// sixteen samples at a time, accumulating over `u` in order.
+/// [`linear`] with `L` samples per tile row.
+#[inline(always)]
+pub(crate) fn linear_tiles<const L: usize>(w: &[f64], b: &[f64], input: &[f64], fan_in: usize, units: usize, n: usize, out: &mut [f64]) {
+    let samples = 0..n;
+    let mut u = 0;
+    if units >= WIDE_TILE_FROM {
+        while u + 6 <= units {
+            let init = std::array::from_fn(|j| b[u + j]);
+            tile::<6, L>(|k, j| w[(u + j) * fan_in + k], init, input, fan_in, n, samples.clone(), &mut out[u * n..(u + 6) * n]);
+            u += 6;
+        }
+    }
+    while u + 4 <= units {
+        let init = std::array::from_fn(|j| b[u + j]);
+        tile::<4, L>(|k, j| w[(u + j) * fan_in + k], init, input, fan_in, n, samples.clone(), &mut out[u * n..(u + 4) * n]);
+        u += 4;
+    }
+    for u in u..units {
+        single::<L>(|k| w[u * fan_in + k], b[u], input, fan_in, n, samples.clone(), &mut out[u * n..(u + 1) * n]);
+    }
+}
+
+/// Backpropagates through a dense layer: `da[i][s] = Σ_u w[u][i]·dz[u][s]`, a tile of inputs ×
+/// samples at a time, accumulating over `u` in order (as [`linear`], the same bits for any tile).
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
 pub fn linear_transposed(w: &[f64], dz: &[f64], fan_in: usize, n: usize, da: &mut [f64]) {
+    if selected_target!().supports_feature_str("avx512f") {
+        transposed_tiles::<{ WIDE_LANES }>(w, dz, fan_in, n, da);
+    } else {
+        transposed_tiles::<{ NARROW_LANES }>(w, dz, fan_in, n, da);
+    }
+}
+
+/// [`linear_transposed`] with `L` samples per tile row.
+#[inline(always)]
+fn transposed_tiles<const L: usize>(w: &[f64], dz: &[f64], fan_in: usize, n: usize, da: &mut [f64]) {
     let units = dz.len() / n.max(1);
+    let samples = 0..n;
     let mut i = 0;
+    if fan_in >= WIDE_TILE_FROM {
+        while i + 6 <= fan_in {
+            tile::<6, L>(|k, j| w[k * fan_in + i + j], [0.0; 6], dz, units, n, samples.clone(), &mut da[i * n..(i + 6) * n]);
+            i += 6;
+        }
+    }
     while i + 4 <= fan_in {
-        tile::<4>(|k, j| w[k * fan_in + i + j], [0.0; 4], dz, units, n, &mut da[i * n..(i + 4) * n]);
+        tile::<4, L>(|k, j| w[k * fan_in + i + j], [0.0; 4], dz, units, n, samples.clone(), &mut da[i * n..(i + 4) * n]);
         i += 4;
     }
     for i in i..fan_in {
-        tile::<1>(|k, _| w[k * fan_in + i], [0.0], dz, units, n, &mut da[i * n..(i + 1) * n]);
+        single::<L>(|k| w[k * fan_in + i], 0.0, dz, units, n, samples.clone(), &mut da[i * n..(i + 1) * n]);
     }
+}
+
+/// One output row of [`tile`] (`J` = 1) with four times the samples per step: its chains of
+/// multiply-adds would otherwise wait on each other (a layer's single output unit).
+#[inline(always)]
+fn single<const L: usize>(
+    coef: impl Fn(usize) -> f64,
+    init: f64,
+    rows: &[f64],
+    k_count: usize,
+    n: usize,
+    samples: std::ops::Range<usize>,
+    out: &mut [f64],
+) {
+    let wide = samples.start..samples.start + (samples.len() / (4 * L)) * (4 * L);
+    let rest = wide.end..samples.end;
+    match L {
+        16 => tile::<1, 64>(|k, _| coef(k), [init], rows, k_count, n, wide, out),
+        _ => tile::<1, 32>(|k, _| coef(k), [init], rows, k_count, n, wide, out),
+    }
+    tile::<1, L>(|k, _| coef(k), [init], rows, k_count, n, rest, out);
 }
 
 /// Coefficients packed per pass of [`tile`]: a layer wider than this is done in several
@@ -105,16 +162,32 @@ pub fn linear_transposed(w: &[f64], dz: &[f64], fan_in: usize, n: usize, da: &mu
 /// is the same as in one pass).
 const TILE_K: usize = 32;
 
-/// Samples per step of [`tile`]: sixteen (two or four vectors per output row, so four rows keep
-/// eight to sixteen chains of multiply-adds in flight) measured 2% faster per training step
-/// than eight, and thirty-two slower again.
-const TILE_LANES: usize = 16;
+/// Samples per tile row with AVX-512: two vectors of eight.
+const WIDE_LANES: usize = 16;
+/// Samples per tile row with AVX2 (or less): two vectors of four. A 4 × 16 tile there needs
+/// sixteen accumulators, all of AVX2's registers, and spilled.
+const NARROW_LANES: usize = 8;
+/// Layers of at least this many rows go six rows a tile (twelve accumulators: the FMA latency
+/// covered on two ports with registers to spare on AVX2); narrower ones four at a time, which
+/// divides the common widths 4, 8 and 12 without a remainder.
+const WIDE_TILE_FROM: usize = 16;
 
-/// `out[j][s] = init[j] + Σ_k coef(k, j)·rows[k][s]` for the `J` output rows, summed over k in
-/// order with fused multiply-adds; the coefficients are first packed k-major on the stack, so
-/// the inner loop reads them without index arithmetic.
+/// `out[j][s] = init[j] + Σ_k coef(k, j)·rows[k][s]` for the `J` output rows and the given
+/// samples, `L` at a time, summed over k in order with fused multiply-adds; the coefficients are first packed
+/// k-major on the stack, so the inner loop reads them without index arithmetic.
 #[inline(always)]
-fn tile<const J: usize>(coef: impl Fn(usize, usize) -> f64, init: [f64; J], rows: &[f64], k_count: usize, n: usize, out: &mut [f64]) {
+fn tile<const J: usize, const L: usize>(
+    coef: impl Fn(usize, usize) -> f64,
+    init: [f64; J],
+    rows: &[f64],
+    k_count: usize,
+    n: usize,
+    samples: std::ops::Range<usize>,
+    out: &mut [f64],
+) {
+    if samples.is_empty() {
+        return;
+    }
     let mut k0 = 0;
     loop {
         let kb = TILE_K.min(k_count - k0);
@@ -128,29 +201,29 @@ fn tile<const J: usize>(coef: impl Fn(usize, usize) -> f64, init: [f64; J], rows
         let xs = &rows[k0 * n..(k0 + kb) * n];
         let rows_k = xs.chunks_exact(n.max(1));
         let resume = k0 > 0;
-        let mut s = 0;
-        while s + TILE_LANES <= n {
-            let mut acc = [[0.0f64; TILE_LANES]; J];
+        let mut s = samples.start;
+        while s + L <= samples.end {
+            let mut acc = [[0.0f64; L]; J];
             for (j, acc) in acc.iter_mut().enumerate() {
-                *acc = if resume { out[j * n + s..j * n + s + TILE_LANES].try_into().expect("lanes") } else { [init[j]; TILE_LANES] };
+                *acc = if resume { out[j * n + s..j * n + s + L].try_into().expect("lanes") } else { [init[j]; L] };
             }
             // Walked by `next` rather than zipped: a zip would divide by n for every chunk.
             let mut x_rows = rows_k.clone();
             for c in packed {
                 let xrow = x_rows.next().expect("one input row per coefficient");
-                let x: &[f64; TILE_LANES] = xrow[s..s + TILE_LANES].try_into().expect("lanes");
+                let x: &[f64; L] = xrow[s..s + L].try_into().expect("lanes");
                 for (acc, &c) in acc.iter_mut().zip(c) {
-                    for l in 0..TILE_LANES {
+                    for l in 0..L {
                         acc[l] = c.fma(x[l], acc[l]);
                     }
                 }
             }
             for (j, acc) in acc.iter().enumerate() {
-                out[j * n + s..j * n + s + TILE_LANES].copy_from_slice(acc);
+                out[j * n + s..j * n + s + L].copy_from_slice(acc);
             }
-            s += TILE_LANES;
+            s += L;
         }
-        for s in s..n {
+        for s in s..samples.end {
             for j in 0..J {
                 let mut acc = if resume { out[j * n + s] } else { init[j] };
                 for (c, xrow) in packed.iter().zip(xs.chunks_exact(n)) {
@@ -458,8 +531,11 @@ mod tests {
 
     #[test]
     fn blocked_layers_equal_sequences_of_axpys() {
-        // Shapes that cover the 4-wide tiles, their tails and layers wider than one pass (TILE_K).
-        for (n, fan_in, units) in [(1, 3, 2), (7, 3, 2), (8, 5, 9), (9, 40, 6), (16, 8, 8), (23, 9, 37), (17, 70, 4), (35, 8, 5)] {
+        // Shapes that cover the 6- and 4-row tiles, single rows of four tile widths, their tails
+        // and layers wider than one pass (TILE_K).
+        for (n, fan_in, units) in
+            [(1, 3, 2), (7, 3, 2), (8, 5, 9), (9, 40, 6), (16, 8, 8), (23, 9, 37), (17, 70, 4), (35, 8, 5), (70, 64, 64), (133, 17, 1)]
+        {
             let input: Vec<f64> = (0..fan_in * n).map(|k| ((k * 37 % 11) as f64 - 5.0) * 0.3).collect();
             let w: Vec<f64> = (0..fan_in * units).map(|k| ((k * 29 % 13) as f64 - 6.0) * 0.21).collect();
             let b: Vec<f64> = (0..units).map(|u| u as f64 * 0.1 - 0.3).collect();
@@ -467,6 +543,18 @@ mod tests {
             linear(&w, &b, &input, fan_in, units, n, &mut out);
             let mut da = vec![0.0; fan_in * n];
             linear_transposed(&w, &out, fan_in, n, &mut da);
+            // Both tile widths, whichever this CPU runs: the same bits.
+            for lanes in [NARROW_LANES, WIDE_LANES] {
+                let (mut o, mut d) = (vec![0.0; units * n], vec![0.0; fan_in * n]);
+                if lanes == WIDE_LANES {
+                    linear_tiles::<WIDE_LANES>(&w, &b, &input, fan_in, units, n, &mut o);
+                    transposed_tiles::<WIDE_LANES>(&w, &out, fan_in, n, &mut d);
+                } else {
+                    linear_tiles::<NARROW_LANES>(&w, &b, &input, fan_in, units, n, &mut o);
+                    transposed_tiles::<NARROW_LANES>(&w, &out, fan_in, n, &mut d);
+                }
+                assert_eq!((&o, &d), (&out, &da), "{lanes} lanes: n {n} fan_in {fan_in} units {units}");
+            }
             for u in 0..units {
                 let mut row = vec![b[u]; n];
                 for i in 0..fan_in {
