@@ -84,6 +84,11 @@ fn info_counts_parameters() {
     assert!(text.contains("layer 1: 2 → 3 tanh: 9 parameters (6 weights + 3 biases)"), "{text}");
     assert!(text.contains("total: 13 parameters"), "{text}");
     assert!(text.contains("200 training samples"), "{text}");
+    // The grid's cost: 2·(2·3 + 3·1) flops a sample × 200 samples a vertex, 64² vertices, and
+    // a time measured here.
+    let cost = text.lines().find(|l| l.starts_with("surface: ")).unwrap_or_else(|| panic!("no surface line: {text}"));
+    assert!(cost.starts_with("surface: 64×64 grid, 4096 vertices × 3.60 kflop = 14.7 Mflop; "), "{cost}");
+    assert!(cost.contains(" s on ") && cost.contains(" here (") && cost.ends_with("flop/s)"), "{cost}");
 }
 
 #[test]

@@ -1,10 +1,13 @@
 //! `losscape info`: what a scene contains — the network's shape and parameter counts, the data,
-//! the runs.
+//! the runs — and what its surface costs: the grid's flops and the seconds it should take on
+//! this machine, from a short timing, so a user sees why a wide network's surface takes time.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use crate::core::Objective;
+use crate::core::landscape::cost::{GridCost, sample_row};
 
 /// Arguments of `losscape info`.
 #[derive(clap::Args, Debug)]
@@ -17,7 +20,72 @@ pub struct InfoArgs {
 pub fn run(args: &InfoArgs) -> anyhow::Result<ExitCode> {
     let (scene, objective) = super::load_scene(&args.scene)?;
     super::out::print(format_args!("{}", describe(&scene, &objective)))?;
+    super::out::print(format_args!("{}", surface_cost(scene.surface.res, &objective, TIMING)))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// How long `losscape info` spends timing the grid's kernel, at most (plus one vertex).
+const TIMING: Duration = Duration::from_millis(150);
+
+/// The scene's grid: its vertices, flops and the seconds it should take here, estimated from
+/// vertices of one row timed for about `budget` on one thread and spread over rayon's threads
+/// as the grid's rows are.
+pub fn surface_cost(res: usize, objective: &Objective, budget: Duration) -> String {
+    let cost = GridCost::of(objective, res);
+    let row = if objective.dim() == 1 { cost.vertices } else { res };
+    // Vertices of one row, doubling until the timing is long enough to mean something.
+    let mut count = 1;
+    let per_vertex = loop {
+        let started = Instant::now();
+        std::hint::black_box(sample_row(objective, res, count));
+        let elapsed = started.elapsed();
+        if elapsed >= budget / 3 || count >= row {
+            break elapsed.as_secs_f64() / count.min(row) as f64;
+        }
+        count *= 2;
+    };
+    let threads = rayon::current_num_threads().clamp(1, row.max(1));
+    let seconds = per_vertex * cost.vertices as f64 / threads as f64;
+    let shape = if objective.dim() == 1 { format!("{res} points") } else { format!("{res}×{res}") };
+    let threads = if threads == 1 { "1 thread".to_string() } else { format!("{threads} threads") };
+    match (cost.flops_per_vertex, cost.flops()) {
+        (Some(per), Some(all)) => format!(
+            "surface: {shape} grid, {} vertices × {} = {}; {} on {threads} here ({}/s)\n",
+            cost.vertices,
+            si(per, "flop"),
+            si(all, "flop"),
+            duration(seconds),
+            si(all / seconds.max(f64::MIN_POSITIVE), "flop")
+        ),
+        _ => format!("surface: {shape} grid, {} vertices; {} on {threads} here\n", cost.vertices, duration(seconds)),
+    }
+}
+
+/// `3.52 Gflop`, `840 kflop`.
+fn si(v: f64, unit: &str) -> String {
+    let (scaled, prefix) =
+        [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")].into_iter().find(|&(p, _)| v >= p).map_or((v, ""), |(p, n)| (v / p, n));
+    format!("{} {prefix}{unit}", three_digits(scaled))
+}
+
+/// `about 0.41 s`, `about 2 min 5 s`, `under 0.01 s`.
+fn duration(seconds: f64) -> String {
+    if seconds < 0.01 {
+        "under 0.01 s".into()
+    } else if seconds < 120.0 {
+        format!("about {} s", three_digits(seconds))
+    } else {
+        format!("about {} min {} s", (seconds / 60.0).floor(), (seconds % 60.0).round())
+    }
+}
+
+/// Three significant digits without an exponent for 0.01 ≤ v < 1000.
+fn three_digits(v: f64) -> String {
+    match v {
+        v if v >= 100.0 => format!("{v:.0}"),
+        v if v >= 10.0 => format!("{v:.1}"),
+        v => format!("{v:.2}"),
+    }
 }
 
 /// The summary text.

@@ -213,6 +213,12 @@ impl Network {
     pub fn param_count(&self) -> usize {
         self.layers.last().map_or(0, |l| l.end)
     }
+    /// Flops of one sample's forward pass counted as its dense layers' multiply-adds, two a
+    /// weight (activations and the loss are a few per unit and left out): the figure that
+    /// sets a wide network's grid time (`losscape info`, scripts/bench_width_sweep.py).
+    pub fn forward_flops(&self) -> f64 {
+        self.layers.iter().map(|l| 2.0 * (l.fan_in * l.units) as f64).sum()
+    }
 
     /// A readable name for θ\[index\]: `layer 2 weight[0][3]`, `layer 1 bias[2]`,
     /// `layer 1 bn_gamma[0]` (layers counted from 1).

@@ -6,6 +6,7 @@
 //! - [`eigen`]: Lanczos (matrix-free) and nalgebra's dense solver for the symmetric eigenproblems
 //!   behind PCA and the Hessian.
 //! - [`grid`]: [`compute_grid`], parallel over rows, with progress and cancellation.
+//! - [`cost`]: what a grid costs (vertices, flops, a timed row), for `losscape info`.
 //! - [`kernel`]: the fast evaluation of a network over a plane used by the grid.
 //! - [`survey`]: scene → landscape (replay, centre, plane, span, grid), the one function the
 //!   app and `losscape surface` both call.
@@ -13,6 +14,7 @@
 //! A 1-parameter objective gives a curve (`d2 = None`), a 2-parameter one with `axes` the exact
 //! surface over the two parameters. Like the rest of the core: no IO, no Bevy.
 
+pub mod cost;
 pub mod directions;
 pub mod eigen;
 pub mod grid;
