@@ -35,6 +35,22 @@ fn forward_backward(c: &mut Criterion) {
     group.finish();
 }
 
+/// Forward+backward of 2-W-W-1 tanh nets on 5000 spiral points, one thread (the batch's
+/// chunks one after another): the wide layers' register tiles (issue "wide networks"), beside
+/// `scripts/bench_width_sweep.py`, which compares the same sizes with PyTorch.
+fn forward_backward_by_width(c: &mut Criterion) {
+    let mut group = c.benchmark_group("forward_backward_5000_by_width");
+    group.sample_size(10);
+    for width in [8usize, 16, 32, 64, 128] {
+        let o = network(&[2, width, width, 1], 5000);
+        let theta = o.start().to_vec();
+        let mut g = vec![0.0; o.dim()];
+        let mut ws = Workspace::default();
+        group.bench_function(format!("2-{width}-{width}-1"), |b| b.iter(|| black_box(o.loss_and_grad(black_box(&theta), &mut g, &mut ws))));
+    }
+    group.finish();
+}
+
 fn training(c: &mut Criterion) {
     let o = Arc::new(network(&[2, 8, 8, 1], 500));
     let run = RunSpec::new(OptimizerConfig::Sgd(Sgd { lr: 0.1, momentum: 0.9, ..Sgd::default() }));
@@ -83,5 +99,5 @@ fn kernels(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, forward_backward, training, kernels);
+criterion_group!(benches, forward_backward, forward_backward_by_width, training, kernels);
 criterion_main!(benches);

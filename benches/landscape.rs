@@ -1,7 +1,8 @@
 //! Criterion benches of the landscape: DESIGN.md's reference workload (a 2-8-8-1 tanh MLP,
 //! MSE, 500 spiral points, a random filter-normalised slice) at 64², 128² and 256², the same
 //! 64² grid through the generic per-vertex path (`Objective::loss` at every vertex) to show
-//! what the kernel buys, and the Hessian and PCA directions.
+//! what the kernel buys, 16² grids of 2-W-W-1 nets on 5000 points by width W, and the Hessian
+//! and PCA directions.
 //!
 //! `cargo bench --no-default-features --bench landscape`; `scripts/bench_grid_vs_numpy.py`
 //! times the 256² grid against NumPy in one run.
@@ -18,7 +19,12 @@ use losscape::core::{
 
 /// The reference network on `n` spiral points.
 fn reference(n: usize) -> Objective {
-    let layers = vec![LayerSpec::new(8, Activation::Tanh), LayerSpec::new(8, Activation::Tanh), LayerSpec::new(1, Activation::Linear)];
+    two_hidden(8, n)
+}
+
+/// A 2-W-W-1 tanh MLP (MSE) on `n` spiral points.
+fn two_hidden(width: usize, n: usize) -> Objective {
+    let layers = vec![LayerSpec::new(width, Activation::Tanh), LayerSpec::new(width, Activation::Tanh), LayerSpec::new(1, Activation::Linear)];
     let spec = NetworkSpec::new(2, layers, Loss::Mse, DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Spiral, n, 0.1, 1)));
     let no_csv = |_: &CsvSource| -> Result<Table, CoreError> { unreachable!() };
     ObjectiveSpec::Network(spec).build(&no_csv).expect("valid bench network")
@@ -61,6 +67,21 @@ fn grids(c: &mut Criterion) {
     group.finish();
 }
 
+/// 16² grids of 2-W-W-1 tanh nets on 5000 spiral points (a random slice), by width: the wide
+/// layers' register tiles (issue "wide networks"); `scripts/bench_width_sweep.py` compares the
+/// same sizes with PyTorch at 64².
+fn grids_by_width(c: &mut Criterion) {
+    let mut group = c.benchmark_group("grid_16x16_5000_by_width");
+    group.sample_size(10);
+    let spec = GridSpec { res: 16, span: 1.0 };
+    for width in [8usize, 16, 32, 64, 128] {
+        let o = two_hidden(width, 5000);
+        let plane = random_plane(&o);
+        group.bench_function(format!("2-{width}-{width}-1"), |b| b.iter(|| black_box(compute_grid(&o, &plane, &spec, &Progress::default()))));
+    }
+    group.finish();
+}
+
 fn directions(c: &mut Criterion) {
     let o = Arc::new(reference(500));
     let run = RunSpec::new(OptimizerConfig::Sgd(Sgd { lr: 0.1, momentum: 0.9, ..Sgd::default() }));
@@ -76,5 +97,5 @@ fn directions(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, grids, directions);
+criterion_group!(benches, grids, grids_by_width, directions);
 criterion_main!(benches);
