@@ -86,11 +86,20 @@ struct Active {
     /// Exit the app afterwards (`--record`).
     exit: bool,
     failed: Option<String>,
-    /// Frames to let pass before the first is taken.
-    skip: u32,
-    /// Restart the runs once the pause asked for has taken effect (the next frame), so the
-    /// first frame shows step 0.
-    reset_pending: bool,
+    /// How far a recording that restarts the runs is from its first frame.
+    restart: Restart,
+}
+
+/// A recording that starts from the first step waits a frame for the pause it asks for, then
+/// resets the runs and takes that frame as step 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Restart {
+    /// The pause takes effect next frame: no frame is taken in this one.
+    Pausing,
+    /// Paused: the runs are reset at the start of this frame, which is the first taken.
+    Due,
+    /// Nothing to wait for: every frame is taken.
+    Done,
 }
 
 impl Recorder {
@@ -206,10 +215,9 @@ fn start_or_stop(
     mut status: ResMut<StatusLine>,
 ) {
     if let Some(active) = recorder.active.as_mut()
-        && active.reset_pending
-        && active.skip == 0
+        && active.restart == Restart::Due
     {
-        active.reset_pending = false;
+        active.restart = Restart::Done;
         reset.write(Reset);
     }
     let Some(toggle) = toggles.read().last().cloned() else { return };
@@ -278,8 +286,7 @@ fn start_or_stop(
         stopping: false,
         exit: plan.exit,
         failed: None,
-        skip: u32::from(restart),
-        reset_pending: restart,
+        restart: if restart { Restart::Pausing } else { Restart::Done },
     });
     fixed.0 = true;
     // After a restart the first frame is step 0: paused until it is taken.
@@ -303,8 +310,8 @@ fn capture_frame(
     if active.stopping {
         return;
     }
-    if active.skip > 0 {
-        active.skip -= 1;
+    if active.restart == Restart::Pausing {
+        active.restart = Restart::Due;
         return;
     }
     let Some(origin) = camera.viewport.as_ref().map(|v| v.physical_position) else { return };
