@@ -27,6 +27,8 @@ pub struct Animation {
     pub steps: u64,
     /// The loss panel's axes, fixed for every frame.
     pub loss_axes: (Axis, Axis),
+    /// The highest loss drawn in the loss panel ([`crate::cli::plot::loss_ceiling`]).
+    pub ceiling: f64,
     /// The contour picture, made for the first frame's plot size.
     pub contour: Option<(u32, u32, Vec<u8>)>,
 }
@@ -64,7 +66,16 @@ impl Animation {
         } else {
             self.draw_slice(&left, text, step)?;
         }
-        let series: Vec<Series> = self.curves.iter().enumerate().map(|(i, t)| Series::of(i, t, step)).collect();
+        let series: Vec<Series> = self
+            .curves
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut s = Series::of(i, t, step);
+                s.cut_above(self.ceiling);
+                s
+            })
+            .collect();
         let fig = Figure {
             title: "loss".into(),
             series: &series,
