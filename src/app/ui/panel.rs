@@ -104,38 +104,7 @@ fn draw_header(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView, 
     if !settings.scene.description.is_empty() && !view.lesson.active {
         egui::CollapsingHeader::new("About this lesson").default_open(false).show(ui, |ui| ui.label(plain(&settings.scene.description)));
     }
-    let record_button = ui
-        .horizontal(|ui| {
-        let play = *view.play.get();
-        let label = if play == Play::Playing { "⏸ Pause" } else { "▶ Play" };
-        if ui.button(label).on_hover_text("Space").clicked() {
-            actions.play.set(play.toggled());
-        }
-        if ui.button("Step").on_hover_text("S").clicked() {
-            actions.play.set(Play::Paused);
-            actions.step.write(StepOnce);
-        }
-        if ui.button("⟲ Reset").on_hover_text("R").clicked() {
-            actions.reset.write(Reset);
-        }
-        if ui.button("Reset view").clicked() {
-            actions.view.write(ResetView);
-        }
-        // No wider than "● Record" (the count goes on its own line below): a wider button
-        // would widen the panel mid-recording and move the 3D view the frames are cut from.
-        let record = if view.recorder.is_recording() { "■ Stop" } else { "● Record" };
-        let hint = if cfg!(target_arch = "wasm32") { "downloads" } else { "is written to the current folder" };
-        let button = ui.button(record).on_hover_text(format!(
-            "a GIF of the 3D view from this step to the last, {} frames a second (it {hint}); click again to stop and keep what was recorded",
-            crate::app::record::DEFAULT_FPS
-        ));
-        if button.clicked() {
-            let stem = settings.file_name().and_then(|n| n.rsplit_once('.').map(|(s, _)| s.to_owned())).unwrap_or_else(|| "losscape".into());
-            actions.record.write(crate::app::record::ToggleRecording { path: format!("{stem}.gif").into() });
-        }
-        button.rect
-    })
-    .inner;
+    let record_button = ui.horizontal(|ui| draw_buttons(ui, settings, view, actions)).inner;
     if let Some(n) = view.recorder.frames() {
         ui.colored_label(ERROR_RED, format!("● recording: {n} frames"));
     }
@@ -152,6 +121,38 @@ fn draw_header(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView, 
     }
     ui.separator();
     record_button
+}
+
+/// Play / pause, step, reset, reset view and record; returns where the Record button is.
+fn draw_buttons(ui: &mut egui::Ui, settings: &SimSettings, view: &PanelView, actions: &mut PanelActions) -> egui::Rect {
+    let play = *view.play.get();
+    let label = if play == Play::Playing { "⏸ Pause" } else { "▶ Play" };
+    if ui.button(label).on_hover_text("Space").clicked() {
+        actions.play.set(play.toggled());
+    }
+    if ui.button("Step").on_hover_text("S").clicked() {
+        actions.play.set(Play::Paused);
+        actions.step.write(StepOnce);
+    }
+    if ui.button("⟲ Reset").on_hover_text("R").clicked() {
+        actions.reset.write(Reset);
+    }
+    if ui.button("Reset view").clicked() {
+        actions.view.write(ResetView);
+    }
+    // No wider than "● Record" (the count goes on its own line below): a wider button
+    // would widen the panel mid-recording and move the 3D view the frames are cut from.
+    let record = if view.recorder.is_recording() { "■ Stop" } else { "● Record" };
+    let hint = if cfg!(target_arch = "wasm32") { "downloads" } else { "is written to the current folder" };
+    let button = ui.button(record).on_hover_text(format!(
+        "a GIF of the 3D view from this step to the last, {} frames a second (it {hint}); click again to stop and keep what was recorded",
+        crate::app::record::DEFAULT_FPS
+    ));
+    if button.clicked() {
+        let stem = settings.file_name().and_then(|n| n.rsplit_once('.').map(|(s, _)| s.to_owned())).unwrap_or_else(|| "losscape".into());
+        actions.record.write(crate::app::record::ToggleRecording { path: format!("{stem}.gif").into() });
+    }
+    button.rect
 }
 
 fn draw_live_numbers(ui: &mut egui::Ui, view: &PanelView) {

@@ -5,8 +5,9 @@
 //! `Diagnostics`; this file only draws them.
 //!
 //! Every curve is cut at the loss plots' one ceiling ([`loss_ceiling`]: at most
-//! [`DIVERGED_DECADES`](crate::cli::plot::DIVERGED_DECADES) above the healthy runs), and a run that stopped ends in a cross there,
-//! so one exploding run does not squash the others into a flat line at the bottom of the plot.
+//! [`DIVERGED_DECADES`](crate::cli::plot::DIVERGED_DECADES) above the healthy runs), and a run
+//! that stopped ends in a cross there, so one exploding run does not squash the others into a
+//! flat line at the bottom of the plot.
 
 use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32, RichText};
