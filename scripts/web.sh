@@ -74,6 +74,8 @@ serve() {
 browser_test() {
   [[ -f dist/index.html ]] || { echo "web: no dist/ yet; run scripts/web.sh build" >&2; exit 2; }
   python3 -c 'import playwright' 2>/dev/null || pip install -q playwright
+  # PIL decodes the GIF that ● Record downloads.
+  python3 -c 'import PIL' 2>/dev/null || pip install -q pillow
   dpkg -s chromium >/dev/null 2>&1 || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
   python3 tests/browser/test_page.py
 }

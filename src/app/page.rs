@@ -4,16 +4,19 @@
 //! learns the page's address to offer links, and the files chosen in the browser's file picker
 //! arrive here — a scene replaces the one on screen, a data CSV goes into the network's scene
 //! inline (a page has no folder to name it by). The page's `<html>` element carries what is on
-//! screen (`data-scene`, `data-surfaces`: surfaces drawn so far) for its scripts and the
-//! browser test.
+//! screen (`data-scene`, `data-surfaces`: surfaces drawn so far; `data-record-button`,
+//! `data-view`, `data-recording`: where to click Record, the 3D view a GIF is cut to, frames
+//! recorded) for its scripts and the browser test.
 
 use std::path::Path;
 
 use bevy::prelude::*;
 
+use super::camera::ViewCamera;
+use super::record::Recorder;
 use super::scenes::{GoToLesson, OpenSharedLine, ShareState};
 use super::sets::AppSystems;
-use super::settings::{RebuildObjective, SimSettings, StatusLine};
+use super::settings::{RebuildObjective, SimSettings, StatusLine, UiLayout};
 use super::sim::{SwitchScene, load_scene_text};
 use super::surface::SurfaceView;
 use crate::browser::{self, Picked, Purpose};
@@ -23,7 +26,34 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, note_address)
         .add_systems(Update, follow_fragment.in_set(AppSystems::ReadInput))
         .add_systems(Update, receive_picked_files.in_set(AppSystems::FileActions))
-        .add_systems(Update, report_to_page.in_set(AppSystems::SyncVisuals));
+        .add_systems(Update, (report_to_page, report_recording).in_set(AppSystems::SyncVisuals));
+}
+
+/// Where the Record button is (CSS pixels, `x,y,width,height`: egui's points on a page without
+/// zoom), the 3D view a recording is cut to (physical pixels, the same) and the frames recorded
+/// so far (empty when not recording), on the page's `<html>`, each time one of them changes:
+/// egui draws every button into the canvas, so a script finds none in the page's DOM.
+fn report_recording(
+    layout: Res<UiLayout>,
+    recorder: Res<Recorder>,
+    camera: Single<&Camera, With<ViewCamera>>,
+    mut shown: Local<[String; 3]>,
+) {
+    let rect = |[x, y, w, h]: [f32; 4]| format!("{x},{y},{w},{h}");
+    let now = [
+        layout.record_button.map(rect).unwrap_or_default(),
+        camera.viewport.as_ref().map_or(String::new(), |v| {
+            let (p, s) = (v.physical_position, v.physical_size);
+            format!("{},{},{},{}", p.x, p.y, s.x, s.y)
+        }),
+        recorder.frames().map_or(String::new(), |n| n.to_string()),
+    ];
+    for ((key, value), old) in ["record-button", "view", "recording"].into_iter().zip(&now).zip(shown.iter()) {
+        if value != old {
+            browser::set_page_state(key, value);
+        }
+    }
+    *shown = now;
 }
 
 /// Each surface put on screen: the scene's name and the count, on the page's `<html>`.

@@ -86,11 +86,23 @@ struct Active {
     /// Exit the app afterwards (`--record`).
     exit: bool,
     failed: Option<String>,
-    /// Frames to let pass before the first is taken.
-    skip: u32,
-    /// Restart the runs once the pause asked for has taken effect (the next frame), so the
-    /// first frame shows step 0.
-    reset_pending: bool,
+    /// How far the recording is from its first frame.
+    opening: Opening,
+}
+
+/// A recording waits a frame before its first: for the pause it asks for to take effect, and
+/// for its caption to have been drawn once (text laid out for the first time reaches the
+/// screen a frame late on the web page, whose first frame had an empty caption). A recording
+/// from the first step then resets the runs, and that frame is step 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Opening {
+    /// The pause takes effect next frame: no frame is taken in this one; `reset`: restart the
+    /// runs then.
+    Pausing { reset: bool },
+    /// Paused: the runs are reset at the start of this frame, which is the first taken.
+    Reset,
+    /// Every frame is taken.
+    Recording,
 }
 
 impl Recorder {
@@ -206,10 +218,9 @@ fn start_or_stop(
     mut status: ResMut<StatusLine>,
 ) {
     if let Some(active) = recorder.active.as_mut()
-        && active.reset_pending
-        && active.skip == 0
+        && active.opening == Opening::Reset
     {
-        active.reset_pending = false;
+        active.opening = Opening::Recording;
         reset.write(Reset);
     }
     let Some(toggle) = toggles.read().last().cloned() else { return };
@@ -278,12 +289,11 @@ fn start_or_stop(
         stopping: false,
         exit: plan.exit,
         failed: None,
-        skip: u32::from(restart),
-        reset_pending: restart,
+        opening: Opening::Pausing { reset: restart },
     });
     fixed.0 = true;
-    // After a restart the first frame is step 0: paused until it is taken.
-    next.set(if restart { Play::Paused } else { Play::Playing });
+    // Paused until the first frame is taken (step 0 after a restart).
+    next.set(Play::Paused);
     status.info(format!(
         "recording {}×{} at {} frames a second; click again to stop",
         viewport.physical_size.x, viewport.physical_size.y, plan.fps
@@ -303,8 +313,8 @@ fn capture_frame(
     if active.stopping {
         return;
     }
-    if active.skip > 0 {
-        active.skip -= 1;
+    if let Opening::Pausing { reset } = active.opening {
+        active.opening = if reset { Opening::Reset } else { Opening::Recording };
         return;
     }
     let Some(origin) = camera.viewport.as_ref().map(|v| v.physical_position) else { return };

@@ -146,7 +146,7 @@ pub struct FixedStepping(pub bool);
 #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FixedViewSize(pub UVec2);
 
-/// Widths of the egui panels in logical pixels (written by the panels, read by the viewport).
+/// Sizes of the egui panels in logical pixels (written by the panels, read by the viewport).
 #[derive(Resource, Clone, Copy, Debug, Default)]
 pub struct UiLayout {
     /// Left panel width.
@@ -155,6 +155,9 @@ pub struct UiLayout {
     pub right: f32,
     /// Height of the lesson card above the 3D view (0 in explorer mode).
     pub top: f32,
+    /// Where the panel's Record button is, `[x, y, width, height]`: the web page tells its
+    /// scripts and the browser test, which clicks it on the canvas egui draws into.
+    pub record_button: Option<[f32; 4]>,
 }
 
 /// The last thing worth telling the user (saved files, errors, divergence).

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use super::UserError;
 use super::out::outln;
-use crate::cli::plot::{Axis, auto_scale};
+use crate::cli::plot::{Axis, auto_scale, loss_ceiling};
 use crate::core::landscape::{MIN_RES, Progress, SIZING_STEPS, Survey, SurveyError, SurveySpec, survey};
 use crate::core::session::check_path_memory;
 use crate::export::gif::{GifWriter, HOLD, delay};
@@ -146,11 +146,9 @@ pub fn run(args: &AnimateArgs) -> anyhow::Result<ExitCode> {
         Err(SurveyError::Cancelled) => unreachable!("nothing cancels the command line's survey"),
     };
     session.run(steps.saturating_sub(SIZING_STEPS));
-    let losses = || session.runs.iter().flat_map(|r| r.trajectory.records.iter().map(|x| x.loss)).filter(|l| l.is_finite());
-    let (lo, hi) = losses().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), l| (lo.min(l), hi.max(l)));
-    if !lo.is_finite() {
+    let Some((loss_axis, ceiling)) = loss_axis(&session.runs) else {
         return Err(user(format!("{shown}: no run has a finite loss at its start; nothing to draw")));
-    }
+    };
     let title = if scene.name.is_empty() { file_name(&args.scene) } else { scene.name.clone() };
     let mut animation = frame::Animation {
         title,
@@ -159,7 +157,8 @@ pub fn run(args: &AnimateArgs) -> anyhow::Result<ExitCode> {
         curves: session.runs.iter().map(|r| r.trajectory.clone()).collect(),
         labels: session.runs.iter().map(|r| r.spec.label()).collect(),
         steps,
-        loss_axes: (Axis::steps(steps as f64), Axis::losses(auto_scale(lo, hi), lo, hi)),
+        loss_axes: (Axis::steps(steps as f64), loss_axis),
+        ceiling,
         contour: None,
         plane,
         grid,
@@ -221,6 +220,28 @@ pub fn run(args: &AnimateArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The loss panel's y axis, fixed for the whole animation, and the loss its curves are cut at:
+/// log when the losses span two decades, up to the loss plots' ceiling ([`loss_ceiling`], as
+/// in the app), so a run that explodes leaves the top of the panel instead of squashing the
+/// others into its floor. A run counts as healthy while it has not diverged. `None` when no
+/// run starts at a finite loss.
+fn loss_axis(runs: &[crate::core::Run]) -> Option<(Axis, f64)> {
+    fn finite(r: &crate::core::Run) -> impl Iterator<Item = f64> + Clone + '_ {
+        r.trajectory.records.iter().map(|x| x.loss).take_while(|l| l.is_finite())
+    }
+    let (lo, hi) = runs.iter().flat_map(finite).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), l| (lo.min(l), hi.max(l)));
+    if !lo.is_finite() {
+        return None;
+    }
+    let scale = auto_scale(lo, hi);
+    let curves: Vec<_> = runs.iter().map(|r| (r.is_running(), finite(r))).collect();
+    let ceiling = loss_ceiling(&curves, scale)?;
+    // The range of what is drawn: each curve up to its first loss above the ceiling.
+    let drawn = runs.iter().flat_map(|r| finite(r).take_while(|&l| l <= ceiling));
+    let (lo, hi) = drawn.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), l| (lo.min(l), hi.max(l)));
+    Some((Axis::losses(scale, lo, hi), ceiling))
+}
+
 fn file_name(path: &Path) -> String {
     path.file_stem().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
@@ -237,5 +258,30 @@ mod tests {
         assert!(parse_size("20000x20000").unwrap_err().contains("to 3840x2160"));
         assert!(parse_size("big").unwrap_err().starts_with("--size must be WIDTHxHEIGHT"));
         assert!(parse_size("960x").is_err());
+    }
+
+    #[test]
+    fn lesson_8s_exploding_run_does_not_stretch_the_loss_axis() {
+        // Run 0 climbs to 1e302 within its 200 steps (finite: still running); run 1, clipped,
+        // never goes above its start, 45.4.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes/08_exploding.ron");
+        let (scene, objective) = crate::cli::load_scene(&path).unwrap();
+        let mut session = crate::core::Session::new(objective, &scene.runs).unwrap();
+        session.run(scene.steps);
+        let losses = |i: usize| session.runs[i].trajectory.records.iter().map(|r| r.loss).collect::<Vec<f64>>();
+        let (exploding, clipped) = (losses(0), losses(1));
+        assert!(exploding.iter().all(|l| l.is_finite()) && exploding.last().unwrap() > &1e250, "{:?}", exploding.last());
+        let healthy = clipped.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (axis, ceiling) = loss_axis(&session.runs).unwrap();
+        let top = axis.bounds().1;
+        assert!(top <= healthy.log10() + crate::cli::plot::DIVERGED_DECADES + 0.2, "top 1e{top} for healthy runs up to {healthy}");
+        assert!(top >= exploding[3].log10(), "the climb up to the ceiling is still drawn: top 1e{top}");
+        assert!(axis.bounds().0 <= clipped.iter().copied().fold(f64::INFINITY, f64::min).log10(), "the floor shows");
+        // In the last frame, run 0's curve stops below the ceiling and is marked where it left.
+        let mut s = crate::cli::plot::Series::of(0, &session.runs[0].trajectory, scene.steps);
+        s.cut_above(ceiling);
+        let first_above = exploding.iter().position(|&l| l > ceiling).unwrap();
+        assert_eq!((s.loss.len(), s.cut_at), (first_above, Some(first_above as u64)));
+        assert!(first_above >= 3 && s.loss.iter().all(|&(_, l)| l <= ceiling));
     }
 }

@@ -27,7 +27,9 @@ use plotters_backend::{BackendColor, BackendCoord, BackendTextStyle, DrawingErro
 use super::UserError;
 
 mod axis;
+mod ceiling;
 pub(crate) use axis::Axis;
+pub use ceiling::{DIVERGED_DECADES, loss_ceiling};
 
 /// Line colours, one per run in file order (Tableau 10), repeated after ten runs.
 pub const PALETTE: [(u8, u8, u8); 10] = [
@@ -87,6 +89,9 @@ pub struct Series {
     pub holdout: Vec<(f64, f64)>,
     /// The step whose loss was first non-finite, for a run that diverged.
     pub diverged_at: Option<u64>,
+    /// The first step whose loss was above the plot's ceiling ([`loss_ceiling`]), for a run
+    /// cut there by [`Series::cut_above`].
+    pub cut_at: Option<u64>,
     /// The first plotted value ≤ 0 (no log axis can show it): file line, column, value.
     pub first_non_positive: Option<(u64, &'static str, f64)>,
 }
@@ -95,7 +100,14 @@ impl Series {
     /// A run's curve straight from its recorded path, as [`read_trajectory`] reads it from the
     /// CSV `losscape train` writes; `upto` keeps the steps ≤ it (a frame of an animation).
     pub fn of(run: usize, path: &crate::core::Trajectory, upto: u64) -> Self {
-        let mut s = Series { run: run.to_string(), loss: Vec::new(), holdout: Vec::new(), diverged_at: None, first_non_positive: None };
+        let mut s = Series {
+            run: run.to_string(),
+            loss: Vec::new(),
+            holdout: Vec::new(),
+            diverged_at: None,
+            cut_at: None,
+            first_non_positive: None,
+        };
         for (k, r) in path.records.iter().enumerate().take_while(|(_, r)| r.step <= upto) {
             if !r.loss.is_finite() {
                 s.diverged_at = Some(r.step);
@@ -113,6 +125,17 @@ impl Series {
             }
         }
         s
+    }
+
+    /// Cuts the curve (and the held-out one) before its first loss above `ceiling`
+    /// ([`loss_ceiling`]) and notes that step: an exploding run is drawn up to its last loss
+    /// on the scale and ends in a cross there.
+    pub fn cut_above(&mut self, ceiling: f64) {
+        if let Some(k) = self.loss.iter().position(|&(_, l)| l > ceiling) {
+            self.cut_at = Some(self.loss[k].0 as u64);
+            self.loss.truncate(k);
+            self.holdout.truncate(k);
+        }
     }
 }
 
@@ -169,7 +192,14 @@ pub fn read_trajectory_text(bytes: &[u8], shown: &str) -> Result<Vec<Series>, Us
             return Err(fail(line, "run", "is empty".into()));
         }
         let i = *index.entry(name.to_string()).or_insert_with(|| {
-            runs.push(Series { run: name.to_string(), loss: Vec::new(), holdout: Vec::new(), diverged_at: None, first_non_positive: None });
+            runs.push(Series {
+                run: name.to_string(),
+                loss: Vec::new(),
+                holdout: Vec::new(),
+                diverged_at: None,
+                cut_at: None,
+                first_non_positive: None,
+            });
             runs.len() - 1
         });
         let s = &mut runs[i];
@@ -546,9 +576,10 @@ pub(crate) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figu
         chart
             .draw_series(LineSeries::new(s.loss.iter().copied(), style))
             .map_err(|e| e.to_string())?
-            .label(displayable(&match s.diverged_at {
-                Some(step) => format!("{label} (diverged at step {step})"),
-                None => label.clone(),
+            .label(displayable(&match (s.diverged_at, s.cut_at) {
+                (Some(step), _) => format!("{label} (diverged at step {step})"),
+                (None, Some(step)) => format!("{label} (off the scale from step {step})"),
+                (None, None) => label.clone(),
             }))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + legend_len, y)], style));
         if !s.holdout.is_empty() {
@@ -564,7 +595,7 @@ pub(crate) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figu
                         + PathElement::new(vec![(2 * third, 0), (legend_len, 0)], style)
                 });
         }
-        if let (Some(_), Some(&last)) = (s.diverged_at, s.loss.last()) {
+        if let (true, Some(&last)) = (s.diverged_at.is_some() || s.cut_at.is_some(), s.loss.last()) {
             chart
                 .draw_series(std::iter::once(Cross::new(last, text as i32 / 2, colour.stroke_width(stroke))))
                 .map_err(|e| e.to_string())?;

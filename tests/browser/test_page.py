@@ -10,7 +10,11 @@ Run by `scripts/web.sh test` (and CI) on a built dist/. Checks, on the page:
      on an open one (the line comes from `losscape share`, the desktop binary);
   4. the page's core gives lesson 8's trajectory (881 parameters, generated data, seeded
      initialisation) exactly as `losscape train` does on the desktop, value for value;
-  5. and lesson 8's grid exactly as `losscape surface` does.
+  5. and lesson 8's grid exactly as `losscape surface` does;
+  6. ● Record (clicked on the canvas, where the page says egui drew it) records lesson 3's 3D
+     view without the panels moving it, Stop ends it and keeps what was recorded, and the GIF
+     arrives as a download: a GIF89a that PIL decodes to frames of the view's size, each with
+     its caption, not blank, the first and last different.
 Screenshots go to $LOSSCAPE_SHOTS (default /tmp/losscape-web-shots).
 
 Environment: LOSSCAPE_BIN, the desktop binary (default $CARGO_TARGET_DIR or target, /release/losscape);
@@ -30,6 +34,7 @@ import sys
 import threading
 import time
 
+from PIL import Image, ImageChops
 from playwright.sync_api import sync_playwright
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -41,6 +46,8 @@ BIN = pathlib.Path(os.environ.get("LOSSCAPE_BIN", TARGET / "release" / "losscape
 FIRST_SURFACE_LIMIT = 120.0  # s: SwiftShader compiles every pipeline on the first frame
 LESSON_GOAL = 3.0  # s: the goal per lesson after the first (reported)
 LESSON_LIMIT = 120.0  # s: a lesson whose surface takes longer is broken
+RECORD_FRAMES = 3  # frames to let the recording take before Stop
+RECORD_LIMIT = 120.0  # s: for those frames, and again for the GIF after Stop
 
 
 def desktop(*args):
@@ -107,6 +114,72 @@ class Page:
         self.page.screenshot(path=str(SHOTS / name))
 
 
+def record_button(page):
+    """The middle of the panel's Record (or Stop) button, where the page says egui drew it."""
+    rect = page.state("recordButton")
+    assert rect, "the page does not say where the Record button is (data-record-button)"
+    x, y, w, h = map(float, rect.split(","))
+    return x + w / 2, y + h / 2
+
+
+def record_a_gif(page, shots):
+    """● Record, a few frames, ■ Stop: the downloaded GIF's path and the 3D view's size when
+    the recording began (every frame is cut to it)."""
+    # The pointer rests on the button for a frame or two first (software WebGL draws about one
+    # a second), as a user's would.
+    page.page.mouse.move(*record_button(page))
+    page.page.wait_for_timeout(2500)
+    view = page.state("view")
+    assert view, "the page does not say where the 3D view is (data-view)"
+    size = tuple(int(v) for v in view.split(",")[2:])
+    page.page.mouse.click(*record_button(page))
+    start = time.monotonic()
+    while int(page.state("recording") or 0) < RECORD_FRAMES:
+        page.check()
+        assert time.monotonic() - start < RECORD_LIMIT, f"no {RECORD_FRAMES} frames recorded within {RECORD_LIMIT} s (data-recording: {page.state('recording')!r})"
+        page.page.wait_for_timeout(200)
+    page.shot("recording.png")
+    recorded = int(page.state("recording") or 0)
+    # Every frame is cut from where the view was at the start: the panels must not move it
+    # (a Stop button wider than Record once widened the panel, and the frames took in the plots).
+    assert page.state("view") == view, f"the 3D view moved while recording: {view} then {page.state('view')}"
+    with page.page.expect_download(timeout=RECORD_LIMIT * 1000) as caught:
+        page.page.mouse.click(*record_button(page))
+    download = caught.value
+    failure = download.failure()
+    assert failure is None, f"the GIF's download failed: {failure}"
+    path = shots / "recorded.gif"
+    download.save_as(str(path))
+    assert download.suggested_filename.endswith(".gif"), download.suggested_filename
+    start = time.monotonic()
+    while page.state("recording") not in (None, ""):
+        assert time.monotonic() - start < 10, f"the page still says it records: {page.state('recording')!r}"
+        page.page.wait_for_timeout(200)
+    return path, size, recorded
+
+
+def check_gif(path, size):
+    """A GIF89a of at least two frames of `size`, none blank, the first and last different."""
+    data = path.read_bytes()
+    assert data[:6] == b"GIF89a", data[:16]
+    with Image.open(path) as gif:
+        assert gif.format == "GIF" and gif.size == size, (gif.format, gif.size, size)
+        frames = []
+        for k in range(gif.n_frames):
+            gif.seek(k)
+            frames.append(gif.convert("RGB"))
+    assert len(frames) >= 2, f"{len(frames)} frame(s)"
+    for k, f in enumerate(frames):
+        lo, hi = zip(*f.getextrema())
+        assert max(hi) - min(lo) > 40, f"frame {k} is blank: {f.getextrema()}"
+        # The caption (the scene's title and the step, white on black) is in every frame.
+        top = f.crop((0, 0, f.width, 60)).tobytes()
+        white = sum(1 for i in range(0, len(top), 3) if min(top[i : i + 3]) > 200)
+        assert white > 30, f"frame {k} has no caption at its top ({white} white pixels)"
+    assert ImageChops.difference(frames[0], frames[-1]).getbbox() is not None, "the first and last frames are the same"
+    return len(frames), len(data)
+
+
 def scene_name(file):
     text = (ROOT / "assets" / "scenes" / file).read_text()
     start = text.index("name:") + len("name:")
@@ -132,6 +205,7 @@ def main():
         print(f"page: the module started {loaded:.1f} s after opening; lesson 1's surface was on screen at {opened:.1f} s")
         page.page.wait_for_timeout(1500)
         page.shot("lesson_01.png")
+
 
         # 2. Every lesson, in order, by Next (PageDown on the canvas). Lesson 0 is before 1.
         page.page.focus("#losscape")
@@ -173,6 +247,18 @@ def main():
         for k, (a, b) in enumerate(zip(on_page.splitlines(), on_desktop.splitlines())):
             assert a == b, f"grid line {k + 1} differs:\n page:    {a}\n desktop: {b}"
         print(f"page: lesson 8's grid ({on_page.count(chr(10)) - 1} vertices) equals the desktop's")
+
+        # 6. ● Record on lesson 3 (400 steps, 2 a frame: it cannot end by itself before Stop),
+        # stopped after a few frames: the GIF is a download.
+        before = page.surfaces()
+        page.page.evaluate("location.hash = 'lesson=03'")
+        page.wait_for_surface(before, scene_name("03_hours_studied.ron"), LESSON_LIMIT)
+        gif, size, recorded = record_a_gif(page, SHOTS)
+        frames, length = check_gif(gif, size)
+        # Stop kept what was recorded: the frames before the click and the few in flight, not
+        # the 200 of the whole lesson.
+        assert recorded <= frames < 100, (recorded, frames)
+        print(f"page: ● Record gave {gif.name}: {size[0]}×{size[1]}, {frames} frames, {length} bytes, a download")
 
         page.check()
         page.page.close()  # one page at a time: both would share two cores

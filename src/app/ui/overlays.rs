@@ -39,8 +39,15 @@ fn draw_recording_caption(
     let Some(rect) = camera.logical_viewport_rect() else { return Ok(()) };
     let k = ctx.global_style().text_styles.get(&egui::TextStyle::Body).map_or(1.0, |f| f.size / 13.0);
     let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, "recording_caption".into()));
-    let text = format!("{}   ·   step {}", plain(&settings.scene.name), sim.steps());
-    let galley = painter.layout_no_wrap(text, FontId::proportional(17.0 * k), Color32::WHITE);
+    let (title, step) = (plain(&settings.scene.name), format!("step {}", sim.steps()));
+    let font = FontId::proportional(17.0 * k);
+    // Inside the view, which is all a frame shows: the title over the step when one line is
+    // too wide (a 490-pixel view on the web page cut "step 36" off).
+    let room = (rect.width() - 24.0).max(1.0);
+    let mut galley = painter.layout_no_wrap(format!("{title}   ·   {step}"), font.clone(), Color32::WHITE);
+    if galley.size().x > room {
+        galley = painter.layout(format!("{title}\n{step}"), font, Color32::WHITE, room);
+    }
     let at = Pos2::new(rect.center().x - galley.size().x / 2.0, rect.min.y + 10.0);
     painter.rect_filled(egui::Rect::from_min_size(at, galley.size()).expand(6.0), 5.0, Color32::from_black_alpha(170));
     painter.galley(at, galley, Color32::WHITE);

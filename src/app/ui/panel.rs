@@ -58,9 +58,10 @@ impl SidePanel<'_> {
             egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.content_rect()),
         );
         let width = super::widgets::panel_width(ctx.content_rect().width(), 0.25, 270.0, 370.0);
+        let mut record_button = None;
         let response = egui::Panel::left("controls").default_size(width).resizable(true).show(&mut root, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
-                draw_header(ui, &mut settings, view, actions);
+                record_button = Some(draw_header(ui, &mut settings, view, actions));
                 draw_live_numbers(ui, view);
                 // Lesson mode hides the network builder and the files (the lesson card shows the parameter count).
                 if !view.lesson.active {
@@ -87,10 +88,15 @@ impl SidePanel<'_> {
         if self.layout.left != width {
             self.layout.left = width;
         }
+        let record_button = record_button.map(|r: egui::Rect| [r.min.x, r.min.y, r.width(), r.height()]);
+        if self.layout.record_button != record_button {
+            self.layout.record_button = record_button;
+        }
     }
 }
 
-fn draw_header(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView, actions: &mut PanelActions) {
+/// The header's buttons and step counter; returns where the Record button is.
+fn draw_header(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView, actions: &mut PanelActions) -> egui::Rect {
     // In lesson mode the lesson card above the view shows the title and the text.
     if !view.lesson.active {
         ui.heading(plain(&settings.scene.name));
@@ -98,39 +104,10 @@ fn draw_header(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView, 
     if !settings.scene.description.is_empty() && !view.lesson.active {
         egui::CollapsingHeader::new("About this lesson").default_open(false).show(ui, |ui| ui.label(plain(&settings.scene.description)));
     }
-    ui.horizontal(|ui| {
-        let play = *view.play.get();
-        let label = if play == Play::Playing { "⏸ Pause" } else { "▶ Play" };
-        if ui.button(label).on_hover_text("Space").clicked() {
-            actions.play.set(play.toggled());
-        }
-        if ui.button("Step").on_hover_text("S").clicked() {
-            actions.play.set(Play::Paused);
-            actions.step.write(StepOnce);
-        }
-        if ui.button("⟲ Reset").on_hover_text("R").clicked() {
-            actions.reset.write(Reset);
-        }
-        if ui.button("Reset view").clicked() {
-            actions.view.write(ResetView);
-        }
-        let record = match view.recorder.frames() {
-            Some(n) => format!("■ Stop ({n} frames)"),
-            None => "● Record".to_owned(),
-        };
-        let hint = if cfg!(target_arch = "wasm32") { "downloads" } else { "is written to the current folder" };
-        if ui
-            .button(record)
-            .on_hover_text(format!(
-                "a GIF of the 3D view from this step to the last, {} frames a second (it {hint}); click again to stop and keep what was recorded",
-                crate::app::record::DEFAULT_FPS
-            ))
-            .clicked()
-        {
-            let stem = settings.file_name().and_then(|n| n.rsplit_once('.').map(|(s, _)| s.to_owned())).unwrap_or_else(|| "losscape".into());
-            actions.record.write(crate::app::record::ToggleRecording { path: format!("{stem}.gif").into() });
-        }
-    });
+    let record_button = ui.horizontal(|ui| draw_buttons(ui, settings, view, actions)).inner;
+    if let Some(n) = view.recorder.frames() {
+        ui.colored_label(ERROR_RED, format!("● recording: {n} frames"));
+    }
     ui.horizontal(|ui| {
         ui.add(egui::Slider::new(&mut settings.scene.steps_per_frame, 1..=200).logarithmic(true).text("steps/frame"));
     });
@@ -143,6 +120,39 @@ fn draw_header(ui: &mut egui::Ui, settings: &mut SimSettings, view: &PanelView, 
         ui.colored_label(color, &view.status.text);
     }
     ui.separator();
+    record_button
+}
+
+/// Play / pause, step, reset, reset view and record; returns where the Record button is.
+fn draw_buttons(ui: &mut egui::Ui, settings: &SimSettings, view: &PanelView, actions: &mut PanelActions) -> egui::Rect {
+    let play = *view.play.get();
+    let label = if play == Play::Playing { "⏸ Pause" } else { "▶ Play" };
+    if ui.button(label).on_hover_text("Space").clicked() {
+        actions.play.set(play.toggled());
+    }
+    if ui.button("Step").on_hover_text("S").clicked() {
+        actions.play.set(Play::Paused);
+        actions.step.write(StepOnce);
+    }
+    if ui.button("⟲ Reset").on_hover_text("R").clicked() {
+        actions.reset.write(Reset);
+    }
+    if ui.button("Reset view").clicked() {
+        actions.view.write(ResetView);
+    }
+    // No wider than "● Record" (the count goes on its own line below): a wider button
+    // would widen the panel mid-recording and move the 3D view the frames are cut from.
+    let record = if view.recorder.is_recording() { "■ Stop" } else { "● Record" };
+    let hint = if cfg!(target_arch = "wasm32") { "downloads" } else { "is written to the current folder" };
+    let button = ui.button(record).on_hover_text(format!(
+        "a GIF of the 3D view from this step to the last, {} frames a second (it {hint}); click again to stop and keep what was recorded",
+        crate::app::record::DEFAULT_FPS
+    ));
+    if button.clicked() {
+        let stem = settings.file_name().and_then(|n| n.rsplit_once('.').map(|(s, _)| s.to_owned())).unwrap_or_else(|| "losscape".into());
+        actions.record.write(crate::app::record::ToggleRecording { path: format!("{stem}.gif").into() });
+    }
+    button.rect
 }
 
 fn draw_live_numbers(ui: &mut egui::Ui, view: &PanelView) {

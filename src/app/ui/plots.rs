@@ -4,9 +4,10 @@
 //! every run, and the dead-ReLU count. The numbers come from the simulation's history and from
 //! `Diagnostics`; this file only draws them.
 //!
-//! A run that diverged is drawn up to its last sensible loss (at most [`DIVERGED_DECADES`]
-//! above every other curve) and ends in a cross, so one exploding run does not squash the
-//! others into a flat line at the bottom of the plot.
+//! Every curve is cut at the loss plots' one ceiling ([`loss_ceiling`]: at most
+//! [`DIVERGED_DECADES`](crate::cli::plot::DIVERGED_DECADES) above the healthy runs), and a run
+//! that stopped ends in a cross there, so one exploding run does not squash the others into a
+//! flat line at the bottom of the plot.
 
 use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32, RichText};
@@ -19,6 +20,7 @@ use crate::app::sets::UiSystems;
 use crate::app::settings::UiLayout;
 use crate::app::sim::Simulation;
 use crate::app::view::plain;
+use crate::cli::plot::{Scale, loss_ceiling};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(EguiPrimaryContextPass, draw_plots_panel.in_set(UiSystems::PlotsPanel));
@@ -26,9 +28,6 @@ pub(super) fn plugin(app: &mut App) {
 
 /// Most points drawn per loss curve.
 const MAX_POINTS: usize = 400;
-/// How far (in powers of ten) above the highest loss of the healthy runs, and of every start,
-/// a diverged run's loss curve is still drawn.
-pub const DIVERGED_DECADES: f64 = 3.0;
 
 /// The heat-map's two textures. A texture set in one frame reaches the GPU only for the next,
 /// so updating the one on screen made the map flash blank at every refresh: the new image goes
@@ -136,34 +135,19 @@ fn log_tick(mark: egui_plot::GridMark, _: &std::ops::RangeInclusive<f64>) -> Str
     crate::core::format::tick(x, x * std::f64::consts::LN_10 * mark.step_size)
 }
 
-/// The highest plotted value (log10 when `log`): [`DIVERGED_DECADES`] above the healthy runs'
-/// highest loss and every run's start, so a diverged run's curve stops instead of stretching
-/// the axis; `None` when nothing is known yet.
-fn loss_ceiling(sim: &Simulation, log: bool) -> Option<f64> {
-    let y = |l: f64| if log { (l > 0.0 && l.is_finite()).then(|| l.log10()) } else { l.is_finite().then_some(l) };
-    let starts = sim.session.runs.iter().filter_map(|r| r.trajectory.records.first()).filter_map(|r| y(r.loss));
-    let healthy = sim.session.runs.iter().filter(|r| r.is_running()).flat_map(|r| r.trajectory.records.iter().filter_map(|x| y(x.loss)));
-    let (lo, hi) = starts.chain(healthy).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    if !hi.is_finite() {
-        return None;
-    }
-    Some(if log { hi + DIVERGED_DECADES } else { hi + (hi - lo).max(hi.abs()).max(1.0) * 10f64.powf(DIVERGED_DECADES) })
-}
-
 fn draw_loss_plot(ui: &mut egui::Ui, sim: &Simulation) {
     let log = loss_axis(sim);
     let y = move |l: f64| if log { (l > 0.0 && l.is_finite()).then(|| l.log10()) } else { l.is_finite().then_some(l) };
-    let ceiling = loss_ceiling(sim, log);
+    // Healthy: still running (a run that diverged or left the landscape counts by its start).
+    let runs: Vec<_> = sim.session.runs.iter().map(|r| (r.is_running(), r.trajectory.records.iter().map(|x| x.loss))).collect();
+    let ceiling = loss_ceiling(&runs, if log { Scale::Log } else { Scale::Linear });
     // (name, training curve, end mark of a stopped run, held-out curve) per run.
     let mut curves = Vec::new();
     for (i, run) in sim.session.runs.iter().enumerate() {
         let rec = &run.trajectory.records;
-        // A stopped run is drawn up to its last point under the ceiling, then marked.
-        let end = if run.is_running() {
-            rec.len()
-        } else {
-            rec.iter().position(|r| y(r.loss).is_none_or(|v| ceiling.is_some_and(|c| v > c))).unwrap_or(rec.len())
-        };
+        // Drawn up to the last point under the ceiling (a healthy run lies wholly under it); a
+        // stopped run is marked there.
+        let end = rec.iter().position(|r| y(r.loss).is_none() || ceiling.is_some_and(|c| r.loss > c)).unwrap_or(rec.len());
         let rec = &rec[..end];
         let train: Vec<[f64; 2]> = decimated(rec.len()).filter_map(|k| y(rec[k].loss).map(|v| [rec[k].step as f64, v])).collect();
         let mark = (!run.is_running()).then(|| rec.last().and_then(|r| y(r.loss).map(|v| [r.step as f64, v]))).flatten();

@@ -27,6 +27,8 @@ pub struct Animation {
     pub steps: u64,
     /// The loss panel's axes, fixed for every frame.
     pub loss_axes: (Axis, Axis),
+    /// The highest loss drawn in the loss panel ([`crate::cli::plot::loss_ceiling`]).
+    pub ceiling: f64,
     /// The contour picture, made for the first frame's plot size.
     pub contour: Option<(u32, u32, Vec<u8>)>,
 }
@@ -64,7 +66,16 @@ impl Animation {
         } else {
             self.draw_slice(&left, text, step)?;
         }
-        let series: Vec<Series> = self.curves.iter().enumerate().map(|(i, t)| Series::of(i, t, step)).collect();
+        let series: Vec<Series> = self
+            .curves
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut s = Series::of(i, t, step);
+                s.cut_above(self.ceiling);
+                s
+            })
+            .collect();
         let fig = Figure {
             title: "loss".into(),
             series: &series,
@@ -116,27 +127,57 @@ impl Animation {
         let image = BitMapElement::with_ref((0, 0), (pw, ph), pixels).ok_or("the contour picture has the wrong size")?;
         plot.strip_coord_spec().draw(&image).map_err(|e| e.to_string())?;
         let radius = (text as i32 * 2 / 3).max(4);
-        for (i, path) in self.paths.iter().enumerate() {
-            let points: Vec<(f64, f64)> = path.iter().take_while(|p| p.step <= step).map(|p| (shown(0, p.a), shown(1, p.b))).collect();
-            let segments = clip_polyline(&points, (a0, a1), (b0, b1));
-            // Segment by segment: plotters joins a wide polyline with mitres, which a path that
-            // turns back on itself (gradient descent zig-zagging across a valley) stretches into
-            // long spikes.
-            let pieces = || segments.iter().flat_map(|seg| seg.windows(2).map(|w| vec![w[0], w[1]]));
-            chart.draw_series(pieces().map(|p| PathElement::new(p, INK.stroke_width(4)))).map_err(|e| e.to_string())?;
-            chart.draw_series(pieces().map(|p| PathElement::new(p, colour(i).stroke_width(2)))).map_err(|e| e.to_string())?;
-            let Some(&last) = points.last() else { continue };
-            if !(a0..=a1).contains(&last.0) || !(b0..=b1).contains(&last.1) {
-                continue;
+        let n = self.paths.len();
+        let points: Vec<Vec<(f64, f64)>> = self
+            .paths
+            .iter()
+            .map(|path| path.iter().take_while(|p| p.step <= step).map(|p| (shown(0, p.a), shown(1, p.b))).collect())
+            .collect();
+        // Segment by segment: plotters joins a wide polyline with mitres, which a path that turns
+        // back on itself (gradient descent zig-zagging across a valley) stretches into long spikes.
+        let pieces: Vec<Vec<Vec<(f64, f64)>>> = points
+            .iter()
+            .map(|p| clip_polyline(p, (a0, a1), (b0, b1)).iter().flat_map(|seg| seg.windows(2).map(<[_]>::to_vec)).collect())
+            .collect();
+        // Every outline first, then the runs from the first (widest) to the last (narrowest), so
+        // a path drawn over another's shows that one as a border on both sides.
+        for (i, p) in pieces.iter().enumerate() {
+            let style = INK.stroke_width(4 + 2 * lane(i, n));
+            chart.draw_series(p.iter().map(|s| PathElement::new(s.clone(), style))).map_err(|e| e.to_string())?;
+        }
+        for (i, p) in pieces.iter().enumerate() {
+            let style = colour(i).stroke_width(2 + 2 * lane(i, n));
+            chart.draw_series(p.iter().map(|s| PathElement::new(s.clone(), style))).map_err(|e| e.to_string())?;
+        }
+        // Each run's ball (or the cross where it diverged) where its path has got to, outlines
+        // first as for the paths: balls that meet show as rings, the first run's outermost.
+        let marks: Vec<(usize, (f64, f64), bool)> = self
+            .paths
+            .iter()
+            .zip(&points)
+            .enumerate()
+            .filter_map(|(i, (path, points))| {
+                let &last = points.last()?;
+                let inside = (a0..=a1).contains(&last.0) && (b0..=b1).contains(&last.1);
+                let ended =
+                    path.last().is_some_and(|p| p.step < step) && self.curves[i].records.last().is_some_and(|r| !r.loss.is_finite());
+                inside.then_some((i, last, ended))
+            })
+            .collect();
+        let size = |i: usize| (radius - lane(0, n) as i32 + 2 * lane(i, n) as i32).max(3);
+        for &(i, at, ended) in &marks {
+            if ended {
+                chart.draw_series(std::iter::once(Cross::new(at, size(i), INK.stroke_width(5)))).map_err(|e| e.to_string())?;
+            } else {
+                chart.draw_series(std::iter::once(Circle::new(at, size(i) + 1, INK.filled()))).map_err(|e| e.to_string())?;
             }
-            let ended = path.last().is_some_and(|p| p.step < step) && self.curves[i].records.last().is_some_and(|r| !r.loss.is_finite());
+        }
+        for &(i, at, ended) in &marks {
             if ended {
                 // The run diverged: its ball is gone, a cross marks where it left.
-                chart.draw_series(std::iter::once(Cross::new(last, radius, INK.stroke_width(5)))).map_err(|e| e.to_string())?;
-                chart.draw_series(std::iter::once(Cross::new(last, radius, colour(i).stroke_width(3)))).map_err(|e| e.to_string())?;
+                chart.draw_series(std::iter::once(Cross::new(at, size(i), colour(i).stroke_width(3)))).map_err(|e| e.to_string())?;
             } else {
-                chart.draw_series(std::iter::once(Circle::new(last, radius + 1, INK.filled()))).map_err(|e| e.to_string())?;
-                chart.draw_series(std::iter::once(Circle::new(last, radius - 1, colour(i).filled()))).map_err(|e| e.to_string())?;
+                chart.draw_series(std::iter::once(Circle::new(at, size(i) - 1, colour(i).filled()))).map_err(|e| e.to_string())?;
             }
         }
         Ok(())
@@ -186,6 +227,14 @@ impl Animation {
         }
         Ok(())
     }
+}
+
+/// How many runs after run `i` of `n` are drawn over it (at most 3): its path is 2 pixels wider
+/// and its ball's radius 2 pixels larger per run above it, so where paths run along each other
+/// (lesson 3's gradient descent under momentum) each earlier one shows as a border around the
+/// later, and balls that meet show as rings.
+fn lane(i: usize, n: usize) -> u32 {
+    n.saturating_sub(i + 1).min(3) as u32
 }
 
 /// `text` cut with "…" to fit `room` pixels at `size`.
