@@ -24,7 +24,8 @@ fn reference(n: usize) -> Objective {
 
 /// A 2-W-W-1 tanh MLP (MSE) on `n` spiral points.
 fn two_hidden(width: usize, n: usize) -> Objective {
-    let layers = vec![LayerSpec::new(width, Activation::Tanh), LayerSpec::new(width, Activation::Tanh), LayerSpec::new(1, Activation::Linear)];
+    let layers =
+        vec![LayerSpec::new(width, Activation::Tanh), LayerSpec::new(width, Activation::Tanh), LayerSpec::new(1, Activation::Linear)];
     let spec = NetworkSpec::new(2, layers, Loss::Mse, DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Spiral, n, 0.1, 1)));
     let no_csv = |_: &CsvSource| -> Result<Table, CoreError> { unreachable!() };
     ObjectiveSpec::Network(spec).build(&no_csv).expect("valid bench network")
@@ -77,7 +78,9 @@ fn grids_by_width(c: &mut Criterion) {
     for width in [8usize, 16, 32, 64, 128] {
         let o = two_hidden(width, 5000);
         let plane = random_plane(&o);
-        group.bench_function(format!("2-{width}-{width}-1"), |b| b.iter(|| black_box(compute_grid(&o, &plane, &spec, &Progress::default()))));
+        group.bench_function(format!("2-{width}-{width}-1"), |b| {
+            b.iter(|| black_box(compute_grid(&o, &plane, &spec, &Progress::default())))
+        });
     }
     group.finish();
 }

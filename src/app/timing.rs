@@ -3,7 +3,9 @@
 //! `LOSSCAPE_TIMING=recompute` it also asks for a new grid 15 frames after each grid has landed
 //! on screen, so the measured frames include the grid polling, the geometry task's hand-over and
 //! the mesh swap, again and again. Prints the mean, the median, the 95th percentile and the
-//! maximum on exit, with the mean of each part of the frame.
+//! maximum on exit, with the mean of each part of the frame. It also prints how often frames
+//! came while a grid was being computed (the wall time between frames: whether the view stays
+//! responsive while a wide network's surface takes seconds).
 //!
 //! The spans measured, between set boundaries of `Update`: input (`AppSystems::ReadInput`
 //! through `MoveCamera`), scene switches and simulation, landscape (grid tasks), visuals (the
@@ -28,6 +30,7 @@ use bevy::ecs::schedule::SingleThreadedExecutor;
 use bevy::prelude::*;
 use bevy_egui::EguiPrimaryContextPass;
 
+use super::landscape::GridTask;
 use super::sets::{AppSystems, UiSystems};
 use super::settings::RecomputeSurface;
 use super::surface::SurfaceView;
@@ -50,7 +53,7 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(Update, request_recompute_after_landing.after(SyncVisuals))
         .add_systems(EguiPrimaryContextPass, start_ui_timer.before(UiSystems::Style))
         .add_systems(EguiPrimaryContextPass, stop_ui_timer.after(UiSystems::Overlays))
-        .add_systems(Last, report_frame_times);
+        .add_systems(Last, (measure_interval_while_computing, report_frame_times).chain());
 }
 
 /// Names of the measured parts of a frame, in [`FrameTimes::parts`] order.
@@ -85,6 +88,21 @@ pub struct FrameTimes {
     frames: Vec<[Duration; 5]>,
     recompute: bool,
     grids_landed: u32,
+    /// When the last frame ended, and the wall time between frames ending while a grid was in
+    /// flight.
+    last_frame: Option<Duration>,
+    computing_intervals: Vec<Duration>,
+}
+
+/// The time since the last frame ended, kept when a grid is being computed.
+fn measure_interval_while_computing(mut times: ResMut<FrameTimes>, tasks: Res<GridTask>) {
+    let now = times.clock.now();
+    if let Some(last) = times.last_frame.replace(now)
+        && tasks.progress().is_some()
+    {
+        let span = times.clock.span(last, now);
+        times.computing_intervals.push(span);
+    }
 }
 
 /// Records the time at boundary `N`; adds the time since boundary `N − 1` to part `N − 1`.
@@ -139,11 +157,23 @@ fn report_frame_times(mut times: ResMut<FrameTimes>, view: Option<Res<SurfaceVie
     if exits.read().count() == 0 {
         return;
     }
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let mut intervals: Vec<f64> = times.computing_intervals.iter().copied().map(ms).collect();
+    if !intervals.is_empty() {
+        intervals.sort_by(f64::total_cmp);
+        let n = intervals.len();
+        eprintln!(
+            "losscape timing: {n} frames while a grid was computed; time between frames: mean {:.1} ms, median {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+            intervals.iter().sum::<f64>() / n as f64,
+            intervals[n / 2],
+            intervals[(n * 95 / 100).min(n - 1)],
+            intervals[n - 1]
+        );
+    }
     let frames: Vec<&[Duration; 5]> = times.frames.iter().skip(10).collect();
     if frames.is_empty() {
         return;
     }
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let mut totals: Vec<f64> = frames.iter().map(|f| f.iter().copied().map(ms).sum()).collect();
     totals.sort_by(f64::total_cmp);
     let n = totals.len();

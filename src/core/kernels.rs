@@ -84,7 +84,7 @@ pub fn linear(w: &[f64], b: &[f64], input: &[f64], fan_in: usize, units: usize, 
 
 /// [`linear`] with `L` samples per tile row.
 #[inline(always)]
-pub(crate) fn linear_tiles<const L: usize>(w: &[f64], b: &[f64], input: &[f64], fan_in: usize, units: usize, n: usize, out: &mut [f64]) {
+fn linear_tiles<const L: usize>(w: &[f64], b: &[f64], input: &[f64], fan_in: usize, units: usize, n: usize, out: &mut [f64]) {
     let samples = 0..n;
     let mut u = 0;
     if units >= WIDE_TILE_FROM {

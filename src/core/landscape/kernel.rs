@@ -22,7 +22,7 @@
 //!    Multiply-adds are fused ([`Fma::fma`]: an FMA instruction, or its exact emulation on a
 //!    web page), and no reduction is reordered between versions, so every CPU
 //!    gives the same bits. Dense layers of fan-in ≤ 8 keep a unit's weights in registers;
-//!    wider ones are tiled as training's are (`kernels::linear_tiles`).
+//!    wider ones are training's tiled dense layer (`kernels::linear`).
 //! 4. **tanh and the logistic function** are branch-free and vectorisable: [`fast_sigmoid`]
 //!    within 5e-16 relative of the standard library's, tanh within 1e-13 ([`tanh_slice`]: a
 //!    shorter polynomial than the core's ulp-exact [`tanh`], as the second layer's tanh is most
@@ -38,8 +38,8 @@ use super::super::network::{BN_EPS, LayerShape, Workspace};
 use super::super::objective::{NetworkObjective, Objective, penalty_value};
 use super::plane::Plane;
 use crate::core::fma::Fma;
-use crate::core::kernels::{SHIFTER, expm1, linear_tiles, tanh};
-use multiversion::{multiversion, target::selected_target};
+use crate::core::kernels::{SHIFTER, expm1, tanh};
+use multiversion::multiversion;
 
 /// Samples per block in the network kernel (when there is no batch norm).
 pub const BLOCK: usize = 128;
@@ -95,11 +95,11 @@ pub struct Scratch {
     y: Vec<Vec<f64>>,
     /// Batch norm's linear output.
     lin: Vec<f64>,
-    /// The first layer's chained exponential and its per-step ratio, for the block in hand.
+    /// The first layer's chained exponential and its per-step ratio (blocked layout).
     chain_e: Vec<f64>,
     chain_r: Vec<f64>,
-    /// Whether the block's chain is valid until the next restart.
-    chain_ok: bool,
+    /// Per block: whether the chain is valid until the next restart.
+    chain_ok: Vec<bool>,
     ws: Workspace,
 }
 
@@ -124,9 +124,9 @@ impl<'a> PlaneLoss<'a> {
             let widest = np.obj.net.layers().iter().map(|l| l.units).max().unwrap_or(0);
             s.lin = vec![0.0; widest * np.block];
             if np.chain.is_some() {
-                let first_block = np.obj.net.layers()[0].units * np.block;
-                s.chain_e = vec![0.0; first_block];
-                s.chain_r = vec![0.0; first_block];
+                s.chain_e = vec![0.0; np.first[0].len()];
+                s.chain_r = vec![0.0; np.first[0].len()];
+                s.chain_ok = vec![false; np.blocks];
             }
         }
         s
@@ -235,20 +235,15 @@ fn network_row<'n>(np: &NetworkPlane<'n>, plane: &Plane, b: f64, a: &[f64], s: &
     let outputs = np.obj.train.outputs;
     let loss_kind = net.loss_kind();
     let step = np.chain.and(uniform_step(a));
-    let wide_vectors = selected_target!().supports_feature_str("avx512f");
-    // Block by block, and within a block vertex by vertex: a block's inputs, its first layer's
-    // three linear parts and its chain stay in cache for the whole row (for a 64-wide first
-    // layer on 5000 samples, the whole batch's would be 7.7 MB streamed at every vertex). Each
-    // vertex still sums its blocks' losses in block order, so the bits are those of a vertex
-    // at a time.
-    out.fill(0.0);
-    for k in 0..np.blocks {
-        let nb = np.block.min(n - k * np.block);
-        for (i, (o, &ai)) in out.iter_mut().zip(a).enumerate() {
-            plane.point(ai, b, &mut s.theta);
-            // Restart the chain every CHAIN vertices (and at the start of the row).
-            let restart = i % CHAIN == 0;
-            let horizon = a.len().min(i + CHAIN) - 1 - i;
+    let mut chain_ready = false;
+    for (i, (o, &ai)) in out.iter_mut().zip(a).enumerate() {
+        plane.point(ai, b, &mut s.theta);
+        // Restart the chain every CHAIN vertices (and at the start of the row).
+        let restart = step.is_some() && (i % CHAIN == 0 || !chain_ready);
+        let horizon = a.len().min(i + CHAIN) - 1 - i;
+        let mut total = 0.0;
+        for k in 0..np.blocks {
+            let nb = np.block.min(n - k * np.block);
             for (li, l) in layers.iter().enumerate() {
                 let (before, rest) = s.y.split_at_mut(li);
                 let y = &mut rest[0][..l.units * nb];
@@ -257,12 +252,12 @@ fn network_row<'n>(np: &NetworkPlane<'n>, plane: &Plane, b: f64, a: &[f64], s: &
                     let range = base..base + l.units * nb;
                     let [c, d1, d2] = &np.first;
                     if let (Some(h), Some(kind)) = (step, np.chain) {
-                        let (e, r) = (&mut s.chain_e[..l.units * nb], &mut s.chain_r[..l.units * nb]);
+                        let (e, r) = (&mut s.chain_e[range.clone()], &mut s.chain_r[range.clone()]);
                         if restart {
-                            s.chain_ok =
+                            s.chain_ok[k] =
                                 chain_start(kind, &c[range.clone()], &d1[range.clone()], &d2[range.clone()], ai, b, h, horizon, e, r);
                         }
-                        if s.chain_ok {
+                        if s.chain_ok[k] {
                             chain_activate(kind, !restart, e, r, y);
                             continue;
                         }
@@ -276,7 +271,6 @@ fn network_row<'n>(np: &NetworkPlane<'n>, plane: &Plane, b: f64, a: &[f64], s: &
                     let input = &before[li - 1][..layers[li - 1].units * nb];
                     let target: &mut [f64] = if l.batch_norm { &mut s.lin[..l.units * nb] } else { &mut *z };
                     linear(
-                        wide_vectors,
                         &s.theta[l.weight_offset..l.bias_offset],
                         &s.theta[l.bias_offset..l.bn_offset],
                         input,
@@ -292,18 +286,16 @@ fn network_row<'n>(np: &NetworkPlane<'n>, plane: &Plane, b: f64, a: &[f64], s: &
             let base = offset(k, np.block, outputs);
             let t = &np.targets[base..base + outputs * nb];
             let (z, y) = (&s.z[last][..l.units * nb], &s.y[last][..l.units * nb]);
-            *o += match loss_kind {
+            total += match loss_kind {
                 // Sum of squares; divided by the element count once, below.
                 Loss::Mse => squared_error(y, t),
                 other => other.evaluate(l.activation, l.slope, z, y, t, outputs, nb, None) * nb as f64,
             };
         }
-    }
-    for (o, &ai) in out.iter_mut().zip(a) {
-        plane.point(ai, b, &mut s.theta);
+        chain_ready = step.is_some();
         let mean = match loss_kind {
-            Loss::Mse => *o / (n * layers[last].units) as f64,
-            _ => *o / n as f64,
+            Loss::Mse => total / (n * layers[last].units) as f64,
+            _ => total / n as f64,
         };
         *o = mean + penalty_value(net, np.obj.penalty, &s.theta);
     }
@@ -559,24 +551,22 @@ const GROUP_UNITS: usize = 2;
 const GROUP_LANES: usize = 16;
 
 /// `out[u][s] = b[u] + Σ_i w[u][i]·input[i][s]` (bias first, then i ascending). Fan-ins up to
-/// eight keep each unit's weights in registers; wider layers are the training's register tiles
-/// ([`linear_tiles`]: units × samples per tile, each input vector loaded once for the tile's
-/// units), `wide_vectors` (AVX-512) picking sixteen samples a tile row instead of eight. Every
-/// path sums in the same order, so the bits do not depend on which one runs.
+/// eight keep each unit's weights in registers; wider layers go to training's dense layer
+/// ([`crate::core::kernels::linear`]: register tiles of units × samples, each input vector
+/// loaded once for the tile's units, its own choice of vector width), called rather than
+/// inlined: inlining its tiles here measured 8% slower on the reference 2-8-8-1 grid, which
+/// never takes that path, and one call per block and layer costs nothing beside a wide layer's
+/// work. Every path sums in the same order, so the bits do not depend on which one runs.
 #[inline(always)]
-fn linear(wide_vectors: bool, w: &[f64], bias: &[f64], input: &[f64], fan_in: usize, units: usize, nb: usize, out: &mut [f64]) {
+fn linear(w: &[f64], bias: &[f64], input: &[f64], fan_in: usize, units: usize, nb: usize, out: &mut [f64]) {
     const U: usize = GROUP_UNITS;
     if fan_in > 8 {
-        if wide_vectors {
-            linear_tiles::<16>(w, bias, input, fan_in, units, nb, out);
-        } else {
-            linear_tiles::<8>(w, bias, input, fan_in, units, nb, out);
-        }
+        crate::core::kernels::linear(w, bias, input, fan_in, units, nb, out);
         return;
     }
     let mut u = 0;
     // U units at a time share every load of the input.
-    while u + U <= units && fan_in >= 1 {
+    while u + U <= units && (1..=8).contains(&fan_in) {
         let wu = &w[u * fan_in..(u + U) * fan_in];
         let (bu, rows) = (&bias[u..u + U], &mut out[u * nb..(u + U) * nb]);
         match fan_in {
@@ -595,7 +585,6 @@ fn linear(wide_vectors: bool, w: &[f64], bias: &[f64], input: &[f64], fan_in: us
         let wu = &w[u * fan_in..(u + 1) * fan_in];
         let row = &mut out[u * nb..(u + 1) * nb];
         match fan_in {
-            0 => row[..nb].fill(bias[u]),
             1 => unit::<1>(wu, bias[u], input, nb, row),
             2 => unit::<2>(wu, bias[u], input, nb, row),
             3 => unit::<3>(wu, bias[u], input, nb, row),
@@ -603,7 +592,8 @@ fn linear(wide_vectors: bool, w: &[f64], bias: &[f64], input: &[f64], fan_in: us
             5 => unit::<5>(wu, bias[u], input, nb, row),
             6 => unit::<6>(wu, bias[u], input, nb, row),
             7 => unit::<7>(wu, bias[u], input, nb, row),
-            _ => unit::<8>(wu, bias[u], input, nb, row),
+            8 => unit::<8>(wu, bias[u], input, nb, row),
+            _ => row[..nb].fill(bias[u]),
         }
     }
 }
