@@ -68,6 +68,14 @@ pub fn sum(x: &[f64]) -> f64 {
     reduce(lo, hi) + r.iter().fold(0.0, |t, v| t + v)
 }
 
+/// Whether the clone of a multiversioned kernel being compiled runs on AVX-512. Asked only on
+/// x86-64: elsewhere (wasm32: the web page) the feature's name is unknown and the query panics.
+macro_rules! avx512 {
+    () => {
+        cfg!(target_arch = "x86_64") && selected_target!().supports_feature_str("avx512f")
+    };
+}
+
 /// A dense layer on a batch, `out[u][s] = b[u] + Σ_i w[u][i]·input[i][s]` (unit-major rows of
 /// length `n`), a tile of units × samples at a time in registers, so each input vector is
 /// loaded once for all the tile's units ([`tile`]). Each element accumulates over `i` in order
@@ -75,7 +83,7 @@ pub fn sum(x: &[f64]) -> f64 {
 /// the shape is chosen per CPU and width for speed and never changes a bit.
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
 pub fn linear(w: &[f64], b: &[f64], input: &[f64], fan_in: usize, units: usize, n: usize, out: &mut [f64]) {
-    if selected_target!().supports_feature_str("avx512f") {
+    if avx512!() {
         linear_tiles::<{ WIDE_LANES }>(w, b, input, fan_in, units, n, out);
     } else {
         linear_tiles::<{ NARROW_LANES }>(w, b, input, fan_in, units, n, out);
@@ -108,7 +116,7 @@ fn linear_tiles<const L: usize>(w: &[f64], b: &[f64], input: &[f64], fan_in: usi
 /// samples at a time, accumulating over `u` in order (as [`linear`], the same bits for any tile).
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
 pub fn linear_transposed(w: &[f64], dz: &[f64], fan_in: usize, n: usize, da: &mut [f64]) {
-    if selected_target!().supports_feature_str("avx512f") {
+    if avx512!() {
         transposed_tiles::<{ WIDE_LANES }>(w, dz, fan_in, n, da);
     } else {
         transposed_tiles::<{ NARROW_LANES }>(w, dz, fan_in, n, da);
