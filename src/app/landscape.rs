@@ -1,8 +1,11 @@
 //! The landscape behind the surface: the loss grid computed off the frame, and the runs stopped
 //! when they roll far off it.
 //!
-//! On the desktop the grid is a task on Bevy's `AsyncComputeTaskPool`; the frame never waits,
-//! `poll_grid_task` only looks whether the task is done. A web page has one thread, where such
+//! On the desktop the grid is computed on a thread of its own (its rows on rayon's threads); the
+//! frame never waits, `poll_grid_task` only looks whether the result has arrived. Not on Bevy's
+//! `AsyncComputeTaskPool`: on a 2-core machine that pool has one thread, and a wide network's
+//! grid held it for its whole 25 s while the render waited for it, so no frame was drawn until
+//! the grid landed. A web page has one thread, where such
 //! a task would run to its end inside one frame, so there the grid is computed in slices of
 //! [`SLICE_BUDGET`] per frame ([`GridWork::Sliced`], the core's [`SurveyJob`]); the numbers
 //! are the same. Each `RecomputeSurface` cancels the grid in flight (through the landscape's
@@ -22,7 +25,7 @@ use super::settings::{RecomputeSurface, SimSettings, StatusLine};
 use super::sim::Simulation;
 pub use crate::core::landscape::effective_directions;
 use crate::core::landscape::{Directions, Grid, Plane, Progress, Survey, SurveyCenter, SurveyError, SurveyJob, SurveySpec, survey};
-use crate::core::{Objective, RunSpec, RunStatus};
+use crate::core::{CoreError, Objective, RunSpec, RunStatus};
 use crate::scene::Center;
 
 pub(super) fn plugin(app: &mut App) {
@@ -138,6 +141,8 @@ struct Pending {
 }
 
 enum Work {
+    /// On a thread of its own (the desktop): the thread leaves its result here.
+    Thread(Arc<std::sync::Mutex<Option<Result<Landscape, SurveyError>>>>),
     Task(Task<Result<Landscape, SurveyError>>),
     /// The job and what `finish` needs besides its survey.
     Sliced(Box<(SurveyJob, GridJob)>),
@@ -186,6 +191,7 @@ fn spawn_grid_task(
     sim: Res<Simulation>,
     mut tasks: ResMut<GridTask>,
     mode: Res<GridWork>,
+    mut status: ResMut<StatusLine>,
 ) {
     if requests.read().count() == 0 {
         return;
@@ -218,7 +224,21 @@ fn spawn_grid_task(
     let work = match *mode {
         GridWork::Task => {
             let task_progress = progress.clone();
-            Work::Task(AsyncComputeTaskPool::get().spawn(async move { compute_landscape(job, &task_progress) }))
+            let slot = Arc::new(std::sync::Mutex::new(None));
+            let result = slot.clone();
+            let spawned = std::thread::Builder::new().name("losscape grid".into()).spawn(move || {
+                let landscape = compute_landscape(job, &task_progress);
+                if let Ok(mut result) = result.lock() {
+                    *result = Some(landscape);
+                }
+            });
+            match spawned {
+                Ok(_) => Work::Thread(slot),
+                Err(e) => {
+                    status.error(format!("surface: cannot start the grid's thread: {e}"));
+                    return;
+                }
+            }
         }
         GridWork::Sliced => match SurveyJob::new(&job.objective, &job.spec(), 1) {
             Ok(survey) => Work::Sliced(Box::new((survey, job))),
@@ -232,6 +252,11 @@ fn spawn_grid_task(
 fn poll_grid_task(time: Res<Time>, mut tasks: ResMut<GridTask>, mut grid: ResMut<SurfaceGrid>, mut status: ResMut<StatusLine>) {
     let Some(pending) = tasks.pending.as_mut() else { return };
     let result = match &mut pending.work {
+        // A poisoned slot (the thread panicked while leaving its result) ends as a failed grid.
+        Work::Thread(slot) => slot.lock().map_or_else(
+            |_| Some(Err(SurveyError::Invalid(CoreError::invalid("surface", "the grid's computation stopped without a result")))),
+            |mut result| result.take(),
+        ),
         Work::Task(task) => check_ready(task),
         Work::Sliced(sliced) => {
             let began = Instant::now();
