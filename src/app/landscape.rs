@@ -111,7 +111,7 @@ pub const MAX_SLICE: std::time::Duration = std::time::Duration::from_millis(1000
 /// Where the grid is computed.
 #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GridWork {
-    /// On a background task (threads: the desktop).
+    /// On a thread of its own, its rows on rayon's threads (the desktop).
     Task,
     /// A slice per frame on the main thread (one thread: the web page).
     Sliced,
