@@ -18,7 +18,6 @@ use std::sync::atomic::Ordering;
 
 use bevy::platform::time::Instant;
 use bevy::prelude::*;
-use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
 
 use super::sets::AppSystems;
 use super::settings::{RecomputeSurface, SimSettings, StatusLine};
@@ -141,9 +140,9 @@ struct Pending {
 }
 
 enum Work {
-    /// On a thread of its own (the desktop): the thread leaves its result here.
+    /// On a thread of its own (the desktop): the thread leaves its result here (a job that
+    /// cannot start on the web page leaves its error here at once).
     Thread(Arc<std::sync::Mutex<Option<Result<Landscape, SurveyError>>>>),
-    Task(Task<Result<Landscape, SurveyError>>),
     /// The job and what `finish` needs besides its survey.
     Sliced(Box<(SurveyJob, GridJob)>),
 }
@@ -242,7 +241,7 @@ fn spawn_grid_task(
         }
         GridWork::Sliced => match SurveyJob::new(&job.objective, &job.spec(), 1) {
             Ok(survey) => Work::Sliced(Box::new((survey, job))),
-            Err(e) => Work::Task(AsyncComputeTaskPool::get().spawn(async move { Err(e) })),
+            Err(e) => Work::Thread(Arc::new(std::sync::Mutex::new(Some(Err(e))))),
         },
     };
     tasks.pending = Some(Pending { generation, res, progress, work });
@@ -257,7 +256,6 @@ fn poll_grid_task(time: Res<Time>, mut tasks: ResMut<GridTask>, mut grid: ResMut
             |_| Some(Err(SurveyError::Invalid(CoreError::invalid("surface", "the grid's computation stopped without a result")))),
             |mut result| result.take(),
         ),
-        Work::Task(task) => check_ready(task),
         Work::Sliced(sliced) => {
             let began = Instant::now();
             let budget = time.delta().clamp(SLICE_BUDGET, MAX_SLICE);

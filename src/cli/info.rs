@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::core::Objective;
+use crate::core::format::{human_seconds, human_si};
 use crate::core::landscape::cost::{GridCost, sample_row};
 
 /// Arguments of `losscape info`.
@@ -52,39 +53,12 @@ pub fn surface_cost(res: usize, objective: &Objective, budget: Duration) -> Stri
         (Some(per), Some(all)) => format!(
             "surface: {shape} grid, {} vertices × {} = {}; {} on {threads} here ({}/s)\n",
             cost.vertices,
-            si(per, "flop"),
-            si(all, "flop"),
-            duration(seconds),
-            si(all / seconds.max(f64::MIN_POSITIVE), "flop")
+            human_si(per, "flop"),
+            human_si(all, "flop"),
+            human_seconds(seconds),
+            human_si(all / seconds.max(f64::MIN_POSITIVE), "flop")
         ),
-        _ => format!("surface: {shape} grid, {} vertices; {} on {threads} here\n", cost.vertices, duration(seconds)),
-    }
-}
-
-/// `3.52 Gflop`, `840 kflop`.
-fn si(v: f64, unit: &str) -> String {
-    let (scaled, prefix) =
-        [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")].into_iter().find(|&(p, _)| v >= p).map_or((v, ""), |(p, n)| (v / p, n));
-    format!("{} {prefix}{unit}", three_digits(scaled))
-}
-
-/// `about 0.41 s`, `about 2 min 5 s`, `under 0.01 s`.
-fn duration(seconds: f64) -> String {
-    if seconds < 0.01 {
-        "under 0.01 s".into()
-    } else if seconds < 120.0 {
-        format!("about {} s", three_digits(seconds))
-    } else {
-        format!("about {} min {} s", (seconds / 60.0).floor(), (seconds % 60.0).round())
-    }
-}
-
-/// Three significant digits without an exponent for 0.01 ≤ v < 1000.
-fn three_digits(v: f64) -> String {
-    match v {
-        v if v >= 100.0 => format!("{v:.0}"),
-        v if v >= 10.0 => format!("{v:.1}"),
-        v => format!("{v:.2}"),
+        _ => format!("surface: {shape} grid, {} vertices; {} on {threads} here\n", cost.vertices, human_seconds(seconds)),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Numbers as text: the one module that turns numbers into words — exact round-trip text for
 //! files ([`push_exact`]), short numbers for messages ([`number`]) and labels ([`label`],
-//! [`slope`], [`tick`]), and sizes ([`human_bytes`]).
+//! [`slope`], [`tick`]), sizes ([`human_bytes`]), counts and durations ([`human_si`], [`human_seconds`]).
 
 /// Sizes as people read them: `512 bytes`, `3.4 MiB`, `131 GiB` (powers of 1024, as the
 /// limits are set).
@@ -16,6 +16,33 @@ pub fn human_bytes(n: u128) -> String {
         unit += 1;
     }
     if v < 9.95 { format!("{v:.1} {}", UNITS[unit]) } else { format!("{v:.0} {}", UNITS[unit]) }
+}
+
+/// A count with an SI prefix and three significant digits: `3.52 Gflop`, `840 kflop`.
+pub fn human_si(v: f64, unit: &str) -> String {
+    let (scaled, prefix) =
+        [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")].into_iter().find(|&(p, _)| v >= p).map_or((v, ""), |(p, n)| (v / p, n));
+    format!("{} {prefix}{unit}", three_digits(scaled))
+}
+
+/// An estimated duration: `about 0.41 s`, `about 2 min 5 s`, `under 0.01 s`.
+pub fn human_seconds(seconds: f64) -> String {
+    if seconds < 0.01 {
+        "under 0.01 s".into()
+    } else if seconds < 120.0 {
+        format!("about {} s", three_digits(seconds))
+    } else {
+        format!("about {} min {} s", (seconds / 60.0).floor(), (seconds % 60.0).round())
+    }
+}
+
+/// Three significant digits without an exponent for 0.01 ≤ v < 1000.
+fn three_digits(v: f64) -> String {
+    match v {
+        v if v >= 100.0 => format!("{v:.0}"),
+        v if v >= 10.0 => format!("{v:.1}"),
+        v => format!("{v:.2}"),
+    }
 }
 
 /// A number for a message: up to six significant digits, in scientific notation when it is
