@@ -104,10 +104,10 @@ fn with_two_parameters_the_ball_is_at_its_true_loss_and_has_no_stick() {
     }
 }
 
-/// What a system after the panel saw of the scene's and the switches' change detection, one
-/// entry per frame.
+/// What a system after the panel saw of the scene's, the switches' and the text drafts' change
+/// detection, one entry per frame.
 #[derive(Resource, Default)]
-struct Seen(Vec<(bool, bool)>);
+struct Seen(Vec<(bool, bool, bool)>);
 
 /// The real side panel, drawn into a plain egui context with no input at all (no pointer, no
 /// keys), as a frame in which the user does nothing.
@@ -117,8 +117,8 @@ fn draw_panel_without_input(ctx: Local<egui::Context>, mut panel: SidePanel) {
     ctx.run_ui(input, |ui| panel.show(ui.ctx())).drop_without_applying_deltas();
 }
 
-fn record_changes(settings: Res<SimSettings>, switches: Res<ViewSwitches>, mut seen: ResMut<Seen>) {
-    seen.0.push((settings.is_changed(), switches.is_changed()));
+fn record_changes(settings: Res<SimSettings>, switches: Res<ViewSwitches>, drafts: Res<PanelState>, mut seen: ResMut<Seen>) {
+    seen.0.push((settings.is_changed(), switches.is_changed(), drafts.is_changed()));
 }
 
 #[test]
@@ -143,6 +143,9 @@ fn a_frame_without_input_leaves_the_scene_unchanged() {
     }
     assert!(app.world().resource::<UiLayout>().left > 100.0, "the panel was drawn");
     let seen = &app.world().resource::<Seen>().0;
-    assert_eq!(seen[0], (true, true), "new in the first frame");
-    assert!(seen[1..].iter().all(|&(scene, switches)| !scene && !switches), "changed in a frame without input: {seen:?}");
+    assert_eq!(seen[0], (true, true, true), "new in the first frame");
+    assert!(
+        seen[1..].iter().all(|&(scene, switches, drafts)| !scene && !switches && !drafts),
+        "changed in a frame without input: {seen:?}"
+    );
 }

@@ -9,8 +9,11 @@
 //! same bits on every platform as the rest of the core.
 
 use exmex::{BinOp, Differentiate, Express, FlatEx, MakeOperators, Operator};
+use std::sync::{Mutex, OnceLock};
+
 use serde::{Deserialize, Serialize};
 
+use super::dual::{Dual, DualOps};
 use super::elementary as el;
 use super::error::CoreError;
 
@@ -72,6 +75,9 @@ impl MakeOperators<f64> for Ops {
 /// A parsed expression evaluated with [`Ops`].
 type Expr = FlatEx<f64, Ops>;
 
+/// The same expression over dual numbers, for Hessian-vector products.
+type DualExpr = FlatEx<Dual, DualOps>;
+
 /// The longest expression accepted, in bytes.
 pub const MAX_EXPR_LEN: usize = 4096;
 
@@ -107,6 +113,9 @@ pub struct FunctionSpec {
 pub struct Function {
     expr: Expr,
     partials: Vec<Expr>,
+    /// The partials over dual numbers, built on the first [`Function::hvp`] (only the Hessian
+    /// directions ask for one); `None` if they could not be built.
+    dual_partials: OnceLock<Option<Vec<DualExpr>>>,
     vars: Vec<String>,
     text: String,
 }
@@ -132,16 +141,7 @@ impl Function {
         if depth > MAX_DEPTH {
             return Err(CoreError::Expression(format!("nests parentheses {depth} deep, more than {MAX_DEPTH}")));
         }
-        // exmex parses and differentiates by recursion as deep as the expression: on a thread of
-        // its own with a known stack, so that it cannot overflow a small one (a test's, a task
-        // pool's) whatever thread asks.
-        let owned = text.to_string();
-        let worker =
-            std::thread::Builder::new().name("losscape-expr".into()).stack_size(PARSE_STACK).spawn(move || Self::parse_here(&owned));
-        match worker {
-            Ok(handle) => handle.join().unwrap_or_else(|_| Err(CoreError::Expression(format!("cannot differentiate {text:?}")))),
-            Err(_) => Self::parse_here(text),
-        }
+        on_parse_stack(|| Self::parse_here(text)).unwrap_or_else(|| Err(CoreError::Expression(format!("cannot differentiate {text:?}"))))
     }
 
     fn parse_here(text: &str) -> Result<Self, CoreError> {
@@ -164,7 +164,7 @@ impl Function {
                 expr.clone().partial(i).map_err(|e| CoreError::Expression(format!("cannot differentiate {text:?} by {}: {e}", vars[i])))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { expr, partials, vars, text: text.to_string() })
+        Ok(Self { expr, partials, dual_partials: OnceLock::new(), vars, text: text.to_string() })
     }
 
     /// The variables in θ order.
@@ -191,35 +191,45 @@ impl Function {
     }
 }
 
-/// Relative step of [`Function::hvp`]'s central differences (≈ ∛ε_mach).
-pub const HVP_STEP: f64 = 6e-6;
-
 impl Function {
-    /// $H v$ by central differences of the exact symbolic gradient:
-    /// $$H v \approx \frac{\nabla f(\theta + h v) - \nabla f(\theta - h v)}{2h}, \quad
-    /// h = \text{HVP\_STEP}\cdot\max(1, \lVert\theta\rVert_\infty) / \lVert v\rVert.$$
-    ///
-    /// Why not symbolic second derivatives: exmex's derivative grows much faster than the
-    /// expression ([`MAX_OPERATIONS`] bounds the first one's cost only), and up to
-    /// [`MAX_VARS`]² second partials would be built at parse time for a view few scenes use. The
-    /// error is $O(h^2 \lVert\nabla^3 f\rVert)$ from truncation plus
-    /// $O(\varepsilon_{mach} \lVert\nabla f\rVert / h)$ from rounding — about 1e-10 relative
-    /// for smooth functions of unit scale, and exact up to rounding for quadratics.
+    /// $H v$, exact up to rounding: the symbolic gradient evaluated in dual numbers at
+    /// θ + ε·v, whose ε parts are the directional derivatives of ∇f along v ([`super::dual`]).
+    /// NaN where f is not twice differentiable along v or undefined.
     pub fn hvp(&self, theta: &[f64], v: &[f64], out: &mut [f64]) {
-        let vn = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-        if vn == 0.0 {
-            out.iter_mut().for_each(|o| *o = 0.0);
+        let Some(partials) = self.dual_partials.get_or_init(|| on_parse_stack(|| self.dual_partials_here()).flatten()) else {
+            out.fill(f64::NAN);
             return;
-        }
-        let h = HVP_STEP * theta.iter().fold(1.0f64, |m, t| m.max(t.abs())) / vn;
-        let shifted = |sign: f64| -> Vec<f64> { theta.iter().zip(v).map(|(&t, &x)| t + sign * h * x).collect() };
-        let mut minus = vec![0.0; theta.len()];
-        self.value_and_grad(&shifted(1.0), out);
-        self.value_and_grad(&shifted(-1.0), &mut minus);
-        for (o, m) in out.iter_mut().zip(&minus) {
-            *o = (*o - m) / (2.0 * h);
+        };
+        let at: Vec<Dual> = theta.iter().zip(v).map(|(&re, &eps)| Dual { re, eps }).collect();
+        for (o, p) in out.iter_mut().zip(partials) {
+            *o = p.eval_relaxed(&at).map_or(f64::NAN, |d| d.eps);
         }
     }
+
+    /// The expression parsed over dual numbers and differentiated once per variable, as
+    /// [`Function::parse`] does over f64 (so it costs what parsing did).
+    fn dual_partials_here(&self) -> Option<Vec<DualExpr>> {
+        let expr = DualExpr::parse(&self.text).ok()?;
+        if expr.var_names() != self.vars.as_slice() {
+            return None;
+        }
+        (0..self.vars.len()).map(|i| expr.clone().partial(i).ok()).collect()
+    }
+}
+
+/// Runs `work` on a thread of its own with a known stack: exmex parses and differentiates by
+/// recursion as deep as the expression, and must not overflow a small stack (a test's, a task
+/// pool's) whatever thread asks. Runs it here where threads cannot be made (the web page);
+/// `None` if it panicked.
+fn on_parse_stack<R: Send>(work: impl FnOnce() -> R + Send) -> Option<R> {
+    let work = Mutex::new(Some(work));
+    let run = || work.lock().ok()?.take().map(|w| w());
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new().name("losscape-expr".into()).stack_size(PARSE_STACK).spawn_scoped(scope, run) {
+            Ok(handle) => handle.join().ok().flatten(),
+            Err(_) => run(),
+        }
+    })
 }
 
 /// Operators and function calls in `text`: each of `+ - * / ^` and each name that is not a
@@ -318,6 +328,8 @@ mod tests {
             assert!(built.iter().all(|&len| len <= 12 << 10), "shape {i}: derivatives of {built:?} bytes");
             let mut g = vec![0.0; f.vars().len()];
             f.value_and_grad(&vec![0.7; g.len()], &mut g);
+            // The Hessian's dual partials cost what the partials did, on the same stack.
+            f.hvp(&vec![0.7; g.len()], &vec![1.0; g.len()], &mut g);
         }
         let many = (0..9).map(|i| format!("v{i}")).collect::<Vec<_>>().join("+");
         assert!(Function::parse(&many).unwrap_err().to_string().contains("9 variables"));
@@ -332,5 +344,55 @@ mod tests {
     fn bad_expressions_are_refused() {
         assert!(Function::parse("3*x^").is_err());
         assert!(Function::parse("2 + 3").unwrap_err().to_string().contains("no variable"));
+    }
+
+    /// H·v by central differences of the exact gradient: the test's reference only.
+    fn hvp_by_differences(f: &Function, theta: &[f64], v: &[f64]) -> Vec<f64> {
+        let h = 1e-5;
+        let grad_at = |sign: f64| {
+            let at: Vec<f64> = theta.iter().zip(v).map(|(t, x)| t + sign * h * x).collect();
+            let mut g = vec![0.0; theta.len()];
+            f.value_and_grad(&at, &mut g);
+            g
+        };
+        grad_at(1.0).iter().zip(grad_at(-1.0)).map(|(p, m)| (p - m) / (2.0 * h)).collect()
+    }
+
+    #[test]
+    fn hessian_vector_products_are_exact_for_a_quadratic() {
+        // H = [[6, 2], [2, 0]] everywhere.
+        let f = Function::parse("3*x^2 + 2*x*y - 5*y + 1").unwrap();
+        let mut hv = [0.0; 2];
+        f.hvp(&[0.4, -7.0], &[1.0, 0.0], &mut hv);
+        assert_eq!(hv, [6.0, 2.0]);
+        f.hvp(&[123.0, 4.5], &[0.5, -3.0], &mut hv);
+        assert_eq!(hv, [-3.0, 1.0]);
+    }
+
+    #[test]
+    fn hessian_vector_products_match_differences_of_the_exact_gradient() {
+        let cases: [(&str, &[f64]); 8] = [
+            ("sin(x)*exp(y) + x^y", &[0.7, 1.3]),
+            ("ln(x^2 + y^2) - atan(y / x)", &[0.9, -0.4]),
+            ("sqrt(1 + x^2*y) / (1 + z^2)", &[0.5, 2.0, -0.3]),
+            ("tanh(x*y - z) + sinh(x + 2) * cosh(y) - cos(z)^2", &[0.2, -0.6, 0.1]),
+            ("asin(x/2) + acos(y/3) + atan(x*y) + asinh(x) + acosh(2 + y^2) + atanh(y/2)", &[0.6, 0.5]),
+            ("log2(x) * log10(y) + 2^x + x^3*y^2", &[1.7, 2.4]),
+            ("sqrt(x*y) * tan(x - y) + exp(-x^2 - y^2)", &[0.8, 0.3]),
+            ("(x - 1)^2 + 100*(y - x^2)^2", &[-1.2, 1.0]),
+        ];
+        for (text, theta) in cases {
+            let f = Function::parse(text).unwrap();
+            for k in 0..theta.len() + 1 {
+                // Each axis, then a mixed direction.
+                let v: Vec<f64> = (0..theta.len()).map(|i| if k == theta.len() { 0.3 + i as f64 } else { f64::from(i == k) }).collect();
+                let mut exact = vec![0.0; theta.len()];
+                f.hvp(theta, &v, &mut exact);
+                let reference = hvp_by_differences(&f, theta, &v);
+                for (e, r) in exact.iter().zip(&reference) {
+                    assert!((e - r).abs() <= 1e-6 * r.abs().max(1.0), "{text}: H·{v:?} = {exact:?}, differences give {reference:?}");
+                }
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ pub mod activation;
 pub mod check;
 pub mod clip;
 pub mod data;
+pub mod dual;
 pub mod elementary;
 pub mod error;
 pub mod fma;

@@ -390,7 +390,7 @@ impl Objective {
     ///
     /// A network's is exact (Pearlmutter's R-operator, [`Network::hvp`]) plus the penalty's
     /// curvature: $2\lambda v$ on the weights for L2, none for L1 (piecewise linear). A typed
-    /// function's is central differences of its exact gradient ([`Function::hvp`]).
+    /// function's is exact too: its symbolic gradient in dual numbers ([`Function::hvp`]).
     pub fn hvp(&self, theta: &[f64], v: &[f64], out: &mut [f64], ws: &mut HvpWorkspace) {
         match self {
             Objective::Network(n) => {

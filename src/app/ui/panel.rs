@@ -51,7 +51,8 @@ impl SidePanel<'_> {
     pub(crate) fn show(&mut self, ctx: &egui::Context) {
         let mut settings = self.settings.clone();
         let mut switches = *self.switches;
-        let (state, view, actions) = (&mut *self.state, &self.view, &mut self.actions);
+        let mut drafts = self.state.clone();
+        let (state, view, actions) = (&mut drafts, &self.view, &mut self.actions);
         let mut root = egui::Ui::new(
             ctx.clone(),
             "root_left".into(),
@@ -84,6 +85,7 @@ impl SidePanel<'_> {
         });
         self.settings.set_if_neq(settings);
         self.switches.set_if_neq(switches);
+        self.state.set_if_neq(drafts);
         let width = response.response.rect.width();
         if self.layout.left != width {
             self.layout.left = width;

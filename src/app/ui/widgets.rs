@@ -18,8 +18,9 @@ use crate::app::view::run_colour;
 /// Red for messages about input the app did not apply.
 pub const ERROR_RED: Color32 = Color32::from_rgb(255, 120, 100);
 
-/// Drafts of text fields, applied on Enter.
-#[derive(Resource, Default)]
+/// Drafts of text fields, applied on Enter. The panel edits a copy and writes it back only when
+/// a draft really changed, as it does the scene.
+#[derive(Resource, Default, Clone, PartialEq)]
 pub struct PanelState {
     /// The typed function's expression being edited (`None`: the applied one).
     pub expr: Option<String>,
