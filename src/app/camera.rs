@@ -6,6 +6,7 @@
 //! The panels' sizes come from [`UiLayout`], which the panels write.
 
 use bevy::camera::{CameraOutputMode, Viewport, visibility::RenderLayers};
+use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::prelude::*;
 use bevy::render::render_resource::BlendState;
@@ -69,7 +70,10 @@ fn spawn_cameras_and_lights(
 ) {
     egui_settings.auto_create_primary_context = false;
     let orbit = Orbit::from_settings(&settings, sim.objective().dim());
-    commands.spawn((ViewCamera, Camera3d::default(), Msaa::Sample4, orbit, orbit_transform(&orbit)));
+    // Reinhard on luminance keeps the colour map's hues (Bevy's default, TonyMcMapface, washes
+    // viridis out toward grey-green) and needs no lookup table, so the 0.7 MB of tonemapping
+    // LUTs stay out of the binary and of the web page's download.
+    commands.spawn((ViewCamera, Camera3d::default(), Tonemapping::ReinhardLuminance, Msaa::Sample4, orbit, orbit_transform(&orbit)));
     commands.spawn((
         PrimaryEguiContext,
         Camera2d,
