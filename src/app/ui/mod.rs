@@ -6,10 +6,12 @@
 //!
 //! [`UiSystems`]: crate::app::UiSystems
 
+mod legend;
 mod lesson;
 mod objective;
 mod overlays;
 mod panel;
+mod placement;
 mod plots;
 mod runs;
 mod share;
