@@ -8,10 +8,12 @@
 
 mod legend;
 mod lesson;
+mod log_axis;
 mod objective;
 mod overlays;
 mod panel;
 mod placement;
+mod plot_key;
 mod plots;
 mod runs;
 mod share;

@@ -148,14 +148,14 @@ fn draw_box_axes(painter: &egui::Painter, placer: &mut Placer, map: &ViewMap, on
     let origin = map.land.plane.info.origin;
     let [na, nb] = &map.land.labels;
     // a grows along x (edges z = +h, z = −h); b grows towards −z (edges x = −h, x = +h). Each
-    // edge runs from the axis's low end to its high end. b's values sit a little in from the
-    // corners, so the corner that holds a value of each axis does not read as one line
+    // edge runs from the axis's low end to its high end. The values sit a little in from the
+    // corners (b's further), so the corner that holds a value of each axis does not read as one line
     // ("1 d2 = −1").
     let axes = [
-        ([[nl, nr], [fl, fr]], 0.0, na.clone(), format::label(origin[0] + ra.0), format::label(origin[0] + ra.1)),
+        ([[nl, nr], [fl, fr]], 0.03, na.clone(), format::label(origin[0] + ra.0), format::label(origin[0] + ra.1)),
         (
             [[nl, fl], [nr, fr]],
-            0.08,
+            0.14,
             nb.clone(),
             format!("{nb} = {}", format::label(origin[1] + rb.0)),
             format!("{nb} = {}", format::label(origin[1] + rb.1)),
