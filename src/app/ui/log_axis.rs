@@ -46,11 +46,15 @@ pub fn marks((lo, hi): (f64, f64), per_decade: f64) -> Vec<GridMark> {
     if even.len() >= 3 {
         return even;
     }
-    // Short axes: whichever of 1…9 × 10^k thinned to the spacing, or an even decimal step,
-    // gives more ticks.
-    let thinned = thinned(&mantissa_marks(lo, hi, MANTISSAS[0]), min_gap);
+    // Short axes: 1-2-5 thinned to the spacing (0.05, 0.2, 0.5) while that gives three ticks;
+    // else whichever of 1…9 thinned, or an even decimal step, gives more.
+    let by_125 = thinned(&mantissa_marks(lo, hi, MANTISSAS[1]), min_gap);
+    if by_125.len() >= 3 {
+        return by_125;
+    }
+    let by_1to9 = thinned(&mantissa_marks(lo, hi, MANTISSAS[0]), min_gap);
     let linear = linear_marks(lo, hi, min_gap);
-    [even, thinned, linear].into_iter().reduce(|best, next| if next.len() > best.len() { next } else { best }).unwrap_or_default()
+    [even, by_125, by_1to9, linear].into_iter().reduce(|best, next| if next.len() > best.len() { next } else { best }).unwrap_or_default()
 }
 
 /// The label of a mark made by [`marks`]: on an axis spanning less than three decades within
@@ -207,6 +211,16 @@ mod tests {
         let l = labels((-5.1, -0.9), 500.0 / 4.2);
         assert!(l.contains(&"2e-3".to_string()) && l.contains(&"5e-3".to_string()) && l.contains(&"1e-3".to_string()), "{l:?}");
         assert_readable((-5.1, -0.9), 500.0 / 4.2);
+    }
+
+    #[test]
+    fn a_decade_and_a_bit_in_little_room_keeps_1_2_5_ticks() {
+        // Lesson 13's gradient norm, 0.04 … 0.7 in a 110-point plot: 0.05, 0.2, 0.5, not the
+        // irregular 0.04, 0.09, 0.2, 0.6 of 1…9 thinned.
+        let bounds = (0.04f64.log10(), 0.7f64.log10());
+        let l = labels(bounds, 110.0 / (bounds.1 - bounds.0));
+        assert_eq!(l, ["0.05", "0.2", "0.5"]);
+        assert_readable(bounds, 110.0 / (bounds.1 - bounds.0));
     }
 
     #[test]

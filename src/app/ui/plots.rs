@@ -243,13 +243,17 @@ fn layer_name(l: usize, layers: usize) -> String {
 
 fn draw_data_preview(ui: &mut egui::Ui, diag: &Diagnostics, texture: Option<egui::TextureId>) {
     let [bx, by] = diag.bounds;
-    Plot::new("data").height(230.0).data_aspect(if diag.heat.is_some() { 1.0 } else { 0.0 }).allow_scroll(false).show(ui, |plot| {
+    let mut plot = Plot::new("data").height(230.0).data_aspect(if diag.heat.is_some() { 1.0 } else { 0.0 }).allow_scroll(false);
+    if !diag.curves.is_empty() {
+        plot = plot.x_axis_label("x").y_axis_label(diag.y_name).include_y(by.0).include_y(by.1);
+    }
+    plot.show(ui, |plot| {
         if let (Some(id), Some(_)) = (texture, diag.heat.as_ref()) {
             let center = PlotPoint::new(0.5 * (bx.0 + bx.1), 0.5 * (by.0 + by.1));
             plot.image(PlotImage::new("output", id, center, egui::Vec2::new((bx.1 - bx.0) as f32, (by.1 - by.0) as f32)));
         }
-        if !diag.curve.is_empty() {
-            plot.line(Line::new("prediction", PlotPoints::from(diag.curve.clone())).color(color32(0)).width(2.0));
+        for c in &diag.curves {
+            plot.line(Line::new(plain(&c.name), PlotPoints::from(c.points.clone())).color(c.colour).width(2.0));
         }
         let mut groups: Vec<(Color32, Vec<[f64; 2]>)> = Vec::new();
         for (p, c) in &diag.samples {
@@ -260,9 +264,18 @@ fn draw_data_preview(ui: &mut egui::Ui, diag: &Diagnostics, texture: Option<egui
             }
         }
         for (c, pts) in groups {
+            // A dark ring keeps a point visible on a region of its own colour.
+            plot.points(Points::new("data", PlotPoints::from(pts.clone())).color(Color32::from_black_alpha(200)).radius(3.6).filled(true));
             plot.points(Points::new("data", PlotPoints::from(pts)).color(c).radius(2.5).shape(MarkerShape::Circle).filled(true));
         }
     });
+    if diag.curves.len() > 1 {
+        let mut key: Vec<KeyEntry> = diag.curves.iter().map(|c| KeyEntry { name: plain(&c.name), colour: c.colour, dashed: false }).collect();
+        key.push(KeyEntry { name: "dots: each point at 1 in its class's colour".into(), colour: Color32::TRANSPARENT, dashed: false });
+        plot_key::draw(ui, &key);
+    } else if let Some(c) = diag.curves.first() {
+        plot_key::draw(ui, &[KeyEntry { name: plain(&c.name), colour: c.colour, dashed: false }]);
+    }
 }
 
 fn draw_layer_norms(ui: &mut egui::Ui, diag: &Diagnostics) {
