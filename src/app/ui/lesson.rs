@@ -181,14 +181,25 @@ fn draw_card_contents(
         let text = |s: &str| ui.painter().layout_no_wrap(s.to_owned(), font.clone(), Color32::WHITE).size().x;
         let pad = 2.0 * ui.spacing().button_padding.x + ui.spacing().item_spacing.x;
         let needed = text("Explorer mode") + text("Share…") + 2.0 * pad;
-        let mut buttons = |ui: &mut egui::Ui| {
+        // Share… then Explorer mode, read left to right either way.
+        let mut buttons = |ui: &mut egui::Ui, right_to_left: bool| {
+            let mut share = |ui: &mut egui::Ui| {
+                clicks.share = ui.button("Share…").on_hover_text("copy this scene as one line, or open a line someone shared").clicked();
+            };
+            if !right_to_left {
+                share(ui);
+            }
             clicks.explorer = ui.button("Explorer mode").on_hover_text("every control, normal type size").clicked();
-            clicks.share = ui.button("Share…").on_hover_text("copy this scene as one line, or open a line someone shared").clicked();
+            if right_to_left {
+                share(ui);
+            }
         };
-        if ui.available_width() >= needed {
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), buttons);
+        // (In a wrapping row `available_width` is a whole row's; what is left of this one is
+        // the rectangle before the wrap.)
+        if ui.available_rect_before_wrap().width() >= needed {
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| buttons(ui, true));
         } else {
-            buttons(ui);
+            buttons(ui, false);
         }
     });
     ui.add_space(4.0);
