@@ -124,8 +124,8 @@ mod tests {
     fn every_lesson_has_a_title_for_the_menu() {
         assert_eq!(title(find("00").unwrap()), "the derivative as a limit");
         assert_eq!(title(find("13c").unwrap()), "the same two classes, softmax cross-entropy");
-        for i in 0..LESSONS.len() {
-            assert!(!title(i).is_empty() && !title(i).starts_with("Lesson"), "{}: {}", LESSONS[i].file, title(i));
+        for (i, lesson) in LESSONS.iter().enumerate() {
+            assert!(!title(i).is_empty() && !title(i).starts_with("Lesson"), "{}: {}", lesson.file, title(i));
         }
         assert_eq!(title(LESSONS.len()), "");
     }

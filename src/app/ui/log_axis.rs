@@ -22,7 +22,7 @@ const MANTISSAS: [&[f64]; 4] = [&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], 
 
 /// egui_plot's y (or x) spacer for a log10 axis.
 pub fn spacer(input: GridInput) -> Vec<GridMark> {
-    if !(input.base_step_size > 0.0) {
+    if input.base_step_size.is_nan() || input.base_step_size <= 0.0 {
         return Vec::new();
     }
     marks(input.bounds, GRID_MIN_POINTS / input.base_step_size)
