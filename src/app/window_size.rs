@@ -7,10 +7,12 @@
 use bevy::prelude::*;
 use bevy::window::{Monitor, PrimaryMonitor, PrimaryWindow};
 
+use super::sets::AppSystems;
 use super::settings::FixedViewSize;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Update, fit_window_to_screen.run_if(not(resource_exists::<FixedViewSize>)));
+    // First of the frame (with the input), so the picking and the viewport see the new size.
+    app.add_systems(Update, fit_window_to_screen.run_if(not(resource_exists::<FixedViewSize>)).in_set(AppSystems::ReadInput));
 }
 
 /// A window of `window` physical pixels shrunk, side by side, to a screen of `screen`.
