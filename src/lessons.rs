@@ -59,7 +59,8 @@ pub fn title(i: usize) -> &'static str {
         LESSONS
             .iter()
             .map(|l| {
-                let name = scene::parse(l.text, Format::of(&l.path()).unwrap_or(Format::Ron), &l.path()).map_or_else(|_| l.file.to_owned(), |s| s.name);
+                let name = scene::parse(l.text, Format::of(&l.path()).unwrap_or(Format::Ron), &l.path())
+                    .map_or_else(|_| l.file.to_owned(), |s| s.name);
                 match name.split_once(": ") {
                     Some((head, rest)) if head.starts_with("Lesson ") => rest.to_owned(),
                     _ => name,

@@ -140,7 +140,8 @@ fn draw_curve_axis(painter: &egui::Painter, placer: &mut Placer, map: &ViewMap, 
 fn draw_box_axes(painter: &egui::Painter, placer: &mut Placer, map: &ViewMap, on_screen: &impl Fn(Vec3) -> Option<Pos2>, k: f32) {
     let h = HALF as f32;
     let corner = |x: f32, z: f32| on_screen(Vec3::new(x, 0.0, z));
-    let (Some(c), Some(nl), Some(nr), Some(fl), Some(fr)) = (on_screen(Vec3::ZERO), corner(-h, h), corner(h, h), corner(-h, -h), corner(h, -h))
+    let (Some(c), Some(nl), Some(nr), Some(fl), Some(fr)) =
+        (on_screen(Vec3::ZERO), corner(-h, h), corner(h, h), corner(-h, -h), corner(h, -h))
     else {
         return;
     };

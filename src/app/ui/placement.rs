@@ -107,8 +107,7 @@ pub fn outward(p: Pos2, q: Pos2, centre: Pos2) -> Option<Vec2> {
 /// the space below the lower edge is the only side of the box it never covers: axis names and
 /// values go there.
 pub fn lower_edge(edges: [[Pos2; 2]; 2], centre: Pos2) -> Option<(usize, Vec2)> {
-    let sides: Vec<(usize, Vec2)> =
-        edges.iter().enumerate().filter_map(|(i, [p, q])| outward(*p, *q, centre).map(|n| (i, n))).collect();
+    let sides: Vec<(usize, Vec2)> = edges.iter().enumerate().filter_map(|(i, [p, q])| outward(*p, *q, centre).map(|n| (i, n))).collect();
     sides.into_iter().max_by(|a, b| a.1.y.total_cmp(&b.1.y))
 }
 

@@ -215,16 +215,16 @@ fn draw_norm_history(ui: &mut egui::Ui, sim: &Simulation, selected: &mut usize) 
     let Some(history) = sim.layer_norms.get(*selected) else { return };
     let layers = history.norms.first().map_or(0, Vec::len);
     log_y(ui, Plot::new("norm_history").height(150.0).x_axis_label("step").allow_scroll(false)).show(ui, |plot| {
-            for l in 0..layers {
-                let pts: PlotPoints = decimated(history.steps.len())
-                    .filter_map(|k| {
-                        let v = history.norms[k][l];
-                        (v > 0.0 && v.is_finite()).then(|| [history.steps[k] as f64, v.log10()])
-                    })
-                    .collect();
-                plot.line(Line::new(layer_name(l, layers), pts).color(layer_color(l, layers)).width(1.5));
-            }
-        });
+        for l in 0..layers {
+            let pts: PlotPoints = decimated(history.steps.len())
+                .filter_map(|k| {
+                    let v = history.norms[k][l];
+                    (v > 0.0 && v.is_finite()).then(|| [history.steps[k] as f64, v.log10()])
+                })
+                .collect();
+            plot.line(Line::new(layer_name(l, layers), pts).color(layer_color(l, layers)).width(1.5));
+        }
+    });
     let key: Vec<KeyEntry> =
         (0..layers).map(|l| KeyEntry { name: layer_name(l, layers), colour: layer_color(l, layers), dashed: false }).collect();
     plot_key::draw(ui, &key);
@@ -270,7 +270,8 @@ fn draw_data_preview(ui: &mut egui::Ui, diag: &Diagnostics, texture: Option<egui
         }
     });
     if diag.curves.len() > 1 {
-        let mut key: Vec<KeyEntry> = diag.curves.iter().map(|c| KeyEntry { name: plain(&c.name), colour: c.colour, dashed: false }).collect();
+        let mut key: Vec<KeyEntry> =
+            diag.curves.iter().map(|c| KeyEntry { name: plain(&c.name), colour: c.colour, dashed: false }).collect();
         key.push(KeyEntry { name: "dots: each point at 1 in its class's colour".into(), colour: Color32::TRANSPARENT, dashed: false });
         plot_key::draw(ui, &key);
     } else if let Some(c) = diag.curves.first() {
