@@ -173,6 +173,8 @@ fn draw_box_axes(painter: &egui::Painter, placer: &mut Placer, map: &ViewMap, on
             let want = beside(at, out, galley.size(), GAP);
             put(painter, placer, galley, want, None);
         }
+        // The name, at the edge's middle, sits out past most of the values' band (they are at
+        // the ends, so it need not clear all of it).
         let galley = painter.layout_no_wrap(name, FontId::proportional(20.0 * k), GREY);
         let want = beside(p + (q - p) / 2.0, out, galley.size(), 2.0 * GAP + band * 0.6);
         put(painter, placer, galley, want, None);
