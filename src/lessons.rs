@@ -51,6 +51,26 @@ impl Lesson {
     }
 }
 
+/// Lesson `i`'s title for a menu: its scene's name without the leading "Lesson N: " (the menu
+/// gives the number), e.g. `the derivative as a limit`. Each scene is read once, on first use.
+pub fn title(i: usize) -> &'static str {
+    static TITLES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let titles = TITLES.get_or_init(|| {
+        LESSONS
+            .iter()
+            .map(|l| {
+                let name = scene::parse(l.text, Format::of(&l.path()).unwrap_or(Format::Ron), &l.path())
+                    .map_or_else(|_| l.file.to_owned(), |s| s.name);
+                match name.split_once(": ") {
+                    Some((head, rest)) if head.starts_with("Lesson ") => rest.to_owned(),
+                    _ => name,
+                }
+            })
+            .collect()
+    });
+    titles.get(i).map_or("", String::as_str)
+}
+
 /// Every lesson's number, for messages: `00, 01, …, 13c`.
 pub fn numbers() -> String {
     LESSONS.iter().map(Lesson::number).collect::<Vec<_>>().join(", ")
@@ -99,5 +119,15 @@ mod tests {
         assert!(find("08_exploding").is_some());
         assert_eq!(find("nonexistent"), None);
         assert_eq!(find(""), None);
+    }
+
+    #[test]
+    fn every_lesson_has_a_title_for_the_menu() {
+        assert_eq!(title(find("00").unwrap()), "the derivative as a limit");
+        assert_eq!(title(find("13c").unwrap()), "the same two classes, softmax cross-entropy");
+        for (i, lesson) in LESSONS.iter().enumerate() {
+            assert!(!title(i).is_empty() && !title(i).starts_with("Lesson"), "{}: {}", lesson.file, title(i));
+        }
+        assert_eq!(title(LESSONS.len()), "");
     }
 }

@@ -15,7 +15,8 @@
 //! 4. `landscape.rs` (the loss grid on a background task), `scenes.rs` (lessons and shared lines),
 //!    `camera.rs`, `diagnostics.rs`;
 //! 5. `surface.rs` (mesh, wireframe, contours);
-//! 6. `picking.rs`, `ball.rs`, `screenshot.rs`, `timing.rs`;
+//! 6. `picking.rs`, `ball.rs`, `screenshot.rs`, `timing.rs`, `window_size.rs` (the window fits
+//!    the screen);
 //! 7. `files.rs` (open / save / export), `record.rs` (the GIF of the 3D view), and on the web
 //!    page `page.rs` (the URL fragment, the file picker);
 //! 8. `ui/` (the egui pass: panels, plots, lesson card, Share window, overlays);
@@ -53,6 +54,7 @@ mod tests;
 mod timing;
 mod ui;
 mod view;
+mod window_size;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -218,5 +220,6 @@ pub fn plugin(app: &mut App) {
         screenshot::plugin,
         timing::plugin,
         ui::plugin,
+        window_size::plugin,
     ));
 }

@@ -1,8 +1,8 @@
 //! Lesson mode on screen, for the classroom: the lesson's title and its student text (the
 //! scene's `description`) in a card above the 3D view, in type large enough for a projector,
-//! with "Previous" / "Next" (they send `GoToLesson`); "Explorer mode" brings back every control
-//! at the normal type size, and "Lesson mode" (top right of the view) returns. The side panel
-//! hides the advanced controls itself in lesson mode.
+//! with "Previous" / "Next" and a menu of every lesson (they send `GoToLesson`); "Explorer
+//! mode" brings back every control at the normal type size, and "Lesson mode" (top right of
+//! the view) returns. The side panel hides the advanced controls itself in lesson mode.
 //!
 //! The card is an egui top panel between the side panels; its height goes into
 //! [`UiLayout::top`] so the 3D viewport starts below it and the card never covers the surface.
@@ -126,6 +126,32 @@ struct CardClicks {
     share: bool,
 }
 
+/// The lesson menu: the lesson on screen ("01 · 2 of 24"), and on a click every lesson as
+/// "NN — title"; returns the one picked.
+fn draw_lesson_picker(ui: &mut egui::Ui, current: Option<usize>) -> Option<usize> {
+    let lessons = crate::lessons::LESSONS;
+    let shown = match current.and_then(|i| lessons.get(i).map(|l| (i, l))) {
+        // The file's number (lesson 0 comes first, so "lesson 1" is the second of the list).
+        Some((i, l)) => format!("{} · {} of {}", l.number(), i + 1, lessons.len()),
+        None => "not one of the lessons".to_owned(),
+    };
+    let mut picked = None;
+    egui::ComboBox::from_id_salt("lesson_picker")
+        .selected_text(shown)
+        .height(ui.ctx().content_rect().height() * 0.7)
+        .show_ui(ui, |ui| {
+            for (i, l) in lessons.iter().enumerate() {
+                let text = format!("{} — {}", l.number(), crate::lessons::title(i));
+                if ui.selectable_label(current == Some(i), text).clicked() && current != Some(i) {
+                    picked = Some(i);
+                }
+            }
+        })
+        .response
+        .on_hover_text("go to any lesson");
+    picked
+}
+
 fn draw_card_contents(
     ui: &mut egui::Ui,
     lesson: &LessonMode,
@@ -140,22 +166,41 @@ fn draw_card_contents(
         if ui.add_enabled(previous.is_some(), egui::Button::new("◀ Previous")).on_hover_text("PageUp or ←").clicked() {
             go.write(GoToLesson(previous.unwrap_or_default()));
         }
-        // The file's number (lesson 0 comes first, so "lesson 1" is the second of the list).
-        let place = match lesson.current.and_then(|i| crate::lessons::LESSONS.get(i).map(|l| (i, l))) {
-            Some((i, l)) => format!("{} · {} of {}", l.number(), i + 1, crate::lessons::LESSONS.len()),
-            None => "not one of the lessons".to_owned(),
-        };
-        let dim = sim.objective().dim();
-        let place = format!("{place} · {dim} parameter{}", if dim == 1 { "" } else { "s" });
         let next = lesson.neighbour(1);
         if ui.add_enabled(next.is_some(), egui::Button::new("Next ▶")).on_hover_text("PageDown or →").clicked() {
             go.write(GoToLesson(next.unwrap_or_default()));
         }
-        ui.label(RichText::new(place).color(Color32::from_gray(170)));
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+        if let Some(i) = draw_lesson_picker(ui, lesson.current) {
+            go.write(GoToLesson(i));
+        }
+        let dim = sim.objective().dim();
+        ui.label(RichText::new(format!("{dim} parameter{}", if dim == 1 { "" } else { "s" })).color(Color32::from_gray(170)));
+        // Right-aligned when the row has room for both buttons; otherwise they follow on the
+        // next row (right-aligned in a full row, they were drawn over the lesson's number).
+        let font = TextStyle::Button.resolve(ui.style());
+        let text = |s: &str| ui.painter().layout_no_wrap(s.to_owned(), font.clone(), Color32::WHITE).size().x;
+        let pad = 2.0 * ui.spacing().button_padding.x + ui.spacing().item_spacing.x;
+        let needed = text("Explorer mode") + text("Share…") + 2.0 * pad;
+        // Share… then Explorer mode, read left to right either way.
+        let mut buttons = |ui: &mut egui::Ui, right_to_left: bool| {
+            let mut share = |ui: &mut egui::Ui| {
+                clicks.share = ui.button("Share…").on_hover_text("copy this scene as one line, or open a line someone shared").clicked();
+            };
+            if !right_to_left {
+                share(ui);
+            }
             clicks.explorer = ui.button("Explorer mode").on_hover_text("every control, normal type size").clicked();
-            clicks.share = ui.button("Share…").on_hover_text("copy this scene as one line, or open a line someone shared").clicked();
-        });
+            if right_to_left {
+                share(ui);
+            }
+        };
+        // (In a wrapping row `available_width` is a whole row's; what is left of this one is
+        // the rectangle before the wrap.)
+        if ui.available_rect_before_wrap().width() >= needed {
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| buttons(ui, true));
+        } else {
+            buttons(ui, false);
+        }
     });
     ui.add_space(4.0);
     ui.label(RichText::new(&settings.scene.name).size(body * 1.55).strong().color(Color32::from_rgb(255, 214, 120)));

@@ -6,10 +6,14 @@
 //!
 //! [`UiSystems`]: crate::app::UiSystems
 
+mod legend;
 mod lesson;
+mod log_axis;
 mod objective;
 mod overlays;
 mod panel;
+mod placement;
+mod plot_key;
 mod plots;
 mod runs;
 mod share;

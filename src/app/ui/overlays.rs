@@ -2,6 +2,8 @@
 //! curve's captions and slopes, the colour legend and the runs' legend, and on a slice each
 //! ball's true loss at the end of its stick.
 
+use std::sync::Arc;
+
 use bevy::prelude::*;
 use bevy_egui::egui::{self, Align2, Color32, FontId, Pos2};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
@@ -13,8 +15,11 @@ use crate::app::sets::UiSystems;
 use crate::app::settings::{SimSettings, ViewSwitches};
 use crate::app::sim::Simulation;
 use crate::app::surface::{SurfaceView, ViewMap};
-use crate::app::view::{HALF, plain, run_colour, viridis};
+use crate::app::view::{HALF, plain, run_colour};
 use crate::core::format;
+
+use super::legend;
+use super::placement::{GAP, Placer, beside, lower_edge};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
@@ -55,7 +60,8 @@ fn draw_recording_caption(
 }
 
 /// Axis names and end values at the box's edges, the colour legend and the runs' legend,
-/// painted by egui over the 3D view.
+/// painted by egui over the 3D view. Every label goes through one [`Placer`]: inside the view
+/// and clear of the legend and of each other.
 fn draw_surface_labels(
     mut contexts: EguiContexts,
     view: Option<Res<SurfaceView>>,
@@ -71,49 +77,116 @@ fn draw_surface_labels(
     let (Some(view), Some(rect)) = (view, camera.logical_viewport_rect()) else { return Ok(()) };
     let clip = egui::Rect::from_min_max(Pos2::new(rect.min.x, rect.min.y), Pos2::new(rect.max.x, rect.max.y));
     let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Middle, "surface_labels".into())).with_clip_rect(clip);
-    let text = |at: Vec3, s: &str, align: Align2, size: f32| {
-        let size = size * k;
-        if let Ok(p) = camera.world_to_viewport(transform, at) {
-            // Slide a label that would cross the view's edge back inside (the loss axis name
-            // sits over the box's far corner, often right at the left edge).
-            let galley = painter.layout_no_wrap(s.to_string(), FontId::proportional(size), Color32::from_gray(230));
-            let rect = align.anchor_size(Pos2::new(p.x, p.y), galley.size());
-            let dx = (clip.min.x - rect.min.x).max(0.0) - (rect.max.x - clip.max.x).max(0.0);
-            painter.galley(rect.min + egui::Vec2::new(dx, 0.0), galley, Color32::from_gray(230));
-        }
-    };
     let map = &view.map;
+    let mut placer = Placer::new(clip.shrink(4.0));
+    placer.reserve(legend::draw(&ctx, clip, map, &sim));
+    let on_screen = |at: Vec3| camera.world_to_viewport(transform, at).ok().map(|p| Pos2::new(p.x, p.y));
+    if map.land.is_curve() {
+        draw_curve_axis(&painter, &mut placer, map, &on_screen, k);
+    } else {
+        draw_box_axes(&painter, &mut placer, map, &on_screen, k);
+    }
+    let (h, top) = (HALF as f32, map.top() as f32);
+    let front = if map.land.is_curve() { 0.0 } else { h };
+    let loss_name = if map.height.log { "loss (log)" } else { "loss" };
+    if let Some(p) = on_screen(Vec3::new(-h, top + 0.35, front)) {
+        let galley = painter.layout_no_wrap(loss_name.to_string(), FontId::proportional(16.0 * k), GREY);
+        let want = Align2::CENTER_BOTTOM.anchor_size(p, galley.size());
+        put(&painter, &mut placer, galley, want, None);
+    }
+    if map.land.is_curve() {
+        draw_curve_labels(&painter, &mut placer, clip, map, &readout, switches.secant_h, on_screen, 16.0 * k);
+    }
+    Ok(())
+}
+
+/// The colour of axis names and values.
+const GREY: Color32 = Color32::from_gray(230);
+
+/// Paints `galley` where the placer puts a label that wants `want`, on a dark backdrop if
+/// given one (for labels that may land on the drawing).
+fn put(painter: &egui::Painter, placer: &mut Placer, galley: Arc<egui::Galley>, want: egui::Rect, backdrop: Option<Color32>) {
+    let at = placer.place(want);
+    if let Some(fill) = backdrop {
+        painter.rect_filled(at.expand(2.0), 3.0, fill);
+    }
+    painter.galley(at.min, galley, GREY);
+}
+
+/// A curve is drawn flat and seen straight on: its one axis, the front edge, named under its
+/// middle with its end values under its ends.
+fn draw_curve_axis(painter: &egui::Painter, placer: &mut Placer, map: &ViewMap, on_screen: &impl Fn(Vec3) -> Option<Pos2>, k: f32) {
+    let h = HALF as f32;
+    let [ra, _] = map.land.ranges();
+    let origin = map.land.plane.info.origin;
+    let texts = [
+        (Vec3::new(0.0, 0.0, 0.7), map.land.labels[0].clone(), Align2::CENTER_CENTER, 20.0),
+        (Vec3::new(-h, 0.0, 0.35), format::label(origin[0] + ra.0), Align2::CENTER_TOP, 13.0),
+        (Vec3::new(h, 0.0, 0.35), format::label(origin[0] + ra.1), Align2::CENTER_TOP, 13.0),
+    ];
+    for (at, text, align, size) in texts {
+        if let Some(p) = on_screen(at) {
+            let galley = painter.layout_no_wrap(text, FontId::proportional(size * k), GREY);
+            let want = align.anchor_size(p, galley.size());
+            put(painter, placer, galley, want, None);
+        }
+    }
+}
+
+/// A surface's two axes, each along the one of its two floor edges whose outer side faces down
+/// the screen (the surface rises up the screen from its floor, so nothing of it is drawn there):
+/// the end values beside the edge's ends, the name beyond them at its middle. b's values are
+/// named, because a corner can hold one value of each axis.
+fn draw_box_axes(painter: &egui::Painter, placer: &mut Placer, map: &ViewMap, on_screen: &impl Fn(Vec3) -> Option<Pos2>, k: f32) {
+    let h = HALF as f32;
+    let corner = |x: f32, z: f32| on_screen(Vec3::new(x, 0.0, z));
+    let (Some(c), Some(nl), Some(nr), Some(fl), Some(fr)) =
+        (on_screen(Vec3::ZERO), corner(-h, h), corner(h, h), corner(-h, -h), corner(h, -h))
+    else {
+        return;
+    };
     let [ra, rb] = map.land.ranges();
     let origin = map.land.plane.info.origin;
     let [na, nb] = &map.land.labels;
-    let (h, top) = (HALF as f32, map.top() as f32);
-    let curve = map.land.is_curve();
-    let front = if curve { 0.0 } else { h };
-    text(Vec3::new(0.0, 0.0, front + 0.7), na, Align2::CENTER_CENTER, 20.0);
-    text(Vec3::new(-h, 0.0, front + 0.35), &format::label(origin[0] + ra.0), Align2::CENTER_TOP, 13.0);
-    text(Vec3::new(h, 0.0, front + 0.35), &format::label(origin[0] + ra.1), Align2::CENTER_TOP, 13.0);
-    if !curve {
-        text(Vec3::new(-h - 0.7, 0.0, 0.0), nb, Align2::CENTER_CENTER, 20.0);
-        // Named, because b's near end shares its corner with a's first value (two bare "−1.25"
-        // stacked there read as one axis).
-        text(Vec3::new(-h - 0.35, 0.0, h), &format!("{nb} = {}", format::label(origin[1] + rb.0)), Align2::RIGHT_CENTER, 13.0);
-        text(Vec3::new(-h - 0.35, 0.0, -h), &format!("{nb} = {}", format::label(origin[1] + rb.1)), Align2::RIGHT_CENTER, 13.0);
+    // a grows along x (edges z = +h, z = −h); b grows towards −z (edges x = −h, x = +h). Each
+    // edge runs from the axis's low end to its high end. The values sit a little in from the
+    // corners (b's further), so the corner that holds a value of each axis does not read as one line
+    // ("1 d2 = −1").
+    let axes = [
+        ([[nl, nr], [fl, fr]], 0.03, na.clone(), format::label(origin[0] + ra.0), format::label(origin[0] + ra.1)),
+        (
+            [[nl, fl], [nr, fr]],
+            0.14,
+            nb.clone(),
+            format!("{nb} = {}", format::label(origin[1] + rb.0)),
+            format!("{nb} = {}", format::label(origin[1] + rb.1)),
+        ),
+    ];
+    for (edges, inset, name, low, high) in axes {
+        let Some((i, out)) = lower_edge(edges, c) else { continue };
+        let [p, q] = edges[i];
+        let value_font = FontId::proportional(13.0 * k);
+        let mut band: f32 = 0.0;
+        for (at, text) in [(p + (q - p) * inset, low), (q + (p - q) * inset, high)] {
+            let galley = painter.layout_no_wrap(text, value_font.clone(), GREY);
+            band = band.max(out.x.abs() * galley.size().x.min(40.0 * k) + out.y.abs() * galley.size().y);
+            let want = beside(at, out, galley.size(), GAP);
+            put(painter, placer, galley, want, None);
+        }
+        // The name, at the edge's middle, sits out past most of the values' band (they are at
+        // the ends, so it need not clear all of it).
+        let galley = painter.layout_no_wrap(name, FontId::proportional(20.0 * k), GREY);
+        let want = beside(p + (q - p) / 2.0, out, galley.size(), 2.0 * GAP + band * 0.6);
+        put(painter, placer, galley, want, None);
     }
-    let loss_name = if map.height.log { "loss (log)" } else { "loss" };
-    text(Vec3::new(-h, top + 0.35, front), loss_name, Align2::CENTER_BOTTOM, 16.0);
-    if curve {
-        let on_screen = |at: Vec3| camera.world_to_viewport(transform, at).ok().map(|p| Pos2::new(p.x, p.y));
-        draw_curve_labels(&painter, clip, map, &readout, switches.secant_h, on_screen, 16.0 * k);
-    }
-    draw_legends(&ctx, clip, map, &sim);
-    Ok(())
 }
 
 /// For a curve: what the yellow polygon and the grey curve are (top left), and the slopes of the
 /// tangent and of the secant next to them, in their colours (lesson 0: as h shrinks the secant's
-/// number walks to the tangent's).
+/// number walks to the tangent's), kept inside the view and apart.
 fn draw_curve_labels(
     painter: &egui::Painter,
+    placer: &mut Placer,
     clip: egui::Rect,
     map: &ViewMap,
     r: &CurveReadout,
@@ -129,7 +202,8 @@ fn draw_curve_labels(
     } else {
         format!("the curve drawn from {res} vertices")
     };
-    painter.text(clip.min + egui::Vec2::new(12.0, 10.0), Align2::LEFT_TOP, caption, font.clone(), Color32::from_gray(220));
+    let shown = painter.text(clip.min + egui::Vec2::new(12.0, 10.0), Align2::LEFT_TOP, caption, font.clone(), Color32::from_gray(220));
+    placer.reserve(shown);
     if !r.shown {
         return;
     }
@@ -140,82 +214,21 @@ fn draw_curve_labels(
     // The same geometry as the lines drawn in `ball.rs`.
     let a = map.land.plane.project(&[r.a]).a;
     let half = (HALF * 0.35) / map.scale().0;
-    let green = Color32::from_rgb(77, 255, 128);
-    let orange = Color32::from_rgb(255, 115, 77);
+    let backdrop = Some(Color32::from_black_alpha(150));
     if let Some(p) = at(a + half, r.f + r.tangent * half) {
-        painter.text(
-            p + egui::Vec2::new(6.0, -4.0),
-            Align2::LEFT_BOTTOM,
-            format!("tangent: slope f'(x) = {}", format::slope(r.tangent)),
-            font.clone(),
-            green,
-        );
+        let text = format!("tangent: slope f'(x) = {}", format::slope(r.tangent));
+        let galley = painter.layout_no_wrap(text, font.clone(), Color32::from_rgb(77, 255, 128));
+        let want = Align2::LEFT_BOTTOM.anchor_size(p + egui::Vec2::new(6.0, -4.0), galley.size());
+        put(painter, placer, galley, want, backdrop);
     }
     if r.secant.is_finite()
         && let Some(p) = at(a + h, r.f_h)
     {
         let text = format!("secant, h = {}: slope = {}", format::label(h), format::slope(r.secant));
-        painter.text(p + egui::Vec2::new(8.0, 6.0), Align2::LEFT_TOP, text, font, orange);
+        let galley = painter.layout_no_wrap(text, font, Color32::from_rgb(255, 115, 77));
+        let want = Align2::LEFT_TOP.anchor_size(p + egui::Vec2::new(8.0, 6.0), galley.size());
+        put(painter, placer, galley, want, backdrop);
     }
-}
-
-/// The colour bar (loss range) and one line per run, in the view's bottom-left corner.
-fn draw_legends(ctx: &egui::Context, clip: egui::Rect, map: &ViewMap, sim: &Simulation) {
-    egui::Area::new("legend".into())
-        .fixed_pos(Pos2::new(clip.min.x + 12.0, clip.max.y - 12.0))
-        .pivot(Align2::LEFT_BOTTOM)
-        .interactable(false)
-        .show(ctx, |ui| {
-            egui::Frame::popup(ui.style()).show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    let (bar, _) = ui.allocate_exact_size(egui::Vec2::new(14.0, 90.0), egui::Sense::hover());
-                    let steps = 24;
-                    for k in 0..steps {
-                        let t = 1.0 - (k as f64 + 0.5) / steps as f64;
-                        let [r, g, b] = viridis(t);
-                        let y0 = bar.min.y + bar.height() * k as f32 / steps as f32;
-                        let cell = egui::Rect::from_min_max(
-                            Pos2::new(bar.min.x, y0),
-                            Pos2::new(bar.max.x, y0 + bar.height() / steps as f32 + 0.5),
-                        );
-                        ui.painter().rect_filled(cell, 0.0, Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8));
-                    }
-                    ui.vertical(|ui| {
-                        ui.small(format!("loss {}", format::label(map.height.loss_at(1.0))));
-                        ui.add_space(50.0);
-                        ui.small(format!("loss {}", format::label(map.height.loss_at(0.0))));
-                    });
-                    ui.separator();
-                    ui.vertical(|ui| {
-                        for (i, run) in sim.session.runs.iter().enumerate() {
-                            let [r, g, b] = run_colour(i);
-                            ui.horizontal(|ui| {
-                                let (dot, _) = ui.allocate_exact_size(egui::Vec2::splat(12.0), egui::Sense::hover());
-                                ui.painter().circle_filled(
-                                    dot.center(),
-                                    5.5,
-                                    Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8),
-                                );
-                                let mut label = plain(&run.spec.label());
-                                if let crate::core::RunStatus::Diverged { step } = run.status {
-                                    label.push_str(&format!("  (stopped at step {step})"));
-                                }
-                                if map.land.dim > 2 {
-                                    let d = map.land.plane.project(&run.theta).distance;
-                                    let loss = run.trajectory.last().map_or(f64::NAN, |r| r.loss);
-                                    label.push_str(&format!("  true loss {}, {} off the slice", format::label(loss), format::label(d)));
-                                }
-                                ui.small(label);
-                            });
-                        }
-                        if map.land.dim > 2 {
-                            ui.small("ball: on the slice where its parameters project   stick: to its true loss");
-                        }
-                        ui.small("white arrow: -lr*g   coloured arrow: last step");
-                    });
-                });
-            });
-        });
 }
 
 /// On a slice, the true loss written at the end of each running ball's stick, in its colour.

@@ -12,8 +12,10 @@
 use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
-use egui_plot::{Legend, Line, LineStyle, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
+use egui_plot::{Line, LineStyle, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 
+use super::log_axis;
+use super::plot_key::{self, KeyEntry};
 use super::widgets::color32;
 use crate::app::diagnostics::Diagnostics;
 use crate::app::sets::UiSystems;
@@ -122,17 +124,13 @@ fn loss_axis(sim: &Simulation) -> bool {
     sim.session.runs.iter().all(|r| r.trajectory.records.iter().all(|x| x.loss > 0.0 || x.loss.is_nan()))
 }
 
-/// Tick labels of a log10 axis: `1e-3` on whole decades; in between, the value itself with just
-/// enough digits to tell neighbouring ticks apart (a loss creeping from 1.0012 to 1.0003 gets
-/// four decimals, not four labels reading "1.001").
-fn log_tick(mark: egui_plot::GridMark, _: &std::ops::RangeInclusive<f64>) -> String {
-    let v = mark.value;
-    if (v - v.round()).abs() < 1e-9 {
-        return format!("1e{}", v.round());
-    }
-    let x = 10f64.powf(v);
-    // Linear distance to the next tick: d(10^v) = 10^v · ln 10 · dv.
-    crate::core::format::tick(x, x * std::f64::consts::LN_10 * mark.step_size)
+/// A plot whose y axis is log10 of its values: our ticks and labels, and room for the widest
+/// label ("1e-10") from the first frame on (egui_plot sizes the axis from the labels it drew
+/// the frame before, so a new, wider label was cut to "1e-" for a frame or more).
+fn log_y<'a>(ui: &egui::Ui, plot: Plot<'a>) -> Plot<'a> {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let widest = ui.painter().layout_no_wrap("1e-10".to_owned(), font, Color32::WHITE).size().x;
+    plot.y_grid_spacer(log_axis::spacer).y_axis_formatter(log_axis::label).y_axis_min_width(widest + 10.0)
 }
 
 fn draw_loss_plot(ui: &mut egui::Ui, sim: &Simulation) {
@@ -160,13 +158,20 @@ fn draw_loss_plot(ui: &mut egui::Ui, sim: &Simulation) {
     // A flat curve (a dead ReLU, a converged run) would otherwise stretch to ±30 decades.
     let values = curves.iter().flat_map(|(_, t, _, h)| t.iter().chain(h.iter().flatten()).map(|p| p[1]));
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let mut plot = Plot::new("loss").height(190.0).legend(Legend::default()).x_axis_label("step").allow_scroll(false);
+    let mut plot = Plot::new("loss").height(190.0).x_axis_label("step").allow_scroll(false);
     if lo.is_finite() {
         let margin = if log { 0.25 } else { 0.05 * hi.abs().max(lo.abs()).max(1e-9) };
         plot = plot.include_y(lo - margin).include_y(hi + margin);
     }
     if log {
-        plot = plot.y_axis_formatter(log_tick);
+        plot = log_y(ui, plot);
+    }
+    let mut key = Vec::new();
+    for (i, (name, _, _, held)) in curves.iter().enumerate() {
+        key.push(KeyEntry { name: name.clone(), colour: color32(i), dashed: false });
+        if held.is_some() {
+            key.push(KeyEntry { name: format!("{} held out", i + 1), colour: color32(i), dashed: true });
+        }
     }
     plot.show(ui, |plot| {
         for (i, (name, train, mark, held)) in curves.into_iter().enumerate() {
@@ -180,6 +185,7 @@ fn draw_loss_plot(ui: &mut egui::Ui, sim: &Simulation) {
             }
         }
     });
+    plot_key::draw(ui, &key);
 }
 
 /// Colour of layer `l` of `n`: dark blue (first) to yellow (output), so depth reads as colour.
@@ -208,23 +214,20 @@ fn draw_norm_history(ui: &mut egui::Ui, sim: &Simulation, selected: &mut usize) 
     });
     let Some(history) = sim.layer_norms.get(*selected) else { return };
     let layers = history.norms.first().map_or(0, Vec::len);
-    Plot::new("norm_history")
-        .height(150.0)
-        .legend(Legend::default())
-        .x_axis_label("step")
-        .y_axis_formatter(log_tick)
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            for l in 0..layers {
-                let pts: PlotPoints = decimated(history.steps.len())
-                    .filter_map(|k| {
-                        let v = history.norms[k][l];
-                        (v > 0.0 && v.is_finite()).then(|| [history.steps[k] as f64, v.log10()])
-                    })
-                    .collect();
-                plot.line(Line::new(layer_name(l, layers), pts).color(layer_color(l, layers)).width(1.5));
-            }
-        });
+    log_y(ui, Plot::new("norm_history").height(150.0).x_axis_label("step").allow_scroll(false)).show(ui, |plot| {
+        for l in 0..layers {
+            let pts: PlotPoints = decimated(history.steps.len())
+                .filter_map(|k| {
+                    let v = history.norms[k][l];
+                    (v > 0.0 && v.is_finite()).then(|| [history.steps[k] as f64, v.log10()])
+                })
+                .collect();
+            plot.line(Line::new(layer_name(l, layers), pts).color(layer_color(l, layers)).width(1.5));
+        }
+    });
+    let key: Vec<KeyEntry> =
+        (0..layers).map(|l| KeyEntry { name: layer_name(l, layers), colour: layer_color(l, layers), dashed: false }).collect();
+    plot_key::draw(ui, &key);
     // A log axis cannot show 0, which is exactly what a dead ReLU passes back: say so.
     if let Some(last) = history.norms.last() {
         let zero: Vec<String> = (0..layers).filter(|&l| last[l] == 0.0).map(|l| layer_name(l, layers)).collect();
@@ -240,13 +243,17 @@ fn layer_name(l: usize, layers: usize) -> String {
 
 fn draw_data_preview(ui: &mut egui::Ui, diag: &Diagnostics, texture: Option<egui::TextureId>) {
     let [bx, by] = diag.bounds;
-    Plot::new("data").height(230.0).data_aspect(if diag.heat.is_some() { 1.0 } else { 0.0 }).allow_scroll(false).show(ui, |plot| {
+    let mut plot = Plot::new("data").height(230.0).data_aspect(if diag.heat.is_some() { 1.0 } else { 0.0 }).allow_scroll(false);
+    if !diag.curves.is_empty() {
+        plot = plot.x_axis_label("x").y_axis_label(diag.y_name).include_y(by.0).include_y(by.1);
+    }
+    plot.show(ui, |plot| {
         if let (Some(id), Some(_)) = (texture, diag.heat.as_ref()) {
             let center = PlotPoint::new(0.5 * (bx.0 + bx.1), 0.5 * (by.0 + by.1));
             plot.image(PlotImage::new("output", id, center, egui::Vec2::new((bx.1 - bx.0) as f32, (by.1 - by.0) as f32)));
         }
-        if !diag.curve.is_empty() {
-            plot.line(Line::new("prediction", PlotPoints::from(diag.curve.clone())).color(color32(0)).width(2.0));
+        for c in &diag.curves {
+            plot.line(Line::new(plain(&c.name), PlotPoints::from(c.points.clone())).color(c.colour).width(2.0));
         }
         let mut groups: Vec<(Color32, Vec<[f64; 2]>)> = Vec::new();
         for (p, c) in &diag.samples {
@@ -257,13 +264,23 @@ fn draw_data_preview(ui: &mut egui::Ui, diag: &Diagnostics, texture: Option<egui
             }
         }
         for (c, pts) in groups {
+            // A dark ring keeps a point visible on a region of its own colour.
+            plot.points(Points::new("data", PlotPoints::from(pts.clone())).color(Color32::from_black_alpha(200)).radius(3.6).filled(true));
             plot.points(Points::new("data", PlotPoints::from(pts)).color(c).radius(2.5).shape(MarkerShape::Circle).filled(true));
         }
     });
+    if diag.curves.len() > 1 {
+        let mut key: Vec<KeyEntry> =
+            diag.curves.iter().map(|c| KeyEntry { name: plain(&c.name), colour: c.colour, dashed: false }).collect();
+        key.push(KeyEntry { name: "dots: each point at 1 in its class's colour".into(), colour: Color32::TRANSPARENT, dashed: false });
+        plot_key::draw(ui, &key);
+    } else if let Some(c) = diag.curves.first() {
+        plot_key::draw(ui, &[KeyEntry { name: plain(&c.name), colour: c.colour, dashed: false }]);
+    }
 }
 
 fn draw_layer_norms(ui: &mut egui::Ui, diag: &Diagnostics) {
-    Plot::new("layer_norms").height(130.0).x_axis_label("layer").y_axis_formatter(log_tick).allow_scroll(false).show(ui, |plot| {
+    log_y(ui, Plot::new("layer_norms").height(130.0).x_axis_label("layer").allow_scroll(false)).show(ui, |plot| {
         for (i, norms) in diag.layer_norms.iter().enumerate() {
             let pts: Vec<[f64; 2]> =
                 norms.iter().enumerate().filter(|(_, n)| **n > 0.0 && n.is_finite()).map(|(l, n)| [(l + 1) as f64, n.log10()]).collect();
