@@ -275,6 +275,21 @@ mod tests {
         }
     }
 
+    /// The two tables list the same operators with the same priorities and constants, so an
+    /// expression parses the same over f64 and over dual numbers.
+    #[test]
+    fn the_dual_table_is_the_f64_table() {
+        let f64_table: Vec<_> = <super::super::function::Ops as MakeOperators<f64>>::make()
+            .iter()
+            .map(|o| (o.repr(), o.has_bin(), o.has_unary(), o.bin().ok().map(|b| (b.prio, b.is_commutative)), o.constant()))
+            .collect();
+        let dual_table: Vec<_> = DualOps::make()
+            .iter()
+            .map(|o| (o.repr(), o.has_bin(), o.has_unary(), o.bin().ok().map(|b| (b.prio, b.is_commutative)), o.constant().map(|c| c.re)))
+            .collect();
+        assert_eq!(f64_table, dual_table);
+    }
+
     #[test]
     fn a_constant_power_of_a_negative_base_has_its_derivative() {
         let d = pow(Dual { re: -1.5, eps: 1.0 }, Dual::constant(2.0));
