@@ -137,6 +137,10 @@ struct Pending {
     res: usize,
     progress: Arc<Progress>,
     work: Work,
+    /// When it was requested, and the frames that looked at it since: logged when it lands, so
+    /// a slow surface shows whether the grid or the frames took the time (the web page).
+    requested_at: Instant,
+    frames: u32,
 }
 
 enum Work {
@@ -244,12 +248,13 @@ fn spawn_grid_task(
             Err(e) => Work::Thread(Arc::new(std::sync::Mutex::new(Some(Err(e))))),
         },
     };
-    tasks.pending = Some(Pending { generation, res, progress, work });
+    tasks.pending = Some(Pending { generation, res, progress, work, requested_at: Instant::now(), frames: 0 });
 }
 
 /// Swaps in a finished grid; never blocks (a sliced grid gets its slice of this frame first).
 fn poll_grid_task(time: Res<Time>, mut tasks: ResMut<GridTask>, mut grid: ResMut<SurfaceGrid>, mut status: ResMut<StatusLine>) {
     let Some(pending) = tasks.pending.as_mut() else { return };
+    pending.frames += 1;
     let result = match &mut pending.work {
         // A poisoned slot (the thread panicked while leaving its result) ends as a failed grid.
         Work::Thread(slot) => slot.lock().map_or_else(
@@ -269,6 +274,7 @@ fn poll_grid_task(time: Res<Time>, mut tasks: ResMut<GridTask>, mut grid: ResMut
     };
     let Some(result) = result else { return };
     let generation = pending.generation;
+    info!("grid {}² computed in {:.2} s over {} frames", pending.res, pending.requested_at.elapsed().as_secs_f64(), pending.frames);
     tasks.pending = None;
     if generation != tasks.requested {
         tasks.stale_dropped += 1;

@@ -34,6 +34,7 @@
 //! starts every run there (the new start is shown on the status line and logged); Space plays
 //! or pauses, S steps once, R resets.
 
+mod antialiasing;
 mod ball;
 mod camera;
 mod diagnostics;
@@ -210,6 +211,7 @@ pub fn plugin(app: &mut App) {
             .chain(),
     );
     app.add_plugins((
+        antialiasing::plugin,
         surface::plugin,
         picking::plugin,
         ball::plugin,

@@ -77,6 +77,9 @@ class Page:
         self.page = browser.new_page(viewport={"width": 1280, "height": 720}, accept_downloads=True)
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self._problem(f"page error: {e}"))
+        # Every animation frame's time stamp: the app draws one frame per callback, so the time
+        # a lesson takes splits into frames × time per frame.
+        self.page.add_init_script("window.losscapeFrames = []; (function tick(t) { window.losscapeFrames.push(t); requestAnimationFrame(tick); })(0);")
         self.page.goto(url)
 
     def _console(self, message):
@@ -94,6 +97,16 @@ class Page:
 
     def surfaces(self):
         return int(self.state("surfaces") or 0)
+
+    def frames(self):
+        """Animation frames so far."""
+        return self.page.evaluate("window.losscapeFrames.length")
+
+    def frames_since(self, first):
+        """The frames after frame `first`: how many, and their mean length in seconds."""
+        stamps = self.page.evaluate(f"window.losscapeFrames.slice({max(first - 1, 0)})")
+        n = len(stamps) - 1
+        return n, (stamps[-1] - stamps[0]) / 1000 / max(n, 1)
 
     def wait_for_surface(self, after, scene, limit):
         """Seconds until a surface beyond `after` of scene `scene` is on screen."""
@@ -214,10 +227,12 @@ def main():
         if os.environ.get("LOSSCAPE_WEB_ALL_LESSONS") != "1":
             order = order[: order.index("06_dense_layer.ron") + 1]
         for file in order:
-            before = page.surfaces()
+            before, first, logged = page.surfaces(), page.frames(), len(page.console)
             page.page.keyboard.press("PageDown")
             times[file] = page.wait_for_surface(before, scene_name(file), LESSON_LIMIT)
-            print(f"page: {file}: surface after {times[file]:.2f} s", flush=True)
+            frames, each = page.frames_since(first)
+            grids = "; ".join(m[m.index("grid ") :] for m in page.console[logged:] if "computed in" in m)
+            print(f"page: {file}: surface after {times[file]:.2f} s ({frames} frames, {each * 1000:.0f} ms each; {grids})", flush=True)
         slow = sorted(f for f, t in times.items() if t > LESSON_GOAL)
         print(f"page: {len(times) - len(slow)} of {len(times)} lessons drawn within {LESSON_GOAL} s; slower: {', '.join(slow) or 'none'}")
         page.shot("last_lesson.png")

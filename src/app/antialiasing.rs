@@ -1,0 +1,54 @@
+//! Antialiasing that fits the renderer. The 3D view is drawn with 4× multisampling, which
+//! smooths the surface's edges and costs little on a GPU. A software renderer — Mesa's
+//! llvmpipe/lavapipe on a desktop without a GPU driver, SwiftShader in a browser without GPU
+//! access — rasterises every sample on the CPU, and there each frame is what the user waits
+//! for (in headless Chromium here, a lesson's surface appears two to four frames after Next).
+//! So on a software renderer the interactive view draws without multisampling; a scripted
+//! screenshot or recording (`--screenshot`, `--record`: a picture kept) keeps 4×.
+
+use bevy::prelude::*;
+use bevy::render::renderer::RenderAdapterInfo;
+use wgpu_types::DeviceType;
+
+use super::camera::ViewCamera;
+use super::record::ScriptedRecording;
+use super::screenshot::ScriptedScreenshot;
+
+pub(super) fn plugin(app: &mut App) {
+    // The adapter is known at start on the desktop, a few frames later on the web page.
+    app.add_systems(Update, fit_msaa_to_renderer.run_if(resource_added::<RenderAdapterInfo>));
+}
+
+/// The multisampling for a renderer: none on a software renderer, unless a picture is kept.
+pub fn msaa_for(device: DeviceType, keeps_pictures: bool) -> Msaa {
+    if device == DeviceType::Cpu && !keeps_pictures { Msaa::Off } else { Msaa::Sample4 }
+}
+
+fn fit_msaa_to_renderer(
+    adapter: Res<RenderAdapterInfo>,
+    screenshot: Option<Res<ScriptedScreenshot>>,
+    recording: Option<Res<ScriptedRecording>>,
+    mut cameras: Query<&mut Msaa, With<ViewCamera>>,
+) {
+    let msaa = msaa_for(adapter.device_type, screenshot.is_some() || recording.is_some());
+    for mut m in &mut cameras {
+        if *m != msaa {
+            info!("{} is a software renderer: the 3D view is drawn without multisampling", adapter.name);
+            *m = msaa;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_interactive_software_renderer_drops_multisampling() {
+        assert_eq!(msaa_for(DeviceType::Cpu, false), Msaa::Off);
+        assert_eq!(msaa_for(DeviceType::Cpu, true), Msaa::Sample4);
+        for gpu in [DeviceType::DiscreteGpu, DeviceType::IntegratedGpu, DeviceType::VirtualGpu, DeviceType::Other] {
+            assert_eq!(msaa_for(gpu, false), Msaa::Sample4);
+        }
+    }
+}
