@@ -97,9 +97,11 @@ pub struct SurfaceGrid {
 }
 
 /// How long one frame spends on a sliced grid at least: a slice takes as long as the last frame
-/// did, between this and [`MAX_SLICE`], so the grid gets about half the time whatever the
-/// renderer's speed (measured in headless Chromium's software WebGL, frames of about a second
-/// and a fixed 12 ms slice took 39 s for lesson 6's grid).
+/// did (in real time: Bevy's virtual clock caps a frame at 250 ms), between this and
+/// [`MAX_SLICE`], so the grid gets about half the time whatever the renderer's speed (measured
+/// in headless Chromium's software WebGL, frames of about a second and a fixed 12 ms slice took
+/// 39 s for lesson 6's grid; slices capped at the virtual clock's 250 ms took 2.5 s over 4
+/// frames of 0.6 s, for 0.6 s of work).
 pub const SLICE_BUDGET: std::time::Duration = std::time::Duration::from_millis(12);
 
 /// The longest slice of one frame: only a renderer that already takes this long per frame
@@ -252,7 +254,7 @@ fn spawn_grid_task(
 }
 
 /// Swaps in a finished grid; never blocks (a sliced grid gets its slice of this frame first).
-fn poll_grid_task(time: Res<Time>, mut tasks: ResMut<GridTask>, mut grid: ResMut<SurfaceGrid>, mut status: ResMut<StatusLine>) {
+fn poll_grid_task(time: Res<Time<Real>>, mut tasks: ResMut<GridTask>, mut grid: ResMut<SurfaceGrid>, mut status: ResMut<StatusLine>) {
     let Some(pending) = tasks.pending.as_mut() else { return };
     pending.frames += 1;
     let result = match &mut pending.work {

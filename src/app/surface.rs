@@ -125,10 +125,13 @@ struct SurfaceHandles {
     lines: Handle<GizmoAsset>,
 }
 
-/// The geometry being built off the frame.
+/// The geometry being built off the frame (on the desktop), or built in this frame (on the web
+/// page, where a task would only run after the frame is drawn: the surface would wait a frame,
+/// half a second or more with a software renderer, for a few milliseconds of work).
 #[derive(Resource, Default)]
 pub struct GeometryTask {
     task: Option<Task<Geometry>>,
+    built: Option<Geometry>,
     key: Option<GeometryKey>,
 }
 
@@ -187,7 +190,13 @@ fn spawn_geometry_task(grid: Res<SurfaceGrid>, settings: Res<SimSettings>, mut t
         return;
     }
     tasks.key = Some(key);
-    tasks.task = Some(AsyncComputeTaskPool::get().spawn(async move { build_geometry(land, key) }));
+    if cfg!(target_arch = "wasm32") {
+        tasks.task = None;
+        tasks.built = Some(build_geometry(land, key));
+    } else {
+        tasks.built = None;
+        tasks.task = Some(AsyncComputeTaskPool::get().spawn(async move { build_geometry(land, key) }));
+    }
 }
 
 /// Replaces the mesh and the lines with the finished geometry.
@@ -199,9 +208,15 @@ fn swap_surface_geometry(
     mut gizmos: ResMut<Assets<GizmoAsset>>,
     mut surface: Single<&mut Visibility, With<Surface>>,
 ) {
-    let Some(task) = tasks.task.as_mut() else { return };
-    let Some(geometry) = check_ready(task) else { return };
-    tasks.task = None;
+    let geometry = match (tasks.built.take(), tasks.task.as_mut()) {
+        (Some(built), _) => built,
+        (None, Some(task)) => {
+            let Some(geometry) = check_ready(task) else { return };
+            tasks.task = None;
+            geometry
+        }
+        (None, None) => return,
+    };
     **surface = if geometry.mesh.is_some() { Visibility::Visible } else { Visibility::Hidden };
     if let Some(mesh) = geometry.mesh {
         let _ = meshes.insert(&handles.mesh, mesh);
