@@ -24,7 +24,7 @@ use super::placement::{GAP, Placer, beside, lower_edge};
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         EguiPrimaryContextPass,
-        (draw_surface_labels, label_true_losses, draw_recording_caption).chain().in_set(UiSystems::Overlays),
+        (draw_surface_labels, draw_recording_caption).chain().in_set(UiSystems::Overlays),
     );
 }
 
@@ -59,9 +59,9 @@ fn draw_recording_caption(
     Ok(())
 }
 
-/// Axis names and end values at the box's edges, the colour legend and the runs' legend,
-/// painted by egui over the 3D view. Every label goes through one [`Placer`]: inside the view
-/// and clear of the legend and of each other.
+/// Axis names and end values at the box's edges, the colour legend and the runs' legend, and
+/// on a slice each ball's true loss, painted by egui over the 3D view. Every label goes through
+/// one [`Placer`]: inside the view and clear of the legend and of each other.
 fn draw_surface_labels(
     mut contexts: EguiContexts,
     view: Option<Res<SurfaceView>>,
@@ -69,6 +69,7 @@ fn draw_surface_labels(
     sim: Res<Simulation>,
     readout: Res<CurveReadout>,
     switches: Res<ViewSwitches>,
+    balls: Query<(&Ball, &Transform, &TrueLoss)>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     // Labels grow with the text style (larger in lesson mode, for a projector).
@@ -96,6 +97,9 @@ fn draw_surface_labels(
     }
     if map.land.is_curve() {
         draw_curve_labels(&painter, &mut placer, clip, map, &readout, switches.secant_h, on_screen, 16.0 * k);
+    } else {
+        let size = ctx.global_style().text_styles.get(&egui::TextStyle::Body).map_or(13.0, |f| f.size);
+        label_true_losses(&painter, &mut placer, map, &sim, &balls, on_screen, size);
     }
     Ok(())
 }
@@ -231,53 +235,43 @@ fn draw_curve_labels(
     }
 }
 
-/// On a slice, the true loss written at the end of each running ball's stick, in its colour.
+/// On a slice, the true loss written at the end of each running ball's stick, in its colour:
+/// right of the stick's end, or left of it where the right runs out of the view (a label cut
+/// at the view's edge read "true loss 0.68 (below the bo"), moved clear of the other labels.
 fn label_true_losses(
-    mut contexts: EguiContexts,
-    sim: Res<Simulation>,
-    view: Option<Res<SurfaceView>>,
-    camera: Single<(&Camera, &GlobalTransform), With<ViewCamera>>,
-    balls: Query<(&Ball, &Transform, &TrueLoss)>,
-) -> Result {
-    let Some(view) = view else { return Ok(()) };
-    let ctx = contexts.ctx_mut()?.clone();
-    let (camera, transform) = *camera;
-    let Some(rect) = camera.logical_viewport_rect() else { return Ok(()) };
-    let clip = egui::Rect::from_min_max(Pos2::new(rect.min.x, rect.min.y), Pos2::new(rect.max.x, rect.max.y));
-    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Middle, "true_loss_labels".into())).with_clip_rect(clip);
-    let size = ctx.global_style().text_styles.get(&egui::TextStyle::Body).map_or(13.0, |f| f.size);
+    painter: &egui::Painter,
+    placer: &mut Placer,
+    map: &ViewMap,
+    sim: &Simulation,
+    balls: &Query<(&Ball, &Transform, &TrueLoss)>,
+    on_screen: impl Fn(Vec3) -> Option<Pos2>,
+    size: f32,
+) {
     let mut labels: Vec<(Pos2, String, Color32)> = Vec::new();
-    for (ball, at, truth) in &balls {
+    for (ball, at, truth) in balls {
         let (Some(truth), Some(run)) = (truth.0, sim.session.runs.get(ball.run)) else { continue };
         if !run.is_running() || (truth.at.y - (at.translation.y - BALL_LIFT)).abs() < 0.02 {
             continue;
         }
-        let Ok(p) = camera.world_to_viewport(transform, truth.at) else { continue };
+        let Some(p) = on_screen(truth.at) else { continue };
         let loss = truth.loss;
         let [r, g, b] = run_colour(ball.run).map(|c| (c * 255.0) as u8);
-        let text = match off_range(&view.map, loss) {
+        let text = match off_range(map, loss) {
             Some(side) => format!("true loss {} ({side} the box)", format::label(loss)),
             None => format!("true loss {}", format::label(loss)),
         };
-        labels.push((Pos2::new(p.x + 9.0, p.y), text, Color32::from_rgb(r, g, b)));
+        labels.push((p, text, Color32::from_rgb(r, g, b)));
     }
-    // Balls close together would write their labels over each other: from the top down, a
-    // label that would overlap the one above it (same column, less than a line apart) moves
-    // down by a line.
+    // From the top down, so a label pushed aside by the one above moves down the screen.
     labels.sort_by(|a, b| a.0.y.total_cmp(&b.0.y));
-    let line = size * 1.25;
-    for i in 1..labels.len() {
-        let above = labels[i - 1].0;
-        let at = &mut labels[i].0;
-        if at.y - above.y < line && (at.x - above.x).abs() < 20.0 * size {
-            at.y = above.y + line;
-        }
-    }
-    for (at, text, color) in labels {
+    let bounds = painter.clip_rect().shrink(4.0);
+    for (p, text, color) in labels {
+        let galley = painter.layout_no_wrap(text, FontId::proportional(size), color);
+        let right = Align2::LEFT_CENTER.anchor_size(p + egui::Vec2::new(9.0, 0.0), galley.size());
+        let want = if right.max.x > bounds.max.x { Align2::RIGHT_CENTER.anchor_size(p - egui::Vec2::new(9.0, 0.0), galley.size()) } else { right };
+        let at = placer.place(want);
         // A dark shadow keeps the label readable over the bright parts of the colour map.
-        for (dx, dy, color) in [(1.0, 1.0, Color32::from_black_alpha(220)), (0.0, 0.0, color)] {
-            painter.text(Pos2::new(at.x + dx, at.y + dy), Align2::LEFT_CENTER, &text, FontId::proportional(size), color);
-        }
+        painter.galley_with_override_text_color(at.min + egui::Vec2::new(1.0, 1.0), galley.clone(), Color32::from_black_alpha(220));
+        painter.galley(at.min, galley, color);
     }
-    Ok(())
 }

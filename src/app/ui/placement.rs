@@ -9,6 +9,11 @@ use bevy_egui::egui::{Pos2, Rect, Vec2};
 /// Space kept between two labels, in points.
 pub const GAP: f32 = 4.0;
 
+/// Space kept between two labels side by side on one line: a few points apart they read as one
+/// phrase (lesson 6's near corner read "1.251 d2 = −1.251 d2", an end value of each axis and
+/// an axis name).
+pub const LINE_GAP: f32 = 20.0;
+
 /// The rectangle of a `size` label set `gap` points off `at` along the unit direction `out`:
 /// its centre goes far enough that the whole label lies on that side (the rectangle's extent
 /// along `out` is `|out.x|·w/2 + |out.y|·h/2`), so a label beside an edge never crosses it.
@@ -63,7 +68,9 @@ impl Placer {
     }
 
     fn is_free(&self, r: Rect) -> bool {
-        self.taken.iter().all(|t| !t.expand(GAP / 2.0 - 0.01).intersects(r.expand(GAP / 2.0)))
+        // Touching rectangles count as intersecting: the earlier ones grow a hair less.
+        let (theirs, mine) = (Vec2::new(LINE_GAP, GAP) / 2.0 - Vec2::splat(0.01), Vec2::new(LINE_GAP, GAP) / 2.0);
+        self.taken.iter().all(|t| !t.expand2(theirs).intersects(r.expand2(mine)))
     }
 
     fn nearest_free(&self, want: Rect) -> Option<Rect> {
@@ -71,7 +78,7 @@ impl Placer {
         let mut xs = vec![want.min.x];
         let mut ys = vec![want.min.y];
         for t in &self.taken {
-            xs.extend([t.max.x + GAP, t.min.x - GAP - size.x]);
+            xs.extend([t.max.x + LINE_GAP, t.min.x - LINE_GAP - size.x]);
             ys.extend([t.max.y + GAP, t.min.y - GAP - size.y]);
         }
         let mut best: Option<(f32, Rect)> = None;
@@ -159,6 +166,17 @@ mod tests {
         // Moved the least: just below (or above) the first, not across the view.
         assert!((tangent.min.y - secant.max.y - GAP).abs() < 1e-3 || (secant.min.y - tangent.max.y - GAP).abs() < 1e-3);
         assert_eq!(tangent.max.x, 500.0);
+    }
+
+    #[test]
+    fn labels_side_by_side_keep_a_word_space_apart() {
+        let mut placer = Placer::new(rect(0.0, 0.0, 500.0, 300.0));
+        let value = placer.place(rect(200.0, 250.0, 40.0, 16.0));
+        // The other axis's value asked for the spot just right of it, on the same line.
+        let other = placer.place(rect(244.0, 250.0, 90.0, 16.0));
+        let apart_in_x = other.min.x - value.max.x >= LINE_GAP - 0.01 || value.min.x - other.max.x >= LINE_GAP - 0.01;
+        let apart_in_y = other.min.y >= value.max.y + GAP - 0.01 || value.min.y >= other.max.y + GAP - 0.01;
+        assert!(apart_in_x || apart_in_y, "{value:?} {other:?}");
     }
 
     #[test]
