@@ -128,7 +128,7 @@ def main():
             cpu.append((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
             if proc.returncode != 0:
                 sys.exit(f"error: `{' '.join(cmd)}` exited {proc.returncode}:\n{proc.stderr.strip()}")
-            m = re.search(r"\(([0-9.]+) s\)", proc.stdout)
+            m = re.search(r"([0-9.]+) s the grid\)", proc.stdout)
             if m:
                 inner.append(float(m.group(1)))
         doc = json.loads(grid_path.read_text())

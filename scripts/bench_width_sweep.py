@@ -176,7 +176,7 @@ def main():
                 inner = []
                 for _ in range(args.repeat):
                     _, out = run(grid_cmd, env)
-                    m = re.search(r"\(([0-9.]+) s\)", out)
+                    m = re.search(r"([0-9.]+) s the grid\)", out)
                     if not m:
                         sys.exit(f"error: losscape surface printed no grid time:\n{out}")
                     inner.append(float(m.group(1)))

@@ -128,6 +128,16 @@ fn hessian_and_random_directions_report_what_they_found() {
         &["--directions", "random", "--seed", "3", "--include-bias", "--res", "4", "--out", &path("r.csv")],
     ));
     assert!(text.contains("random filter-normalised directions (seed 3, biases included)"), "{text}");
+    // The time is given whole and in its parts: the replayed steps (the scene's, at most 1000)
+    // with the plane, then the grid alone (what the width sweep compares with PyTorch's grid).
+    let line = text.lines().find(|l| l.starts_with("surface: ")).unwrap();
+    let seconds = |before: &str| -> f64 {
+        let head = &line[..line.find(before).unwrap_or_else(|| panic!("no {before:?} in {line}"))];
+        head.rsplit([' ', '(']).next().unwrap().parse().unwrap()
+    };
+    let (whole, sizing, grid) = (seconds(" s: "), seconds(" s replaying "), seconds(" s the grid)"));
+    assert!(line.contains(&format!("replaying {SMALL_NET_STEPS} steps and building the plane")), "{line}");
+    assert!((whole - sizing - grid).abs() <= 0.0015, "{line}");
     // Same seed, same file.
     let a = ok(&surface(&data("small_net.ron"), &["--directions", "random", "--seed", "3", "--res", "5"]));
     let b = ok(&surface(&data("small_net.ron"), &["--directions", "random", "--seed", "3", "--res", "5"]));
@@ -135,6 +145,9 @@ fn hessian_and_random_directions_report_what_they_found() {
     let c = ok(&surface(&data("small_net.ron"), &["--directions", "random", "--seed", "4", "--res", "5"]));
     assert_ne!(a, c);
 }
+
+/// `steps` of tests/data/small_net.ron.
+const SMALL_NET_STEPS: u64 = 40;
 
 /// A mesh re-read from disk.
 #[derive(Default)]

@@ -4,15 +4,16 @@
 //! Every flag is checked before any work and nothing is written unless everything succeeded
 //! (files are replaced atomically). Flags left out take the scene's `surface` settings.
 //!
-//! The surface is the core's [`survey`], the function the app's surface comes from, so
+//! The surface is the core's [`survey`](crate::core::landscape::survey), the function the app's surface comes from, so
 //! `losscape surface SCENE` writes the surface the app shows: the runs replayed for at most
 //! [`SIZING_STEPS`] steps centre and size it (from the tame part of each path), run 0's path
 //! gives `pca` and `--center end`. The rest of the steps are then run for the paths written
 //! into the JSON and the meshes. An explicit `--directions` or `--span` wins over the scene.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
@@ -20,7 +21,7 @@ use super::UserError;
 use super::out::{StdoutError, outln};
 use crate::core::Objective;
 use crate::core::landscape::{
-    Directions, MAX_RES, MIN_RES, Plane, Progress, SIZING_STEPS, Survey, SurveyError, SurveySpec, effective_directions, survey,
+    Directions, MAX_RES, MIN_RES, Plane, Progress, SIZING_STEPS, Survey, SurveyError, SurveyJob, SurveySpec, effective_directions,
 };
 use crate::core::session::check_path_memory;
 use crate::export::grid::{RunPath, project_runs, write_grid_as, write_grid_csv};
@@ -198,7 +199,6 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
 
     // 3. The core's survey (the app's surface for this scene), then the rest of the steps for
     // the paths written with it.
-    let started = Instant::now();
     let spec = SurveySpec {
         steps,
         center: center.survey(),
@@ -207,12 +207,11 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
         res,
         ..scene.survey_spec(&objective)
     };
-    let Survey { plane, grid, span, preview: mut session } = match survey(&objective, &spec, &Progress::default()) {
+    let (Survey { plane, grid, span, preview: mut session }, timing) = match timed_survey(&objective, &spec) {
         Ok(s) => s,
         Err(SurveyError::Invalid(e)) => return Err(user(format!("{}: {e}", args.scene.display()))),
         Err(SurveyError::Cancelled) => unreachable!("nothing cancels the command line's survey"),
     };
-    let elapsed = started.elapsed();
     session.run(steps.saturating_sub(SIZING_STEPS));
     let runs = project_runs(&plane, &session.runs);
 
@@ -233,7 +232,7 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
     for (file, output) in staged.into_iter().zip(&outputs) {
         file.commit().with_context(|| format!("{}: cannot write", output.path.display()))?;
     }
-    report(&objective, &plane, &grid, span, &runs, elapsed.as_secs_f64())?;
+    report(&objective, &plane, &grid, span, &runs, &timing)?;
     for output in &outputs {
         outln!("wrote {}", output.path.display())?;
     }
@@ -241,13 +240,44 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// A short summary on standard output.
+/// How long the survey's two parts took: replaying the runs' sizing steps and building the
+/// plane, then the grid.
+struct SurveyTiming {
+    steps: u64,
+    sizing: Duration,
+    grid: Duration,
+}
+
+/// The core's [`crate::core::landscape::survey`] (the same job, run to its end), timed in its
+/// two parts: the report gives the grid's own time apart from the replayed steps, which for a
+/// wide network on thousands of points are a good part of the whole (the width sweep compares
+/// the grid alone with PyTorch's).
+fn timed_survey(objective: &Arc<Objective>, spec: &SurveySpec) -> Result<(Survey, SurveyTiming), SurveyError> {
+    let progress = Progress::default();
+    let mut job = SurveyJob::new(objective, spec, usize::MAX)?;
+    let started = Instant::now();
+    let mut sized = None;
+    loop {
+        // Back here after every piece: a step, the plane, the whole grid (rows in parallel).
+        if let Some(done) = job.advance(&progress, &mut || true)? {
+            let whole = started.elapsed();
+            let sizing = sized.unwrap_or(whole);
+            let steps = done.preview.runs.iter().map(|r| r.steps()).max().unwrap_or(0);
+            return Ok((done, SurveyTiming { steps, sizing, grid: whole - sizing }));
+        }
+        if sized.is_none() && job.rows().1 > 0 {
+            sized = Some(started.elapsed());
+        }
+    }
+}
+
 fn report(
     objective: &Objective,
     plane: &Plane,
     grid: &crate::core::landscape::Grid,
     span: f64,
     runs: &[RunPath],
-    seconds: f64,
+    timing: &SurveyTiming,
 ) -> Result<(), StdoutError> {
     let info = &plane.info;
     let shape = if grid.is_curve() { format!("{} points", grid.res) } else { format!("{0}×{0}", grid.res) };
@@ -266,10 +296,13 @@ fn report(
     };
     let non_finite = grid.loss.iter().filter(|v| !v.is_finite()).count();
     let range = grid.finite_range().map_or("no finite loss".into(), |(lo, hi)| format!("loss {lo:.6e} … {hi:.6e}"));
+    let (sizing, grid_s) = (timing.sizing.as_secs_f64(), timing.grid.as_secs_f64());
     outln!(
-        "surface: {shape} on {what}, span {}; {range}{} ({seconds:.3} s)",
+        "surface: {shape} on {what}, span {}; {range}{} ({:.3} s: {sizing:.3} s replaying {} steps and building the plane, {grid_s:.3} s the grid)",
         crate::core::format::number(span),
-        if non_finite > 0 { format!(", {non_finite} non-finite") } else { String::new() }
+        if non_finite > 0 { format!(", {non_finite} non-finite") } else { String::new() },
+        sizing + grid_s,
+        timing.steps,
     )?;
     if let Some([v1, v2]) = info.explained_variance {
         outln!("pca: PC1 explains {:.2}% of the path, PC2 {:.2}%", 100.0 * v1, 100.0 * v2)?;
