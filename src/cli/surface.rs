@@ -21,7 +21,7 @@ use super::UserError;
 use super::out::{StdoutError, outln};
 use crate::core::Objective;
 use crate::core::landscape::{
-    Directions, MAX_RES, MIN_RES, Plane, Progress, SIZING_STEPS, Survey, SurveyError, SurveyJob, SurveySpec, effective_directions,
+    Directions, MAX_RES, MIN_RES, Plane, Progress, SIZING_STEPS, Survey, SurveyError, SurveyJob, SurveySpec, effective_directions, on_pool,
 };
 use crate::core::session::check_path_memory;
 use crate::export::grid::{RunPath, project_runs, write_grid_as, write_grid_csv};
@@ -257,18 +257,20 @@ fn timed_survey(objective: &Arc<Objective>, spec: &SurveySpec) -> Result<(Survey
     let mut job = SurveyJob::new(objective, spec, usize::MAX)?;
     let started = Instant::now();
     let mut sized = None;
-    loop {
-        // Back here after every piece: a step, the plane, the whole grid (rows in parallel).
-        if let Some(done) = job.advance(&progress, &mut || true)? {
-            let whole = started.elapsed();
-            let sizing = sized.unwrap_or(whole);
-            let steps = done.preview.runs.iter().map(|r| r.steps()).max().unwrap_or(0);
-            return Ok((done, SurveyTiming { steps, sizing, grid: whole - sizing }));
+    on_pool(|| {
+        loop {
+            // Back here after every piece: a step, the plane, the whole grid (rows in parallel).
+            if let Some(done) = job.advance(&progress, &mut || true)? {
+                let whole = started.elapsed();
+                let sizing = sized.unwrap_or(whole);
+                let steps = done.preview.runs.iter().map(|r| r.steps()).max().unwrap_or(0);
+                return Ok((done, SurveyTiming { steps, sizing, grid: whole - sizing }));
+            }
+            if sized.is_none() && job.rows().1 > 0 {
+                sized = Some(started.elapsed());
+            }
         }
-        if sized.is_none() && job.rows().1 > 0 {
-            sized = Some(started.elapsed());
-        }
-    }
+    })
 }
 
 fn report(
