@@ -103,7 +103,11 @@ fn update_diagnostics(
 ) {
     *frame += 1;
     let key = (sim.generation, sim.steps());
-    if !(*frame).is_multiple_of(REFRESH_EVERY) || *seen == Some(key) {
+    // Runs that restarted (a new lesson, a new network) are shown at once: with a software
+    // renderer's half-second frames, waiting for the next refresh left the last lesson's data
+    // under the new lesson's title for seconds (seen on the web page).
+    let restarted = seen.is_none_or(|(generation, _)| generation != key.0);
+    if !restarted && (!(*frame).is_multiple_of(REFRESH_EVERY) || *seen == Some(key)) {
         return;
     }
     *seen = Some(key);
@@ -241,6 +245,23 @@ fn class_dot(k: usize) -> Color32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_lesson_s_data_is_shown_on_the_next_frame() {
+        let sim = |lesson: &str| {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes").join(lesson);
+            crate::app::sim::load_scene(&path).expect("lessons load").1
+        };
+        let mut app = App::new();
+        app.insert_resource(sim("04_three_points.ron")).init_resource::<Diagnostics>().add_systems(Update, update_diagnostics);
+        app.update();
+        assert_eq!(app.world().resource::<Diagnostics>().samples.len(), 3);
+        // Lesson 6 (200 XOR points) replaces it two frames later, between two refreshes.
+        app.update();
+        app.world_mut().resource_mut::<Simulation>().replace(sim("06_dense_layer.ron"));
+        app.update();
+        assert_eq!(app.world().resource::<Diagnostics>().samples.len(), 200);
+    }
 
     fn preview(lesson: &str) -> Diagnostics {
         let i = crate::lessons::find(lesson).expect("a shipped lesson");

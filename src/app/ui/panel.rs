@@ -176,9 +176,12 @@ fn draw_live_numbers(ui: &mut egui::Ui, view: &PanelView) {
             ui.label(run.steps().to_string());
             match run.status {
                 RunStatus::Diverged { step } => ui.colored_label(Color32::from_rgb(255, 90, 80), format!("✖ stopped @{step}")),
-                RunStatus::Running => ui.monospace(last.map_or("–".into(), |r| format!("{:.5e}", r.loss))),
+                // Right-aligned to a fixed width, so the column keeps its size whatever the
+                // value: egui sizes a grid's columns from the last frame, and a wider number
+                // after a lesson switch ran into the next column for a frame.
+                RunStatus::Running => ui.monospace(last.map_or("–".into(), |r| format!("{:>10.5e}", r.loss))),
             };
-            ui.monospace(last.map_or("–".into(), |r| format!("{:.3e}", r.grad_norm)));
+            ui.monospace(last.map_or("–".into(), |r| format!("{:>8.3e}", r.grad_norm)));
             let fired = last.is_some_and(|r| r.clipped);
             if run.spec.clip.is_some() {
                 let color = if fired { Color32::from_rgb(255, 200, 40) } else { Color32::from_gray(70) };
