@@ -11,12 +11,13 @@ use bevy::render::renderer::RenderAdapterInfo;
 use wgpu_types::DeviceType;
 
 use super::camera::ViewCamera;
+use super::sets::AppSystems;
 use super::record::ScriptedRecording;
 use super::screenshot::ScriptedScreenshot;
 
 pub(super) fn plugin(app: &mut App) {
     // The adapter is known at start on the desktop, a few frames later on the web page.
-    app.add_systems(Update, fit_msaa_to_renderer.run_if(resource_added::<RenderAdapterInfo>));
+    app.add_systems(Update, fit_msaa_to_renderer.run_if(resource_added::<RenderAdapterInfo>).in_set(AppSystems::MoveCamera));
 }
 
 /// The multisampling for a renderer: none on a software renderer, unless a picture is kept.
@@ -24,17 +25,20 @@ pub fn msaa_for(device: DeviceType, keeps_pictures: bool) -> Msaa {
     if device == DeviceType::Cpu && !keeps_pictures { Msaa::Off } else { Msaa::Sample4 }
 }
 
+/// Sets the view camera's multisampling through a command: the camera's `Msaa` is only read
+/// here, as Bevy's own `check_msaa` reads it in `Update` in no order with the app's systems.
 fn fit_msaa_to_renderer(
+    mut commands: Commands,
     adapter: Res<RenderAdapterInfo>,
     screenshot: Option<Res<ScriptedScreenshot>>,
     recording: Option<Res<ScriptedRecording>>,
-    mut cameras: Query<&mut Msaa, With<ViewCamera>>,
+    cameras: Query<(Entity, &Msaa), With<ViewCamera>>,
 ) {
     let msaa = msaa_for(adapter.device_type, screenshot.is_some() || recording.is_some());
-    for mut m in &mut cameras {
-        if *m != msaa {
+    for (camera, &now) in &cameras {
+        if now != msaa {
             info!("{} is a software renderer: the 3D view is drawn without multisampling", adapter.name);
-            *m = msaa;
+            commands.entity(camera).insert(msaa);
         }
     }
 }
