@@ -79,7 +79,7 @@ fn grids_by_width(c: &mut Criterion) {
         let o = two_hidden(width, 5000);
         let plane = random_plane(&o);
         group.bench_function(format!("2-{width}-{width}-1"), |b| {
-            b.iter(|| black_box(compute_grid(&o, &plane, &spec, &Progress::default())))
+            b.iter(|| black_box(compute_grid(&o, &plane, &spec, &Progress::default())));
         });
     }
     group.finish();

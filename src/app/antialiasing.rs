@@ -11,9 +11,9 @@ use bevy::render::renderer::RenderAdapterInfo;
 use wgpu_types::DeviceType;
 
 use super::camera::ViewCamera;
-use super::sets::AppSystems;
 use super::record::ScriptedRecording;
 use super::screenshot::ScriptedScreenshot;
+use super::sets::AppSystems;
 
 pub(super) fn plugin(app: &mut App) {
     // The adapter is known at start on the desktop, a few frames later on the web page.

@@ -11,8 +11,8 @@
 //! into the JSON and the meshes. An explicit `--directions` or `--span` wins over the scene.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;

@@ -22,10 +22,7 @@ use super::legend;
 use super::placement::{GAP, Placer, beside, lower_edge};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(
-        EguiPrimaryContextPass,
-        (draw_surface_labels, draw_recording_caption).chain().in_set(UiSystems::Overlays),
-    );
+    app.add_systems(EguiPrimaryContextPass, (draw_surface_labels, draw_recording_caption).chain().in_set(UiSystems::Overlays));
 }
 
 /// While recording: the scene's title and the step at the top of the 3D view, so every frame
@@ -268,7 +265,8 @@ fn label_true_losses(
     for (p, text, color) in labels {
         let galley = painter.layout_no_wrap(text, FontId::proportional(size), color);
         let right = Align2::LEFT_CENTER.anchor_size(p + egui::Vec2::new(9.0, 0.0), galley.size());
-        let want = if right.max.x > bounds.max.x { Align2::RIGHT_CENTER.anchor_size(p - egui::Vec2::new(9.0, 0.0), galley.size()) } else { right };
+        let want =
+            if right.max.x > bounds.max.x { Align2::RIGHT_CENTER.anchor_size(p - egui::Vec2::new(9.0, 0.0), galley.size()) } else { right };
         let at = placer.place(want);
         // A dark shadow keeps the label readable over the bright parts of the colour map.
         painter.galley_with_override_text_color(at.min + egui::Vec2::new(1.0, 1.0), galley.clone(), Color32::from_black_alpha(220));
