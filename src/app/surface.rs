@@ -130,9 +130,14 @@ struct SurfaceHandles {
 /// half a second or more with a software renderer, for a few milliseconds of work).
 #[derive(Resource, Default)]
 pub struct GeometryTask {
-    task: Option<Task<Geometry>>,
-    built: Option<Geometry>,
+    pending: Option<PendingGeometry>,
     key: Option<GeometryKey>,
+}
+
+/// Geometry not yet on screen: being built on the task pool, or built.
+enum PendingGeometry {
+    Task(Task<Geometry>),
+    Built(Box<Geometry>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -190,13 +195,11 @@ fn spawn_geometry_task(grid: Res<SurfaceGrid>, settings: Res<SimSettings>, mut t
         return;
     }
     tasks.key = Some(key);
-    if cfg!(target_arch = "wasm32") {
-        tasks.task = None;
-        tasks.built = Some(build_geometry(land, key));
+    tasks.pending = Some(if cfg!(target_arch = "wasm32") {
+        PendingGeometry::Built(Box::new(build_geometry(land, key)))
     } else {
-        tasks.built = None;
-        tasks.task = Some(AsyncComputeTaskPool::get().spawn(async move { build_geometry(land, key) }));
-    }
+        PendingGeometry::Task(AsyncComputeTaskPool::get().spawn(async move { build_geometry(land, key) }))
+    });
 }
 
 /// Replaces the mesh and the lines with the finished geometry.
@@ -208,14 +211,16 @@ fn swap_surface_geometry(
     mut gizmos: ResMut<Assets<GizmoAsset>>,
     mut surface: Single<&mut Visibility, With<Surface>>,
 ) {
-    let geometry = match (tasks.built.take(), tasks.task.as_mut()) {
-        (Some(built), _) => built,
-        (None, Some(task)) => {
-            let Some(geometry) = check_ready(task) else { return };
-            tasks.task = None;
-            geometry
-        }
-        (None, None) => return,
+    let geometry = match tasks.pending.take() {
+        Some(PendingGeometry::Built(geometry)) => *geometry,
+        Some(PendingGeometry::Task(mut task)) => match check_ready(&mut task) {
+            Some(geometry) => geometry,
+            None => {
+                tasks.pending = Some(PendingGeometry::Task(task));
+                return;
+            }
+        },
+        None => return,
     };
     **surface = if geometry.mesh.is_some() { Visibility::Visible } else { Visibility::Hidden };
     if let Some(mesh) = geometry.mesh {

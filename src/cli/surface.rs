@@ -21,7 +21,7 @@ use super::UserError;
 use super::out::{StdoutError, outln};
 use crate::core::Objective;
 use crate::core::landscape::{
-    Directions, MAX_RES, MIN_RES, Plane, Progress, SIZING_STEPS, Survey, SurveyError, SurveyJob, SurveySpec, effective_directions, on_pool,
+    Directions, MAX_RES, MIN_RES, Plane, Progress, SIZING_STEPS, Survey, SurveyError, SurveyJob, SurveySpec, effective_directions,
 };
 use crate::core::session::check_path_memory;
 use crate::export::grid::{RunPath, project_runs, write_grid_as, write_grid_csv};
@@ -239,7 +239,6 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A short summary on standard output.
 /// How long the survey's two parts took: replaying the runs' sizing steps and building the
 /// plane, then the grid.
 struct SurveyTiming {
@@ -253,26 +252,17 @@ struct SurveyTiming {
 /// wide network on thousands of points are a good part of the whole (the width sweep compares
 /// the grid alone with PyTorch's).
 fn timed_survey(objective: &Arc<Objective>, spec: &SurveySpec) -> Result<(Survey, SurveyTiming), SurveyError> {
-    let progress = Progress::default();
     let mut job = SurveyJob::new(objective, spec, usize::MAX)?;
     let started = Instant::now();
     let mut sized = None;
-    on_pool(|| {
-        loop {
-            // Back here after every piece: a step, the plane, the whole grid (rows in parallel).
-            if let Some(done) = job.advance(&progress, &mut || true)? {
-                let whole = started.elapsed();
-                let sizing = sized.unwrap_or(whole);
-                let steps = done.preview.runs.iter().map(|r| r.steps()).max().unwrap_or(0);
-                return Ok((done, SurveyTiming { steps, sizing, grid: whole - sizing }));
-            }
-            if sized.is_none() && job.rows().1 > 0 {
-                sized = Some(started.elapsed());
-            }
-        }
-    })
+    let done = job.finish(&Progress::default(), || sized = Some(started.elapsed()))?;
+    let whole = started.elapsed();
+    let sizing = sized.unwrap_or(whole);
+    let steps = done.preview.runs.iter().map(|r| r.steps()).max().unwrap_or(0);
+    Ok((done, SurveyTiming { steps, sizing, grid: whole - sizing }))
 }
 
+/// A short summary on standard output.
 fn report(
     objective: &Objective,
     plane: &Plane,

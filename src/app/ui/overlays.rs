@@ -95,8 +95,8 @@ fn draw_surface_labels(
     if map.land.is_curve() {
         draw_curve_labels(&painter, &mut placer, clip, map, &readout, switches.secant_h, on_screen, 16.0 * k);
     } else {
-        let size = ctx.global_style().text_styles.get(&egui::TextStyle::Body).map_or(13.0, |f| f.size);
-        label_true_losses(&painter, &mut placer, map, &sim, &balls, on_screen, size);
+        // The body text's size (k is its ratio to 13 points).
+        label_true_losses(&painter, &mut placer, map, &sim, &balls, on_screen, 13.0 * k);
     }
     Ok(())
 }
@@ -261,7 +261,7 @@ fn label_true_losses(
     }
     // From the top down, so a label pushed aside by the one above moves down the screen.
     labels.sort_by(|a, b| a.0.y.total_cmp(&b.0.y));
-    let bounds = painter.clip_rect().shrink(4.0);
+    let bounds = placer.bounds();
     for (p, text, color) in labels {
         let galley = painter.layout_no_wrap(text, FontId::proportional(size), color);
         let right = Align2::LEFT_CENTER.anchor_size(p + egui::Vec2::new(9.0, 0.0), galley.size());

@@ -51,6 +51,11 @@ impl Placer {
         Self { bounds, taken: Vec::new() }
     }
 
+    /// The rectangle labels are kept inside.
+    pub fn bounds(&self) -> Rect {
+        self.bounds
+    }
+
     /// Marks `r` as taken (something already on screen: the legend, a caption).
     pub fn reserve(&mut self, r: Rect) {
         self.taken.push(r);

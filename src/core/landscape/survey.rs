@@ -103,23 +103,7 @@ pub fn tame_prefix(path: &Trajectory) -> Trajectory {
 /// Replays, centres, builds the plane, sizes and fills the grid (rows in parallel).
 /// Cancellable between steps and between grid rows through `progress`.
 pub fn survey(objective: &Arc<Objective>, spec: &SurveySpec, progress: &Progress) -> Result<Survey, SurveyError> {
-    let mut job = SurveyJob::new(objective, spec, usize::MAX)?;
-    on_pool(|| {
-        loop {
-            if let Some(done) = job.advance(progress, &mut || false)? {
-                return Ok(done);
-            }
-        }
-    })
-}
-
-/// Runs `work` on one of rayon's threads, so that the sizing steps of a full batch of more than
-/// [`crate::core::network::CHUNK`] samples compute their chunks' gradients on every core, as
-/// `losscape train` does ([`Session::run_on_pool`]), with the same numbers. Called from outside
-/// the pool (the app's grid thread, the command line), the steps ran on one core: for
-/// 2-64-64-1 on 5000 points, 1.9 s of sizing steps on 2 cores where training takes 1.2 s.
-pub fn on_pool<R: Send>(work: impl FnOnce() -> R + Send) -> R {
-    rayon::scope(|_| work())
+    SurveyJob::new(objective, spec, usize::MAX)?.finish(progress, || {})
 }
 
 /// A [`survey`] in pieces: each [`SurveyJob::advance`] works until its clock says stop (checked
@@ -207,6 +191,30 @@ impl SurveyJob {
                 return Ok(None);
             }
         }
+    }
+
+    /// Runs the job to its end, calling `sized` once, when the sizing steps are done and the
+    /// plane is built, before the grid (`losscape surface` times the two apart).
+    ///
+    /// On one of rayon's threads, so that the sizing steps of a full batch of more than
+    /// [`crate::core::network::CHUNK`] samples compute their chunks' gradients on every core, as
+    /// `losscape train` does ([`Session::run_on_pool`]), with the same numbers. Called from
+    /// outside the pool (the app's grid thread, the command line), the steps ran on one core:
+    /// for 2-64-64-1 on 5000 points, 1.9 s of sizing steps on 2 cores where training takes 1.2 s.
+    pub fn finish(&mut self, progress: &Progress, mut sized: impl FnMut() + Send) -> Result<Survey, SurveyError> {
+        rayon::scope(|_| {
+            let mut told = false;
+            loop {
+                // Back here after every sizing step until the grid is reached, then to the end.
+                if !told && self.rows().1 > 0 {
+                    sized();
+                    told = true;
+                }
+                if let Some(done) = self.advance(progress, &mut || !told)? {
+                    return Ok(done);
+                }
+            }
+        })
     }
 
     /// After sizing: the centre, the plane, the span and an empty grid.
