@@ -99,5 +99,25 @@ fn kernels(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, forward_backward, forward_backward_by_width, training, kernels);
+/// The dense layer alone in the grid's shape (one block of 128 samples, `W` units from `W`
+/// inputs), in flops per second: 2·W²·128 per call. Measures the register tiles against the
+/// machine's peak (`examples/fma_peak.rs`) without the activations around them.
+fn dense_by_width(c: &mut Criterion) {
+    use losscape::core::kernels::linear;
+    let mut group = c.benchmark_group("dense_block128_by_width");
+    for width in [32usize, 64, 128] {
+        let n = 128;
+        let input: Vec<f64> = (0..width * n).map(|k| ((k * 7919) % 1000) as f64 * 1e-3 - 0.5).collect();
+        let w: Vec<f64> = (0..width * width).map(|k| ((k * 104_729) % 997) as f64 * 1e-3 - 0.5).collect();
+        let b = vec![0.1; width];
+        let mut out = vec![0.0; width * n];
+        group.throughput(criterion::Throughput::Elements((2 * width * width * n) as u64));
+        group.bench_function(format!("{width}x{width}"), |bch| {
+            bch.iter(|| linear(black_box(&w), &b, black_box(&input), width, width, n, &mut out));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, forward_backward, forward_backward_by_width, training, kernels, dense_by_width);
 criterion_main!(benches);

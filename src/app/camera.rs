@@ -5,7 +5,7 @@
 //! A second camera draws egui over the whole window, as bevy_egui's `side_panel` example does.
 //! The panels' sizes come from [`UiLayout`], which the panels write.
 
-use bevy::camera::{CameraOutputMode, Viewport, visibility::RenderLayers};
+use bevy::camera::{CameraOutputMode, SubCameraView, Viewport, visibility::RenderLayers};
 use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::prelude::*;
@@ -199,5 +199,57 @@ fn fit_viewport(
         != Some((viewport.physical_position, viewport.physical_size))
     {
         camera.viewport = Some(viewport);
+    }
+    let framed = framed_above_legend(size, (layout.legend * scale).max(0.0) as u32);
+    if camera.sub_camera_view != framed {
+        camera.sub_camera_view = framed;
+    }
+}
+
+/// The projection that frames the scene in the part of a `size` view above the legend's strip
+/// (`legend` physical pixels high) as if that part were the whole view, and draws the strip
+/// below as its continuation: the legend then covers the floor under the scene, not the
+/// surface's near corner (at 1280×720 in lesson mode the view is about 500 points square and
+/// the legend a fifth of it). The viewport itself, and so a recording or a screenshot of the
+/// view, still spans the strip with the legend in it. At most half the view is given up.
+fn framed_above_legend(size: UVec2, legend: u32) -> Option<SubCameraView> {
+    let legend = legend.min(size.y / 2);
+    (legend > 0).then(|| SubCameraView { full_size: UVec2::new(size.x, size.y - legend), offset: Vec2::ZERO, size })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bevy::camera::CameraProjection;
+
+    /// Where a view-space point lands in the viewport, in pixels from its top left.
+    fn pixel(clip_from_view: Mat4, size: UVec2, at: Vec3) -> Vec2 {
+        let ndc = clip_from_view.project_point3(at);
+        Vec2::new((ndc.x + 1.0) * 0.5 * size.x as f32, (1.0 - ndc.y) * 0.5 * size.y as f32)
+    }
+
+    #[test]
+    fn the_scene_is_framed_above_the_legend_as_in_a_view_that_high() {
+        let size = UVec2::new(500, 500);
+        let sub = framed_above_legend(size, 100).expect("a legend 100 pixels high");
+        let mut framed = PerspectiveProjection::default();
+        framed.update(500.0, 400.0);
+        let mut whole = PerspectiveProjection::default();
+        whole.update(500.0, 500.0);
+        for at in [Vec3::new(0.0, 0.0, -5.0), Vec3::new(1.0, -1.5, -4.0), Vec3::new(-2.0, 1.0, -6.0)] {
+            // The same pixel as in a 500×400 view of its own, over the legend's 100 rows.
+            let got = pixel(whole.get_clip_from_view_for_sub(&sub), size, at);
+            let alone = pixel(framed.get_clip_from_view(), UVec2::new(500, 400), at);
+            assert!(got.distance(alone) < 0.01, "{at}: {got} in the view, {alone} in a view above the legend");
+        }
+        // The view's centre is then 50 pixels above the viewport's middle.
+        assert!((pixel(whole.get_clip_from_view_for_sub(&sub), size, Vec3::new(0.0, 0.0, -5.0)).y - 200.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn no_legend_leaves_the_projection_alone_and_a_tall_one_takes_half_the_view_at_most() {
+        assert_eq!(framed_above_legend(UVec2::new(500, 500), 0), None);
+        let sub = framed_above_legend(UVec2::new(500, 300), 1000).expect("a legend");
+        assert_eq!((sub.full_size, sub.size, sub.offset), (UVec2::new(500, 150), UVec2::new(500, 300), Vec2::ZERO));
     }
 }

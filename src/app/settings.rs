@@ -155,6 +155,9 @@ pub struct UiLayout {
     pub right: f32,
     /// Height of the lesson card above the 3D view (0 in explorer mode).
     pub top: f32,
+    /// Height of the strip at the bottom of the 3D view that the legend covers (with its
+    /// margin; 0 before the first surface): the scene is framed above it.
+    pub legend: f32,
     /// Where the panel's Record button is, `[x, y, width, height]`: the web page tells its
     /// scripts and the browser test, which clicks it on the canvas egui draws into.
     pub record_button: Option<[f32; 4]>,

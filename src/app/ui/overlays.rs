@@ -12,7 +12,7 @@ use crate::app::ball::{BALL_LIFT, Ball, CurveReadout, TrueLoss, off_range};
 use crate::app::camera::ViewCamera;
 use crate::app::record::Recorder;
 use crate::app::sets::UiSystems;
-use crate::app::settings::{SimSettings, ViewSwitches};
+use crate::app::settings::{SimSettings, UiLayout, ViewSwitches};
 use crate::app::sim::Simulation;
 use crate::app::surface::{SurfaceView, ViewMap};
 use crate::app::view::{HALF, plain, run_colour};
@@ -56,6 +56,20 @@ fn draw_recording_caption(
     Ok(())
 }
 
+/// Lines the legend may gain or lose before the scene is framed anew above it: a run's label
+/// that wraps onto one more line (its numbers change every step) must not make the view jump.
+const LEGEND_SLACK: f32 = 40.0;
+
+/// Records the height the legend covers at the view's bottom for the camera
+/// (`camera::fit_viewport` frames the scene above it). It follows at once when the legend
+/// grows, and when it shrinks only by more than [`LEGEND_SLACK`].
+fn note_legend_height(layout: &mut UiLayout, height: f32) {
+    let height = height.max(0.0);
+    if height > layout.legend || height < layout.legend - LEGEND_SLACK {
+        layout.legend = height;
+    }
+}
+
 /// Axis names and end values at the box's edges, the colour legend and the runs' legend, and
 /// on a slice each ball's true loss, painted by egui over the 3D view. Every label goes through
 /// one [`Placer`]: inside the view and clear of the legend and of each other.
@@ -67,6 +81,7 @@ fn draw_surface_labels(
     readout: Res<CurveReadout>,
     switches: Res<ViewSwitches>,
     balls: Query<(&Ball, &Transform, &TrueLoss)>,
+    mut layout: ResMut<UiLayout>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     // Labels grow with the text style (larger in lesson mode, for a projector).
@@ -77,7 +92,9 @@ fn draw_surface_labels(
     let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Middle, "surface_labels".into())).with_clip_rect(clip);
     let map = &view.map;
     let mut placer = Placer::new(clip.shrink(4.0));
-    placer.reserve(legend::draw(&ctx, clip, map, &sim));
+    let legend = legend::draw(&ctx, clip, map, &sim);
+    placer.reserve(legend);
+    note_legend_height(&mut layout, clip.max.y - legend.min.y);
     let on_screen = |at: Vec3| camera.world_to_viewport(transform, at).ok().map(|p| Pos2::new(p.x, p.y));
     if map.land.is_curve() {
         draw_curve_axis(&painter, &mut placer, map, &on_screen, k);
