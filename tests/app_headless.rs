@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use bevy::ecs::schedule::{LogLevel, ScheduleBuildSettings};
 use bevy::prelude::*;
 use losscape::app::{
-    CaptureScreenshot, FileAction, FileKind, GridTask, GridWork, HISTORY_ROWS, Play, RebuildObjective, RecomputeSurface, ResetView,
-    SetStart, SimSettings, Simulation, StatusLine, SurfaceGrid, files_plugin, headless_plugin, load_scene,
+    CaptureScreenshot, CoarseFirstAbove, FileAction, FileKind, GridTask, GridWork, HISTORY_ROWS, Play, RebuildObjective, RecomputeSurface,
+    ResetView, SetStart, SimSettings, Simulation, StatusLine, SurfaceGrid, files_plugin, headless_plugin, load_scene,
 };
 use losscape::core::landscape::Directions;
 use losscape::core::{CsvColumns, CsvSource, DataSpec, Feature, Holdout, NetworkSpec, ObjectiveSpec, Penalty, RunStatus};
@@ -528,10 +528,16 @@ fn save_open_and_export_write_files_and_say_where() {
 /// same scene are the same grid, value for value.
 /// The loss column of `losscape surface SCENE --out g.csv`, vertex by vertex.
 fn cli_grid_losses(scene: &Path) -> Vec<f64> {
+    cli_grid_losses_with(scene, &[])
+}
+
+/// The same with more arguments.
+fn cli_grid_losses_with(scene: &Path, more: &[&str]) -> Vec<f64> {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("g.csv");
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_losscape"))
         .args(["surface", scene.to_str().unwrap(), "--out", csv.to_str().unwrap()])
+        .args(more)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}: {}", scene.display(), String::from_utf8_lossy(&o.stderr));
@@ -551,7 +557,8 @@ fn the_app_and_the_command_line_draw_the_same_surface() {
     ] {
         let mut app = app_for_lesson(name);
         app.insert_resource(work);
-        update_until(&mut app, |w| w.resource::<SurfaceGrid>().current.is_some());
+        // The full grid (a costly one is drawn coarse first: the next test).
+        update_until(&mut app, |w| w.resource::<SurfaceGrid>().current.as_ref().is_some_and(|l| !l.coarse));
         let land = app.world().resource::<SurfaceGrid>().current.clone().unwrap();
         let losses = cli_grid_losses(&lesson(name));
         assert_eq!(losses.len(), land.grid.loss.len(), "{name}: vertices");
@@ -560,6 +567,38 @@ fn the_app_and_the_command_line_draw_the_same_surface() {
         }
         assert!(land.grid.loss.iter().all(|v| v.is_finite()), "{name}: a finite surface");
     }
+}
+
+/// A costly surface is drawn first from a coarse grid — the command line's grid at a quarter of
+/// the resolution, value for value — and then refined to the full one of the same request, on
+/// the web page's slices (lesson 8's 752 Mflop are above its threshold) and on the desktop's
+/// thread (whose threshold, 10 Gflop, no lesson reaches: lowered here, and the grid made 11×
+/// larger so that the full grid cannot land in the same frame as the coarse one).
+#[test]
+fn a_costly_surface_is_drawn_coarse_first_then_refined() {
+    let name = "08_exploding.ron";
+    for (work, threshold, res) in [(GridWork::Sliced, None, 48), (GridWork::Task, Some(1e6), 160)] {
+        let coarse_cli = cli_grid_losses_with(&lesson(name), &["--res", &(res / 4).to_string()]);
+        let mut app = app_for_lesson(name);
+        app.insert_resource(work).insert_resource(CoarseFirstAbove(threshold));
+        app.world_mut().resource_mut::<SimSettings>().scene.surface.res = res;
+        update_until(&mut app, |w| w.resource::<SurfaceGrid>().current.is_some());
+        let coarse = app.world().resource::<SurfaceGrid>().current.clone().unwrap();
+        assert!(coarse.coarse && app.world().resource::<GridTask>().refining(), "{work:?}: coarse first");
+        assert_eq!(coarse.res(), res / 4);
+        let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&coarse.grid.loss), bits(&coarse_cli), "{work:?}");
+        update_until(&mut app, |w| w.resource::<SurfaceGrid>().current.as_ref().is_some_and(|l| !l.coarse));
+        let full = app.world().resource::<SurfaceGrid>().current.clone().unwrap();
+        assert_eq!((full.res(), full.generation, full.plane.center == coarse.plane.center), (res, coarse.generation, true), "{work:?}");
+        assert_eq!(full.ranges(), coarse.ranges(), "{work:?}: the same span");
+        assert!(!app.world().resource::<GridTask>().refining());
+    }
+    // A cheap surface is drawn once, in full.
+    let mut app = app_for_lesson("06_dense_layer.ron");
+    app.insert_resource(GridWork::Sliced);
+    update_until(&mut app, |w| w.resource::<SurfaceGrid>().current.is_some());
+    assert!(!app.world().resource::<SurfaceGrid>().current.as_ref().unwrap().coarse);
 }
 
 /// "Recentre on ball" is saved with the scene: after Save, `losscape surface` on the saved file

@@ -81,7 +81,7 @@ pub struct Trail {
     /// Trajectory rows already converted.
     pub rows: usize,
     /// The drawing (landscape generation and height map) the points were made for.
-    key: Option<(u64, [u64; 2], bool)>,
+    key: Option<(u64, bool, [u64; 2], bool)>,
 }
 
 /// The numbers next to the curve: slope of the tangent and of the secant at the first ball.
@@ -142,8 +142,8 @@ fn respawn_balls(
 }
 
 /// The key of the drawing a trail's points belong to.
-fn view_key(map: &ViewMap) -> (u64, [u64; 2], bool) {
-    (map.land.generation, [map.height.lo.to_bits(), map.height.hi.to_bits()], map.height.log)
+fn view_key(map: &ViewMap) -> (u64, bool, [u64; 2], bool) {
+    (map.land.generation, map.land.coarse, [map.height.lo.to_bits(), map.height.hi.to_bits()], map.height.log)
 }
 
 /// The last row of a run whose θ and loss are finite.

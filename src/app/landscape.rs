@@ -11,7 +11,10 @@
 //! are the same. Each `RecomputeSurface` cancels the grid in flight (through the landscape's
 //! `Progress` flag) and starts a new one; a result that is not the newest request is dropped.
 //!
-//! The task is the core's [`survey`]: the same scene → landscape as `losscape surface`.
+//! The task is the core's [`SurveyJob`]: the same scene → landscape as `losscape surface`. A
+//! costly surface ([`preview_res`]) is first drawn from a coarse grid over the same plane, a
+//! sixteenth of the work, and refined when the full grid lands: a deep lesson on the web page
+//! shows its landscape in seconds instead of the full grid's ten or more.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -22,8 +25,9 @@ use bevy::prelude::*;
 use super::sets::AppSystems;
 use super::settings::{RecomputeSurface, SimSettings, StatusLine};
 use super::sim::Simulation;
+use crate::core::landscape::cost::GridCost;
 pub use crate::core::landscape::effective_directions;
-use crate::core::landscape::{Directions, Grid, Plane, Progress, Survey, SurveyCenter, SurveyError, SurveyJob, SurveySpec, survey};
+use crate::core::landscape::{Directions, Grid, Plane, Preview, Progress, Survey, SurveyCenter, SurveyError, SurveyJob, SurveySpec};
 use crate::core::{CoreError, Objective, RunSpec, RunStatus};
 use crate::scene::Center;
 
@@ -31,6 +35,7 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<SurfaceGrid>()
         .init_resource::<GridTask>()
         .init_resource::<GridWork>()
+        .init_resource::<CoarseFirstAbove>()
         .add_systems(Startup, request_first_grid)
         .add_systems(Update, (stop_escaped_runs, spawn_grid_task, poll_grid_task).chain().in_set(AppSystems::Landscape));
 }
@@ -57,6 +62,9 @@ pub struct Landscape {
     pub dim: usize,
     /// Which request produced it.
     pub generation: u64,
+    /// Whether it is a costly surface's coarse first look, to be replaced by the full grid of
+    /// the same request (so what is drawn from a landscape is keyed by both).
+    pub coarse: bool,
     /// For a curve: the same function at [`FINE_SAMPLES`] points over the same range, (a, loss),
     /// drawn faintly under the polygon of `res` vertices so the polygon is seen to approximate
     /// the curve (lesson 0). Empty for a surface.
@@ -109,6 +117,30 @@ pub const SLICE_BUDGET: std::time::Duration = std::time::Duration::from_millis(1
 /// there too; a page drawing at 60 frames a second gets 16 ms slices.
 pub const MAX_SLICE: std::time::Duration = std::time::Duration::from_millis(1000);
 
+/// A surface whose grid costs more flops than this is drawn first from a coarse grid: on the
+/// web page (one thread, emulated fused multiply-adds: about 0.1 Gflop/s for a deep lesson's
+/// grid in headless Chromium here) from 100 Mflop, about a second; on the desktop (every core,
+/// natively: 4–40 Gflop/s here) from 10 Gflop.
+pub fn preview_threshold(work: GridWork) -> f64 {
+    match work {
+        GridWork::Sliced => 1e8,
+        GridWork::Task => 1e10,
+    }
+}
+
+/// The flops above which a surface is drawn coarse first: [`preview_threshold`] of the
+/// [`GridWork`] unless set (tests set it to see the desktop's coarse grids on cheap scenes).
+#[derive(Resource, Clone, Copy, Debug, Default, PartialEq)]
+pub struct CoarseFirstAbove(pub Option<f64>);
+
+/// The coarse grid's vertices per side for a surface of `res` whose grid costs `flops`: a
+/// quarter of `res` (a sixteenth of the vertices), when the grid costs more than `threshold`
+/// and that is still a surface (at least [`RES_RANGE`]'s start); `None` otherwise.
+pub fn preview_res(flops: Option<f64>, res: usize, threshold: f64) -> Option<usize> {
+    let coarse = res / 4;
+    (flops.is_some_and(|f| f > threshold) && coarse >= *RES_RANGE.start()).then_some(coarse)
+}
+
 /// Where the grid is computed.
 #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GridWork {
@@ -136,7 +168,12 @@ pub struct GridTask {
 
 struct Pending {
     generation: u64,
+    /// Vertices per side.
     res: usize,
+    /// Rows to compute in all (the coarse grid's too).
+    rows: usize,
+    /// Whether a coarse grid is on screen while this one computes.
+    refining: bool,
     progress: Arc<Progress>,
     work: Work,
     /// When it was requested, and the frames that looked at it since: logged when it lands, so
@@ -146,17 +183,25 @@ struct Pending {
 }
 
 enum Work {
-    /// On a thread of its own (the desktop): the thread leaves its result here (a job that
-    /// cannot start on the web page leaves its error here at once).
-    Thread(Arc<std::sync::Mutex<Option<Result<Landscape, SurveyError>>>>),
+    /// On a thread of its own (the desktop): the thread leaves its coarse grid and its result
+    /// here (a job that cannot start on the web page leaves its error here at once).
+    Thread { preview: Slot<Landscape>, result: Slot<Result<Landscape, SurveyError>> },
     /// The job and what `finish` needs besides its survey.
     Sliced(Box<(SurveyJob, GridJob)>),
 }
 
+/// What a grid's thread leaves for the frame to pick up.
+type Slot<T> = Arc<std::sync::Mutex<Option<T>>>;
+
 impl GridTask {
     /// Fraction of the grid in flight that is done, when one is in flight.
     pub fn progress(&self) -> Option<f32> {
-        self.pending.as_ref().map(|p| p.progress.rows_done.load(Ordering::Relaxed) as f32 / p.res.max(1) as f32)
+        self.pending.as_ref().map(|p| p.progress.rows_done.load(Ordering::Relaxed) as f32 / p.rows.max(1) as f32)
+    }
+
+    /// Whether the surface on screen is a coarse one whose full grid is being computed.
+    pub fn refining(&self) -> bool {
+        self.pending.as_ref().is_some_and(|p| p.refining)
     }
 }
 
@@ -170,6 +215,8 @@ struct GridJob {
     directions: Directions,
     span: Option<f64>,
     res: usize,
+    /// The coarse grid's vertices per side, for a costly surface.
+    preview_res: Option<usize>,
     generation: u64,
 }
 
@@ -196,6 +243,7 @@ fn spawn_grid_task(
     sim: Res<Simulation>,
     mut tasks: ResMut<GridTask>,
     mode: Res<GridWork>,
+    coarse_first: Res<CoarseFirstAbove>,
     mut status: ResMut<StatusLine>,
 ) {
     if requests.read().count() == 0 {
@@ -221,64 +269,88 @@ fn spawn_grid_task(
         directions: effective_directions(&surface.directions, dim),
         span: surface.span,
         res: surface.res.clamp(*RES_RANGE.start(), *RES_RANGE.end()),
+        preview_res: None,
         generation: tasks.requested,
     };
+    let threshold = coarse_first.0.unwrap_or_else(|| preview_threshold(*mode));
+    let job = GridJob { preview_res: preview_res(GridCost::of(&job.objective, job.res).flops(), job.res, threshold), ..job };
     let progress = Arc::new(Progress::default());
     let generation = tasks.requested;
-    let res = surface.res;
+    let (res, rows) = (job.res, job.res + job.preview_res.unwrap_or(0));
     let work = match *mode {
         GridWork::Task => {
             let task_progress = progress.clone();
-            let slot = Arc::new(std::sync::Mutex::new(None));
-            let result = slot.clone();
+            let (preview, result) = (Slot::default(), Slot::default());
+            let (preview_slot, result_slot) = (preview.clone(), result.clone());
             let spawned = std::thread::Builder::new().name("losscape grid".into()).spawn(move || {
-                let landscape = compute_landscape(job, &task_progress);
-                if let Ok(mut result) = result.lock() {
-                    *result = Some(landscape);
+                let landscape = compute_landscape(&job, &task_progress, |coarse| {
+                    if let Ok(mut slot) = preview_slot.lock() {
+                        *slot = Some(coarse);
+                    }
+                });
+                if let Ok(mut slot) = result_slot.lock() {
+                    *slot = Some(landscape);
                 }
             });
             match spawned {
-                Ok(_) => Work::Thread(slot),
+                Ok(_) => Work::Thread { preview, result },
                 Err(e) => {
                     status.error(format!("surface: cannot start the grid's thread: {e}"));
                     return;
                 }
             }
         }
-        GridWork::Sliced => match SurveyJob::new(&job.objective, &job.spec(), 1) {
+        GridWork::Sliced => match job.survey_job(1) {
             Ok(survey) => Work::Sliced(Box::new((survey, job))),
-            Err(e) => Work::Thread(Arc::new(std::sync::Mutex::new(Some(Err(e))))),
+            Err(e) => Work::Thread { preview: Slot::default(), result: Arc::new(std::sync::Mutex::new(Some(Err(e)))) },
         },
     };
-    tasks.pending = Some(Pending { generation, res, progress, work, requested_at: Instant::now(), frames: 0 });
+    tasks.pending = Some(Pending { generation, res, rows, refining: false, progress, work, requested_at: Instant::now(), frames: 0 });
 }
 
-/// Swaps in a finished grid; never blocks (a sliced grid gets its slice of this frame first).
+/// Swaps in a finished grid, or a costly one's coarse first look; never blocks (a sliced grid
+/// gets its slice of this frame first).
 fn poll_grid_task(time: Res<Time<Real>>, mut tasks: ResMut<GridTask>, mut grid: ResMut<SurfaceGrid>, mut status: ResMut<StatusLine>) {
+    let newest = tasks.requested;
     let Some(pending) = tasks.pending.as_mut() else { return };
     pending.frames += 1;
-    let result = match &mut pending.work {
+    let (preview, result) = match &mut pending.work {
         // A poisoned slot (the thread panicked while leaving its result) ends as a failed grid.
-        Work::Thread(slot) => slot.lock().map_or_else(
-            |_| Some(Err(SurveyError::Invalid(CoreError::invalid("surface", "the grid's computation stopped without a result")))),
-            |mut result| result.take(),
+        Work::Thread { preview, result } => (
+            preview.lock().ok().and_then(|mut p| p.take()),
+            result.lock().map_or_else(
+                |_| Some(Err(SurveyError::Invalid(CoreError::invalid("surface", "the grid's computation stopped without a result")))),
+                |mut result| result.take(),
+            ),
         ),
         Work::Sliced(sliced) => {
             let began = Instant::now();
             let budget = time.delta().clamp(SLICE_BUDGET, MAX_SLICE);
             let (survey, job) = &mut **sliced;
-            match survey.advance(&pending.progress, &mut || began.elapsed() > budget) {
+            let result = match survey.advance(&pending.progress, &mut || began.elapsed() > budget) {
                 Ok(None) => None,
                 Ok(Some(done)) => Some(Ok(finish(job, done))),
                 Err(e) => Some(Err(e)),
-            }
+            };
+            (survey.take_preview().map(|p| previewed(job, p)), result)
         }
     };
+    // A coarse grid is not worth drawing when the full one arrived with it.
+    if let Some(coarse) = preview.filter(|_| pending.generation == newest && result.is_none()) {
+        info!(
+            "coarse grid {}² drawn after {:.2} s over {} frames",
+            coarse.res(),
+            pending.requested_at.elapsed().as_secs_f64(),
+            pending.frames
+        );
+        pending.refining = true;
+        grid.current = Some(Arc::new(coarse));
+    }
     let Some(result) = result else { return };
     let generation = pending.generation;
     info!("grid {}² computed in {:.2} s over {} frames", pending.res, pending.requested_at.elapsed().as_secs_f64(), pending.frames);
     tasks.pending = None;
-    if generation != tasks.requested {
+    if generation != newest {
         tasks.stale_dropped += 1;
         return;
     }
@@ -300,12 +372,30 @@ impl GridJob {
             res: self.res,
         }
     }
+
+    /// The core's job for this grid, `rows_per_batch` rows between looks at the clock, with the
+    /// coarse grid first when there is one.
+    fn survey_job(&self, rows_per_batch: usize) -> Result<SurveyJob, SurveyError> {
+        let job = SurveyJob::new(&self.objective, &self.spec(), rows_per_batch)?;
+        Ok(match self.preview_res {
+            Some(res) => job.with_preview(res),
+            None => job,
+        })
+    }
 }
 
-/// The task's body: the core's [`survey`] (the same as `losscape surface`), then [`finish`].
-fn compute_landscape(job: GridJob, progress: &Progress) -> Result<Landscape, SurveyError> {
-    let done = survey(&job.objective, &job.spec(), progress)?;
-    Ok(finish(&job, done))
+/// The task's body: the core's survey (the same as `losscape surface`), then [`finish`]; a
+/// coarse grid goes to `coarse` as soon as it is filled.
+fn compute_landscape(job: &GridJob, progress: &Progress, mut coarse: impl FnMut(Landscape) + Send) -> Result<Landscape, SurveyError> {
+    let done = job.survey_job(usize::MAX)?.finish(progress, || {}, |p| coarse(previewed(job, p)))?;
+    Ok(finish(job, done))
+}
+
+/// The landscape of a coarse grid.
+fn previewed(job: &GridJob, preview: Preview) -> Landscape {
+    let Preview { plane, grid, .. } = preview;
+    let labels = plane.info.names.clone();
+    Landscape { plane, grid, labels, dim: job.objective.dim(), generation: job.generation, coarse: true, fine: Vec::new() }
 }
 
 /// The landscape of a finished survey: its labels, and the fine reference curve for a
@@ -314,7 +404,7 @@ fn finish(job: &GridJob, survey: Survey) -> Landscape {
     let Survey { plane, grid, .. } = survey;
     let labels = plane.info.names.clone();
     let fine = if grid.b.is_empty() { fine_curve(&job.objective, &plane, &grid) } else { Vec::new() };
-    Landscape { plane, grid, labels, dim: job.objective.dim(), generation: job.generation, fine }
+    Landscape { plane, grid, labels, dim: job.objective.dim(), generation: job.generation, coarse: false, fine }
 }
 
 /// The 1-parameter objective at [`FINE_SAMPLES`] evenly spaced points over the grid's range.

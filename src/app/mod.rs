@@ -66,7 +66,7 @@ use bevy::window::WindowResolution;
 use bevy_egui::{EguiPlugin, EguiPrimaryContextPass};
 
 pub use files::{ExportError, FileAction, FileKind};
-pub use landscape::{ESCAPE_FACTOR, FINE_SAMPLES, GridTask, GridWork, Landscape, RES_RANGE, SLICE_BUDGET, SurfaceGrid};
+pub use landscape::{CoarseFirstAbove, ESCAPE_FACTOR, FINE_SAMPLES, GridTask, GridWork, Landscape, RES_RANGE, SLICE_BUDGET, SurfaceGrid};
 pub use record::{Recorder, ScriptedRecording, ToggleRecording};
 pub use scenes::{GoToLesson, LessonMode, OpenSharedLine, ShareError, ShareState, restore};
 pub use screenshot::{CaptureScreenshot, ScreenshotError, ScreenshotFailure, ScriptedScreenshot};

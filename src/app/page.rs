@@ -56,7 +56,8 @@ fn report_recording(
     *shown = now;
 }
 
-/// Each surface put on screen: the scene's name and the count, on the page's `<html>`.
+/// Each surface put on screen: the scene's name, the count, and its vertices per side (a coarse
+/// first look at a costly surface has fewer than the scene's), on the page's `<html>`.
 fn report_to_page(view: Option<Res<SurfaceView>>, settings: Res<SimSettings>, mut drawn: Local<u64>) {
     let Some(view) = view else { return };
     if !view.is_changed() {
@@ -64,6 +65,7 @@ fn report_to_page(view: Option<Res<SurfaceView>>, settings: Res<SimSettings>, mu
     }
     *drawn += 1;
     browser::set_page_state("scene", &settings.scene.name);
+    browser::set_page_state("surface-res", &view.map.land.res().to_string());
     browser::set_page_state("surfaces", &drawn.to_string());
 }
 

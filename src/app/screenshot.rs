@@ -13,6 +13,7 @@ use bevy::render::render_resource::PipelineCache;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::render::{ExtractSchedule, MainWorld, RenderApp};
 
+use super::landscape::GridTask;
 use super::sets::AppSystems;
 use super::settings::StatusLine;
 use super::surface::SurfaceView;
@@ -64,18 +65,20 @@ fn report_pipelines_ready(mut main: ResMut<MainWorld>, pipelines: Res<PipelineCa
 }
 
 /// Counts frames; once N are rendered and the surface has been on screen, with every pipeline
-/// compiled, for a few frames in a row, asks for the capture.
+/// compiled, for a few frames in a row, asks for the capture. A costly surface's coarse first
+/// look does not count: the picture shows the full grid.
 fn request_scripted_screenshot(
     script: Res<ScriptedScreenshot>,
     view: Option<Res<SurfaceView>>,
     pipelines: Res<PipelinesReady>,
+    tasks: Res<GridTask>,
     mut frame: Local<u32>,
     mut shown_for: Local<u32>,
     mut sent: Local<bool>,
     mut capture: MessageWriter<CaptureScreenshot>,
 ) {
     *frame += 1;
-    *shown_for = if view.is_some() && pipelines.0 { *shown_for + 1 } else { 0 };
+    *shown_for = if view.is_some() && pipelines.0 && !tasks.refining() { *shown_for + 1 } else { 0 };
     let ready = *shown_for >= 3 || *frame >= script.frames + MAX_EXTRA_FRAMES;
     if !*sent && *frame >= script.frames && ready {
         *sent = true;

@@ -106,7 +106,7 @@ impl SurfaceView {
 /// The view a landscape is drawn with (the mesh's vertex positions, no overlays): what the
 /// surface system inserts once the geometry is built, for tests and tools that need it at once.
 pub fn surface_view(land: Arc<Landscape>, log_height: bool) -> SurfaceView {
-    let key = GeometryKey { generation: land.generation, log: log_height, wireframe: false, contours: false };
+    let key = GeometryKey { generation: land.generation, coarse: land.coarse, log: log_height, wireframe: false, contours: false };
     let geometry = build_geometry(land, key);
     SurfaceView { map: geometry.map, positions: Arc::new(geometry.positions) }
 }
@@ -143,6 +143,7 @@ enum PendingGeometry {
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct GeometryKey {
     generation: u64,
+    coarse: bool,
     log: bool,
     wireframe: bool,
     contours: bool,
@@ -190,7 +191,8 @@ fn spawn_surface_entities(
 fn spawn_geometry_task(grid: Res<SurfaceGrid>, settings: Res<SimSettings>, mut tasks: ResMut<GeometryTask>) {
     let Some(land) = grid.current.clone() else { return };
     let s = &settings.scene.surface;
-    let key = GeometryKey { generation: land.generation, log: s.log_height, wireframe: s.wireframe, contours: s.contours };
+    let key =
+        GeometryKey { generation: land.generation, coarse: land.coarse, log: s.log_height, wireframe: s.wireframe, contours: s.contours };
     if tasks.key == Some(key) {
         return;
     }

@@ -255,7 +255,7 @@ fn timed_survey(objective: &Arc<Objective>, spec: &SurveySpec) -> Result<(Survey
     let mut job = SurveyJob::new(objective, spec, usize::MAX)?;
     let started = Instant::now();
     let mut sized = None;
-    let done = job.finish(&Progress::default(), || sized = Some(started.elapsed()))?;
+    let done = job.finish(&Progress::default(), || sized = Some(started.elapsed()), |_| {})?;
     let whole = started.elapsed();
     let sizing = sized.unwrap_or(whole);
     let steps = done.preview.runs.iter().map(|r| r.steps()).max().unwrap_or(0);

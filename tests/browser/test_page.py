@@ -118,6 +118,16 @@ class Page:
             self.page.wait_for_timeout(50)
         raise AssertionError(f"no surface of {scene!r} within {limit} s (on screen: {self.state('scene')!r}, {self.surfaces()} drawn)")
 
+    def wait_for(self, what, ready, limit):
+        """Seconds until `ready()`; fails naming `what` after `limit`."""
+        start = time.monotonic()
+        while time.monotonic() - start < limit:
+            self.check()
+            if ready():
+                return time.monotonic() - start
+            self.page.wait_for_timeout(50)
+        raise AssertionError(f"{what} not within {limit} s")
+
     def check(self):
         if self.problems:
             raise AssertionError("the page reported:\n" + "\n".join(self.problems[:10]))
@@ -230,9 +240,15 @@ def main():
             before, first, logged = page.surfaces(), page.frames(), len(page.console)
             page.page.keyboard.press("PageDown")
             times[file] = page.wait_for_surface(before, scene_name(file), LESSON_LIMIT)
+            # A costly surface is drawn first from a coarse grid, then refined: both times.
+            shown = page.state("surfaceRes")
+            refined = ""
+            if any("coarse grid" in m for m in page.console[logged:]):
+                full = times[file] + page.wait_for(f"{file}'s full grid", lambda: page.state("surfaceRes") != shown, LESSON_LIMIT)
+                refined = f", refined to {page.state('surfaceRes')}² after {full:.2f} s"
             frames, each = page.frames_since(first)
-            grids = "; ".join(m[m.index("grid ") :] for m in page.console[logged:] if "computed in" in m)
-            print(f"page: {file}: surface after {times[file]:.2f} s ({frames} frames, {each * 1000:.0f} ms each; {grids})", flush=True)
+            grids = "; ".join(m[m.index("grid ") :] for m in page.console[logged:] if "grid " in m and (" computed in" in m or " drawn after" in m))
+            print(f"page: {file}: surface ({shown}²) after {times[file]:.2f} s{refined} ({frames} frames, {each * 1000:.0f} ms each; {grids})", flush=True)
         slow = sorted(f for f, t in times.items() if t > LESSON_GOAL)
         print(f"page: {len(times) - len(slow)} of {len(times)} lessons drawn within {LESSON_GOAL} s; slower: {', '.join(slow) or 'none'}")
         page.shot("last_lesson.png")

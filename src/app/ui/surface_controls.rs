@@ -69,7 +69,8 @@ pub(super) fn draw_surface(
         ));
     }
     if let Some(p) = view.tasks.progress() {
-        ui.add(egui::ProgressBar::new(p).text("computing the surface…"));
+        let what = if view.tasks.refining() { "refining the coarse surface shown…" } else { "computing the surface…" };
+        ui.add(egui::ProgressBar::new(p).text(what));
     }
     if recompute {
         actions.recompute.write(RecomputeSurface);

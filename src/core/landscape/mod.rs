@@ -25,7 +25,7 @@ pub mod survey;
 pub use directions::DirectionsError;
 pub use grid::{Grid, GridSpec, MAX_RES, MIN_RES, Progress, compute_grid, empty_grid, fill_rows};
 pub use plane::{DEFAULT_SPAN, Directions, MIN_SPAN, PathPoint, Plane, PlaneInfo, Projection, auto_span, build_plane};
-pub use survey::{SIZING_STEPS, Survey, SurveyCenter, SurveyError, SurveyJob, SurveySpec, effective_directions, survey};
+pub use survey::{Preview, SIZING_STEPS, Survey, SurveyCenter, SurveyError, SurveyJob, SurveySpec, effective_directions, survey};
 
 /// Objectives shared by the landscape's tests.
 #[cfg(test)]

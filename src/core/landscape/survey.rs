@@ -7,7 +7,9 @@
 //! fill the grid. An explicit span or directions win over all of that.
 //!
 //! [`SurveyJob`] does the same a piece at a time, for a page with one thread that must draw
-//! between pieces; [`survey`] is a job run to its end.
+//! between pieces; [`survey`] is a job run to its end. A job may first fill a coarse grid over
+//! the same plane and span ([`SurveyJob::with_preview`]) and hand it out ([`Preview`]) before
+//! the full one: a costly surface is seen in a fraction of its time, then refined.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -63,6 +65,19 @@ pub struct Survey {
     pub preview: Session,
 }
 
+/// A coarse first look at a costly landscape: the same plane and span as the [`Survey`] that
+/// follows, fewer vertices per side. Its values are the loss at its own vertices, exactly as a
+/// survey at that resolution would give them.
+#[derive(Debug)]
+pub struct Preview {
+    /// The plane (a copy of the survey's).
+    pub plane: Plane,
+    /// The loss at the coarse grid's vertices.
+    pub grid: Grid,
+    /// The half-width used.
+    pub span: f64,
+}
+
 /// Why there is no landscape.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SurveyError {
@@ -103,7 +118,7 @@ pub fn tame_prefix(path: &Trajectory) -> Trajectory {
 /// Replays, centres, builds the plane, sizes and fills the grid (rows in parallel).
 /// Cancellable between steps and between grid rows through `progress`.
 pub fn survey(objective: &Arc<Objective>, spec: &SurveySpec, progress: &Progress) -> Result<Survey, SurveyError> {
-    SurveyJob::new(objective, spec, usize::MAX)?.finish(progress, || {})
+    SurveyJob::new(objective, spec, usize::MAX)?.finish(progress, || {}, |_| {})
 }
 
 /// A [`survey`] in pieces: each [`SurveyJob::advance`] works until its clock says stop (checked
@@ -118,6 +133,8 @@ pub struct SurveyJob {
     res: usize,
     sizing_steps: u64,
     rows_per_batch: usize,
+    preview_res: Option<usize>,
+    preview: Option<Preview>,
     stage: Stage,
 }
 
@@ -125,8 +142,9 @@ pub struct SurveyJob {
 enum Stage {
     /// Replaying the runs; `done` steps so far.
     Sizing { preview: Session, done: u64 },
-    /// Filling the grid; rows before `next` are done.
-    Filling { preview: Session, plane: Plane, span: f64, grid: Grid, next: usize },
+    /// Filling the grid; rows before `next` are done. The coarse grid, when one was asked for,
+    /// is filled first (its rows done beside it); `coarse_rows` stay counted after it is handed out.
+    Filling { preview: Session, plane: Plane, span: f64, grid: Grid, next: usize, coarse: Option<(Grid, usize)>, coarse_rows: usize },
     /// Handed out (or failed).
     Done,
 }
@@ -145,20 +163,39 @@ impl SurveyJob {
             res: spec.res,
             sizing_steps: spec.steps.min(SIZING_STEPS),
             rows_per_batch: rows_per_batch.max(1),
+            preview_res: None,
+            preview: None,
             stage: Stage::Sizing { preview, done: 0 },
         })
     }
 
-    /// Grid rows done and in all (0 of 0 while the runs are replayed).
+    /// Fills a coarse grid of `res` per side first, handed out by [`SurveyJob::take_preview`]
+    /// (a surface only, and only when `res` is below the survey's; a curve is cheap).
+    pub fn with_preview(mut self, res: usize) -> Self {
+        self.preview_res = Some(res);
+        self
+    }
+
+    /// Grid rows done and in all, the coarse grid's included (0 of 0 while the runs are
+    /// replayed).
     pub fn rows(&self) -> (usize, usize) {
         match &self.stage {
-            Stage::Filling { grid, next, .. } => (*next, grid.rows()),
+            Stage::Filling { grid, next, coarse, coarse_rows, .. } => {
+                let done = coarse.as_ref().map_or(coarse_rows + next, |(_, done)| *done);
+                (done, coarse_rows + grid.rows())
+            }
             _ => (0, 0),
         }
     }
 
-    /// Works until `out_of_time()` says stop (asked after each piece) or the survey is
-    /// finished; `Some` once, at the end.
+    /// The coarse grid, once, when it is filled ([`SurveyJob::advance`] pauses there).
+    pub fn take_preview(&mut self) -> Option<Preview> {
+        self.preview.take()
+    }
+
+    /// Works until `out_of_time()` says stop (asked after each piece), the coarse grid is
+    /// filled (see [`SurveyJob::take_preview`]) or the survey is finished; `Some` once, at the
+    /// end.
     pub fn advance(&mut self, progress: &Progress, out_of_time: &mut dyn FnMut() -> bool) -> Result<Option<Survey>, SurveyError> {
         loop {
             if progress.cancel.load(Ordering::Relaxed) {
@@ -173,6 +210,17 @@ impl SurveyJob {
                 Stage::Sizing { .. } => {
                     let Stage::Sizing { preview, .. } = std::mem::replace(&mut self.stage, Stage::Done) else { unreachable!() };
                     self.stage = self.plane(preview)?;
+                }
+                Stage::Filling { plane, span, coarse: coarse @ Some(_), .. } => {
+                    let (grid, next) = coarse.as_mut().expect("matched Some");
+                    let end = next.saturating_add(self.rows_per_batch).min(grid.rows());
+                    fill_rows(&self.objective, plane, grid, *next..end, progress);
+                    *next = end;
+                    if end == grid.rows() && !progress.is_cancelled() {
+                        let (grid, _) = coarse.take().expect("matched Some");
+                        self.preview = Some(Preview { plane: plane.clone(), grid, span: *span });
+                        return Ok(None);
+                    }
                 }
                 Stage::Filling { plane, grid, next, .. } if *next < grid.rows() => {
                     let end = next.saturating_add(self.rows_per_batch).min(grid.rows());
@@ -194,14 +242,20 @@ impl SurveyJob {
     }
 
     /// Runs the job to its end, calling `sized` once, when the sizing steps are done and the
-    /// plane is built, before the grid (`losscape surface` times the two apart).
+    /// plane is built, before the grid (`losscape surface` times the two apart), and `previewed`
+    /// with the coarse grid when one was asked for.
     ///
     /// On one of rayon's threads, so that the sizing steps of a full batch of more than
     /// [`crate::core::network::CHUNK`] samples compute their chunks' gradients on every core, as
     /// `losscape train` does ([`Session::run_on_pool`]), with the same numbers. Called from
     /// outside the pool (the app's grid thread, the command line), the steps ran on one core:
     /// for 2-64-64-1 on 5000 points, 1.9 s of sizing steps on 2 cores where training takes 1.2 s.
-    pub fn finish(&mut self, progress: &Progress, mut sized: impl FnMut() + Send) -> Result<Survey, SurveyError> {
+    pub fn finish(
+        &mut self,
+        progress: &Progress,
+        mut sized: impl FnMut() + Send,
+        mut previewed: impl FnMut(Preview) + Send,
+    ) -> Result<Survey, SurveyError> {
         rayon::scope(|_| {
             let mut told = false;
             loop {
@@ -212,6 +266,9 @@ impl SurveyJob {
                 }
                 if let Some(done) = self.advance(progress, &mut || !told)? {
                     return Ok(done);
+                }
+                if let Some(preview) = self.take_preview() {
+                    previewed(preview);
                 }
             }
         })
@@ -236,7 +293,12 @@ impl SurveyJob {
         let grid_spec = GridSpec { res: self.res, span };
         grid_spec.validate()?;
         let grid = empty_grid(&plane, &grid_spec);
-        Ok(Stage::Filling { preview, plane, span, grid, next: 0 })
+        let coarse = match self.preview_res {
+            Some(res) if !plane.is_curve() && res < grid.res => Some((empty_grid(&plane, &GridSpec { res, span }), 0)),
+            _ => None,
+        };
+        let coarse_rows = coarse.as_ref().map_or(0, |(c, _)| c.rows());
+        Ok(Stage::Filling { preview, plane, span, grid, next: 0, coarse, coarse_rows })
     }
 }
 
@@ -342,6 +404,59 @@ mod tests {
         assert_eq!(piecewise.span.to_bits(), whole.span.to_bits());
         assert_eq!(progress.rows_done(), 9);
         assert_eq!(job.advance(&progress, &mut || false).unwrap_err(), SurveyError::Cancelled, "handed out once");
+    }
+
+    #[test]
+    fn a_preview_is_the_coarse_survey_and_changes_nothing_after_it() {
+        let objective = Arc::new(testing::network(
+            2,
+            vec![LayerSpec::new(6, Activation::Tanh), LayerSpec::new(1, Activation::Linear)],
+            Loss::Mse,
+            testing::spiral(40),
+            None,
+        ));
+        let runs = [sgd(0.1)];
+        let spec = |res| SurveySpec {
+            start: objective.start(),
+            runs: &runs,
+            steps: 20,
+            center: SurveyCenter::End,
+            directions: Directions::Random { seed: 5, include_bias: false },
+            span: None,
+            res,
+        };
+        let (coarse, whole) =
+            (survey(&objective, &spec(4), &Progress::default()).unwrap(), survey(&objective, &spec(11), &Progress::default()).unwrap());
+        // In pieces, a row at a time: the job pauses once the 4 coarse rows are done.
+        let progress = Progress::default();
+        let mut job = SurveyJob::new(&objective, &spec(11), 1).unwrap().with_preview(4);
+        let mut previews = Vec::new();
+        let piecewise = loop {
+            if let Some(s) = job.advance(&progress, &mut || false).unwrap() {
+                break s;
+            }
+            previews.push((job.take_preview().expect("paused for the preview"), job.rows()));
+        };
+        assert_eq!(previews.len(), 1);
+        let (preview, rows) = previews.pop().unwrap();
+        assert_eq!(rows, (4, 4 + 11));
+        assert_eq!(preview.grid, coarse.grid);
+        assert_eq!(preview.span.to_bits(), whole.span.to_bits());
+        assert_eq!(preview.plane.center, whole.plane.center);
+        assert_eq!(piecewise.grid, whole.grid);
+        assert_eq!(progress.rows_done(), 4 + 11);
+        // Run to its end: the preview arrives through `previewed`, before the survey.
+        let mut handed = Vec::new();
+        let done = SurveyJob::new(&objective, &spec(11), usize::MAX)
+            .unwrap()
+            .with_preview(4)
+            .finish(&Progress::default(), || {}, |p| handed.push(p))
+            .unwrap();
+        assert_eq!((handed.len(), &handed[0].grid), (1, &coarse.grid));
+        assert_eq!(done.grid, whole.grid);
+        // No preview of a curve, nor at the survey's own resolution.
+        let mut same = SurveyJob::new(&objective, &spec(4), usize::MAX).unwrap().with_preview(4);
+        assert_eq!(same.finish(&Progress::default(), || {}, |_| panic!("no preview")).unwrap().grid, coarse.grid);
     }
 
     #[test]
