@@ -5,7 +5,9 @@ Run by `scripts/web.sh test` (and CI) on a built dist/. Checks, on the page:
      the time from opening the page to the first surface is printed;
   2. every lesson's surface appears after Next (PageDown); the time each took is printed against
      the 3 s goal (software WebGL here draws a frame in about a second, so this is reported, not
-     asserted; a lesson that never draws within LESSON_LIMIT fails);
+     asserted; a lesson that never draws within LESSON_LIMIT fails); a costly surface is drawn
+     coarse first (the page's `data-surface-res` is below the scene's), and must then be refined
+     to the full grid within LESSON_LIMIT: both times are printed;
   3. a `#losscape1.…` fragment opens its scene, on a new page and when the fragment changes
      on an open one (the line comes from `losscape share`, the desktop binary);
   4. the page's core gives lesson 8's trajectory (881 parameters, generated data, seeded
