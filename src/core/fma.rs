@@ -93,6 +93,173 @@ pub fn emulated(a: f64, b: f64, c: f64) -> f64 {
     if v == 0.0 { th } else { th + v }
 }
 
+/// `acc[l] = a[l]·b[l] + acc[l]`, fused, for every lane: the kernels' element-wise chains.
+/// The same bits as [`Fma::fma`] lane by lane; on a web page two lanes at a time ([`pairs`]).
+#[inline(always)]
+pub fn fma_each<const L: usize>(a: &[f64; L], b: &[f64; L], acc: &mut [f64; L]) {
+    #[cfg(target_arch = "wasm32")]
+    if L % 2 == 0 {
+        // Every browser that runs the page's WebGL2 build runs WebAssembly SIMD (and a module
+        // using it loads only where it does: validation, not this call, needs simd128).
+        pairs::fma_each(a, b, acc);
+        return;
+    }
+    for l in 0..L {
+        acc[l] = a[l].fma(b[l], acc[l]);
+    }
+}
+
+/// `acc[l] = c·x[l] + acc[l]`, fused, for every lane: a tile's row of samples times one
+/// coefficient. The same bits as [`Fma::fma`] lane by lane; on a web page two at a time.
+#[inline(always)]
+pub fn fma_broadcast<const L: usize>(c: f64, x: &[f64; L], acc: &mut [f64; L]) {
+    #[cfg(target_arch = "wasm32")]
+    if L % 2 == 0 {
+        pairs::fma_broadcast(c, x, acc);
+        return;
+    }
+    for l in 0..L {
+        acc[l] = c.fma(x[l], acc[l]);
+    }
+}
+
+/// The exact fused multiply-add of [`emulated`], two lanes at a time in WebAssembly's 128-bit
+/// SIMD, for the web page's kernels: about twice the speed of one lane at a time. Its fast
+/// path has no branch per lane: it runs when every factor is zero or of magnitude in
+/// [2⁻⁴⁶⁵, 2⁴⁶⁵) and every addend zero or in [2⁻⁹³⁰, 2⁹⁹⁶) (then Dekker's product, Knuth's sum
+/// and the rounding to odd are exact: the product's low parts are multiples of 2⁻¹⁰³⁴, above the
+/// subnormals' 2⁻¹⁰⁷⁴, and nothing overflows); otherwise the whole call is redone lane by lane
+/// with [`emulated`], so the bits never depend on the path.
+#[cfg(target_arch = "wasm32")]
+mod pairs {
+    use core::arch::wasm32::*;
+
+    use super::{SPLITTER, emulated};
+
+    /// 2ᵏ.
+    const fn two_to(k: i64) -> f64 {
+        f64::from_bits(((1023 + k) as u64) << 52)
+    }
+    /// 2⁻⁴⁶⁵ and 2⁴⁶⁵: factors' magnitudes.
+    const FACTOR: (f64, f64) = (two_to(-465), two_to(465));
+    /// 2⁻⁹³⁰ and 2⁹⁹⁶: addends' magnitudes.
+    const ADDEND: (f64, f64) = (two_to(-930), two_to(996));
+
+    /// Lanes that are zero or of magnitude in [lo, hi).
+    #[inline(always)]
+    fn in_range(v: v128, (lo, hi): (f64, f64)) -> v128 {
+        let a = f64x2_abs(v);
+        v128_or(f64x2_eq(a, f64x2_splat(0.0)), v128_and(f64x2_ge(a, f64x2_splat(lo)), f64x2_lt(a, f64x2_splat(hi))))
+    }
+
+    /// Veltkamp's split of each lane: x = hi + lo, 26 and 27 bits.
+    #[inline(always)]
+    fn split(x: v128) -> (v128, v128) {
+        let t = f64x2_mul(f64x2_splat(SPLITTER), x);
+        let hi = f64x2_sub(t, f64x2_sub(t, x));
+        (hi, f64x2_sub(x, hi))
+    }
+
+    /// a·b + c rounded once in each lane, given a and b split; [`emulated`]'s steps.
+    #[inline(always)]
+    fn fused(a: v128, (ah, al): (v128, v128), b: v128, (bh, bl): (v128, v128), c: v128) -> v128 {
+        let p = f64x2_mul(a, b);
+        let pl = f64x2_add(f64x2_add(f64x2_add(f64x2_sub(f64x2_mul(ah, bh), p), f64x2_mul(ah, bl)), f64x2_mul(al, bh)), f64x2_mul(al, bl));
+        let th = f64x2_add(c, p);
+        let z = f64x2_sub(th, c);
+        let tl = f64x2_add(f64x2_sub(c, f64x2_sub(th, z)), f64x2_sub(p, z));
+        let s = f64x2_add(tl, pl);
+        let w = f64x2_sub(s, tl);
+        let e = f64x2_add(f64x2_sub(tl, f64x2_sub(s, w)), f64x2_sub(pl, w));
+        // Rounded to odd: where e ≠ 0 and s's significand is even, one step away from zero when
+        // e has s's sign, towards it otherwise (s's bits ± 1).
+        let zero = f64x2_splat(0.0);
+        let even = i64x2_eq(v128_and(s, i64x2_splat(1)), i64x2_splat(0));
+        let inexact = f64x2_ne(e, zero);
+        let away = v128_not(v128_xor(f64x2_gt(e, zero), f64x2_gt(s, zero)));
+        let step = i64x2_sub(i64x2_splat(-1), i64x2_shl(away, 1));
+        let v = i64x2_add(s, v128_and(step, v128_and(even, inexact)));
+        // v = 0: c + a·b is th exactly, with th's sign.
+        v128_bitselect(th, f64x2_add(th, v), f64x2_eq(v, zero))
+    }
+
+    #[inline(always)]
+    fn load(v: &[f64], at: usize) -> v128 {
+        f64x2(v[at], v[at + 1])
+    }
+
+    #[inline(always)]
+    fn store(v: &mut [f64], at: usize, x: v128) {
+        v[at] = f64x2_extract_lane::<0>(x);
+        v[at + 1] = f64x2_extract_lane::<1>(x);
+    }
+
+    /// [`super::fma_each`] for an even `L`.
+    #[target_feature(enable = "simd128")]
+    pub(super) fn fma_each<const L: usize>(a: &[f64; L], b: &[f64; L], acc: &mut [f64; L]) {
+        let mut out = *acc;
+        let mut ok = i64x2_splat(-1);
+        for m in (0..L).step_by(2) {
+            let (av, bv, cv) = (load(a, m), load(b, m), load(acc, m));
+            ok = v128_and(ok, v128_and(v128_and(in_range(av, FACTOR), in_range(bv, FACTOR)), in_range(cv, ADDEND)));
+            store(&mut out, m, fused(av, split(av), bv, split(bv), cv));
+        }
+        if i64x2_all_true(ok) {
+            *acc = out;
+        } else {
+            for l in 0..L {
+                acc[l] = emulated(a[l], b[l], acc[l]);
+            }
+        }
+    }
+
+    /// [`super::fma_broadcast`] for an even `L`.
+    #[target_feature(enable = "simd128")]
+    pub(super) fn fma_broadcast<const L: usize>(c: f64, x: &[f64; L], acc: &mut [f64; L]) {
+        let cv = f64x2_splat(c);
+        let cs = split(cv);
+        let mut out = *acc;
+        let mut ok = in_range(cv, FACTOR);
+        for m in (0..L).step_by(2) {
+            let (xv, av) = (load(x, m), load(acc, m));
+            ok = v128_and(ok, v128_and(in_range(xv, FACTOR), in_range(av, ADDEND)));
+            store(&mut out, m, fused(cv, cs, xv, split(xv), av));
+        }
+        if i64x2_all_true(ok) {
+            *acc = out;
+        } else {
+            for l in 0..L {
+                acc[l] = emulated(c, x[l], acc[l]);
+            }
+        }
+    }
+}
+
+/// The same two-lane algorithm as [`pairs`] in scalar f64 (each lane's operations are those of
+/// a SIMD lane), so the desktop's tests check it against the FMA instruction.
+#[cfg(test)]
+fn paired_fast_path(a: f64, b: f64, c: f64) -> Option<f64> {
+    let in_range = |v: f64, lo: f64, hi: f64| v == 0.0 || (v.abs() >= lo && v.abs() < hi);
+    let factor = |v| in_range(v, 2f64.powi(-465), 2f64.powi(465));
+    if !(factor(a) && factor(b) && in_range(c, 2f64.powi(-930), 2f64.powi(996))) {
+        return None;
+    }
+    let (ah, al) = split(a);
+    let (bh, bl) = split(b);
+    let p = a * b;
+    let pl = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+    let th = c + p;
+    let z = th - c;
+    let tl = (c - (th - z)) + (p - z);
+    let s = tl + pl;
+    let w = s - tl;
+    let e = (tl - (s - w)) + (pl - w);
+    let away = (e > 0.0) == (s > 0.0);
+    let step: i64 = if away { 1 } else { -1 };
+    let v = if e != 0.0 && s.to_bits() & 1 == 0 { f64::from_bits(s.to_bits().wrapping_add(step as u64)) } else { s };
+    Some(if v == 0.0 { th } else { th + v })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +341,41 @@ mod tests {
             check(x, y, 1.0);
             check(x, -y, f64::from(rng.random_range(0u32..1 << 20)) * 0.5);
         }
+    }
+
+    /// The web page's two-lane fast path (its scalar twin) against the instruction, over its
+    /// whole range and at its edges, with cancellation, ties and zeros.
+    #[test]
+    fn the_paired_fast_path_rounds_exactly_where_it_runs() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(14);
+        let mut ran = 0;
+        let mut check_paired = |a: f64, b: f64, c: f64| {
+            if let Some(got) = paired_fast_path(a, b, c) {
+                let want = a.mul_add(b, c);
+                assert_eq!(got.to_bits(), want.to_bits(), "fma({a:e}, {b:e}, {c:e}) = {want:e}, paired {got:e}");
+                ran += 1;
+            }
+        };
+        for _ in 0..1_000_000 {
+            let e = |rng: &mut rand_chacha::ChaCha8Rng, lo: i32, hi: i32| 2f64.powi(rng.random_range(lo..hi));
+            let a = rng.random_range(-2.0..2.0) * e(&mut rng, -466, 466);
+            let b = rng.random_range(-2.0..2.0) * e(&mut rng, -466, 466);
+            let c = rng.random_range(-2.0..2.0) * e(&mut rng, -931, 997);
+            check_paired(a, b, c);
+            check_paired(a, b, -(a * b));
+            let p = a * b;
+            let ulp = f64::from_bits(p.abs().to_bits() + 1) - p.abs();
+            check_paired(a, b, -p + 0.5 * ulp);
+            check_paired(a, b, 0.0);
+            check_paired(a, b, -0.0);
+            check_paired(0.0, b, c);
+            check_paired(-0.0, b, -0.0);
+            // Near the smallest factors and addends the fast path takes.
+            let tiny = rng.random_range(1.0..2.0) * 2f64.powi(-465);
+            check_paired(tiny, rng.random_range(1.0..2.0) * 2f64.powi(-465), rng.random_range(-2.0..2.0) * 2f64.powi(-930));
+            check_paired(tiny, -tiny, tiny * tiny);
+        }
+        assert!(ran > 8_000_000, "the fast path ran {ran} times");
     }
 
     #[test]

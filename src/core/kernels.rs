@@ -15,7 +15,7 @@
 
 use multiversion::{multiversion, target::selected_target};
 
-use super::fma::Fma;
+use super::fma::{Fma, fma_broadcast, fma_each};
 
 /// `y += a·x`.
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
@@ -221,9 +221,7 @@ fn tile<const J: usize, const L: usize>(
                 let xrow = x_rows.next().expect("one input row per coefficient");
                 let x: &[f64; L] = xrow[s..s + L].try_into().expect("lanes");
                 for (acc, &c) in acc.iter_mut().zip(c) {
-                    for l in 0..L {
-                        acc[l] = c.fma(x[l], acc[l]);
-                    }
+                    fma_broadcast(c, x, acc);
                 }
             }
             for (j, acc) in acc.iter().enumerate() {
@@ -318,9 +316,7 @@ fn chunks8(v: &[f64], m: usize) -> &[[f64; 8]] {
 /// `acc[l] += d[l]·x[l]`, fused.
 #[inline(always)]
 fn fma_lanes(acc: &mut [f64; 8], d: &[f64; 8], x: &[f64; 8]) {
-    for l in 0..8 {
-        acc[l] = d[l].fma(x[l], acc[l]);
-    }
+    fma_each(d, x, acc);
 }
 
 /// `acc[l] += d[l]`.

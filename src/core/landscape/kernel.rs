@@ -37,7 +37,7 @@ use super::super::loss::Loss;
 use super::super::network::{BN_EPS, LayerShape, Workspace};
 use super::super::objective::{NetworkObjective, Objective, penalty_value};
 use super::plane::Plane;
-use crate::core::fma::Fma;
+use crate::core::fma::{Fma, fma_broadcast};
 use crate::core::kernels::{SHIFTER, expm1, tanh};
 use multiversion::multiversion;
 
@@ -613,11 +613,9 @@ fn unit_group<const K: usize, const U: usize>(w: &[f64], bias: &[f64], input: &[
     while s + LANES <= nb {
         let mut acc: [[f64; LANES]; U] = std::array::from_fn(|u| [b[u]; LANES]);
         for i in 0..K {
-            let x = &rows[i][s..s + LANES];
+            let x: &[f64; LANES] = rows[i][s..s + LANES].try_into().expect("lanes");
             for u in 0..U {
-                for k in 0..LANES {
-                    acc[u][k] = w[u][i].fma(x[k], acc[u][k]);
-                }
+                fma_broadcast(w[u][i], x, &mut acc[u]);
             }
         }
         for u in 0..U {
@@ -648,10 +646,8 @@ fn unit<const K: usize>(w: &[f64], bias: f64, input: &[f64], nb: usize, out: &mu
     while s + LANES <= nb {
         let mut acc = [bias; LANES];
         for i in 0..K {
-            let x = &rows[i][s..s + LANES];
-            for k in 0..LANES {
-                acc[k] = w[i].fma(x[k], acc[k]);
-            }
+            let x: &[f64; LANES] = rows[i][s..s + LANES].try_into().expect("lanes");
+            fma_broadcast(w[i], x, &mut acc);
         }
         out[s..s + LANES].copy_from_slice(&acc);
         s += LANES;
