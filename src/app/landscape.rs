@@ -141,6 +141,11 @@ pub fn preview_res(flops: Option<f64>, res: usize, threshold: f64) -> Option<usi
     (flops.is_some_and(|f| f > threshold) && coarse >= *RES_RANGE.start()).then_some(coarse)
 }
 
+/// Frames the web page's slices pause after a coarse grid lands: it is built and drawn in the
+/// first, reported in the second (in headless Chromium's software WebGL each slice would hold
+/// its frame up to a second).
+const COARSE_PAUSE: u8 = 2;
+
 /// Where the grid is computed.
 #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GridWork {
@@ -174,6 +179,9 @@ struct Pending {
     rows: usize,
     /// Whether a coarse grid is on screen while this one computes.
     refining: bool,
+    /// Frames left without a slice (the web page): the frames after a coarse grid lands draw it
+    /// at once instead of spending a slice of up to a second on the full grid first.
+    pause: u8,
     progress: Arc<Progress>,
     work: Work,
     /// When it was requested, and the frames that looked at it since: logged when it lands, so
@@ -305,7 +313,8 @@ fn spawn_grid_task(
             Err(e) => Work::Thread { preview: Slot::default(), result: Arc::new(std::sync::Mutex::new(Some(Err(e)))) },
         },
     };
-    tasks.pending = Some(Pending { generation, res, rows, refining: false, progress, work, requested_at: Instant::now(), frames: 0 });
+    tasks.pending =
+        Some(Pending { generation, res, rows, refining: false, pause: 0, progress, work, requested_at: Instant::now(), frames: 0 });
 }
 
 /// Swaps in a finished grid, or a costly one's coarse first look; never blocks (a sliced grid
@@ -323,6 +332,10 @@ fn poll_grid_task(time: Res<Time<Real>>, mut tasks: ResMut<GridTask>, mut grid: 
                 |mut result| result.take(),
             ),
         ),
+        Work::Sliced(_) if pending.pause > 0 => {
+            pending.pause -= 1;
+            (None, None)
+        }
         Work::Sliced(sliced) => {
             let began = Instant::now();
             let budget = time.delta().clamp(SLICE_BUDGET, MAX_SLICE);
@@ -344,6 +357,7 @@ fn poll_grid_task(time: Res<Time<Real>>, mut tasks: ResMut<GridTask>, mut grid: 
             pending.frames
         );
         pending.refining = true;
+        pending.pause = if matches!(pending.work, Work::Sliced(_)) { COARSE_PAUSE } else { 0 };
         grid.current = Some(Arc::new(coarse));
     }
     let Some(result) = result else { return };

@@ -13,6 +13,7 @@ use std::path::Path;
 use bevy::prelude::*;
 
 use super::camera::ViewCamera;
+use super::landscape::GridTask;
 use super::record::Recorder;
 use super::scenes::{GoToLesson, OpenSharedLine, ShareState};
 use super::sets::AppSystems;
@@ -57,10 +58,12 @@ fn report_recording(
 }
 
 /// Each surface put on screen: the scene's name, the count, and its vertices per side (a coarse
-/// first look at a costly surface has fewer than the scene's), on the page's `<html>`.
-fn report_to_page(view: Option<Res<SurfaceView>>, settings: Res<SimSettings>, mut drawn: Local<u64>) {
+/// first look at a costly surface has fewer than the scene's), on the page's `<html>`. Only a
+/// surface of the newest request counts: after a switch to another scene the old landscape
+/// may be drawn again (another scene's height scale or contours) before the new one lands.
+fn report_to_page(view: Option<Res<SurfaceView>>, tasks: Res<GridTask>, settings: Res<SimSettings>, mut drawn: Local<u64>) {
     let Some(view) = view else { return };
-    if !view.is_changed() {
+    if !view.is_changed() || view.map.land.generation != tasks.requested {
         return;
     }
     *drawn += 1;

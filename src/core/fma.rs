@@ -131,7 +131,7 @@ pub fn fma_broadcast<const L: usize>(c: f64, x: &[f64; L], acc: &mut [f64; L]) {
 /// subnormals' 2⁻¹⁰⁷⁴, and nothing overflows); otherwise the whole call is redone lane by lane
 /// with [`emulated`], so the bits never depend on the path.
 #[cfg(target_arch = "wasm32")]
-mod pairs {
+pub(crate) mod pairs {
     use core::arch::wasm32::*;
 
     use super::{SPLITTER, emulated};
@@ -141,28 +141,31 @@ mod pairs {
         f64::from_bits(((1023 + k) as u64) << 52)
     }
     /// 2⁻⁴⁶⁵ and 2⁴⁶⁵: factors' magnitudes.
-    const FACTOR: (f64, f64) = (two_to(-465), two_to(465));
+    pub(crate) const FACTOR: (f64, f64) = (two_to(-465), two_to(465));
     /// 2⁻⁹³⁰ and 2⁹⁹⁶: addends' magnitudes.
-    const ADDEND: (f64, f64) = (two_to(-930), two_to(996));
+    pub(crate) const ADDEND: (f64, f64) = (two_to(-930), two_to(996));
 
     /// Lanes that are zero or of magnitude in [lo, hi).
-    #[inline(always)]
-    fn in_range(v: v128, (lo, hi): (f64, f64)) -> v128 {
+    #[target_feature(enable = "simd128")]
+    #[inline]
+    pub(crate) fn in_range(v: v128, (lo, hi): (f64, f64)) -> v128 {
         let a = f64x2_abs(v);
         v128_or(f64x2_eq(a, f64x2_splat(0.0)), v128_and(f64x2_ge(a, f64x2_splat(lo)), f64x2_lt(a, f64x2_splat(hi))))
     }
 
     /// Veltkamp's split of each lane: x = hi + lo, 26 and 27 bits.
-    #[inline(always)]
-    fn split(x: v128) -> (v128, v128) {
+    #[target_feature(enable = "simd128")]
+    #[inline]
+    pub(crate) fn split(x: v128) -> (v128, v128) {
         let t = f64x2_mul(f64x2_splat(SPLITTER), x);
         let hi = f64x2_sub(t, f64x2_sub(t, x));
         (hi, f64x2_sub(x, hi))
     }
 
     /// a·b + c rounded once in each lane, given a and b split; [`emulated`]'s steps.
-    #[inline(always)]
-    fn fused(a: v128, (ah, al): (v128, v128), b: v128, (bh, bl): (v128, v128), c: v128) -> v128 {
+    #[target_feature(enable = "simd128")]
+    #[inline]
+    pub(crate) fn fused(a: v128, (ah, al): (v128, v128), b: v128, (bh, bl): (v128, v128), c: v128) -> v128 {
         let p = f64x2_mul(a, b);
         let pl = f64x2_add(f64x2_add(f64x2_add(f64x2_sub(f64x2_mul(ah, bh), p), f64x2_mul(ah, bl)), f64x2_mul(al, bh)), f64x2_mul(al, bl));
         let th = f64x2_add(c, p);
@@ -183,12 +186,23 @@ mod pairs {
         v128_bitselect(th, f64x2_add(th, v), f64x2_eq(v, zero))
     }
 
-    #[inline(always)]
+    /// a·b + c rounded once in each lane on the fast path; lanes out of its range clear `ok`
+    /// (the caller then redoes the pair one lane at a time). Splats of constants fold.
+    #[target_feature(enable = "simd128")]
+    #[inline]
+    pub(crate) fn fma2(a: v128, b: v128, c: v128, ok: &mut v128) -> v128 {
+        *ok = v128_and(*ok, v128_and(v128_and(in_range(a, FACTOR), in_range(b, FACTOR)), in_range(c, ADDEND)));
+        fused(a, split(a), b, split(b), c)
+    }
+
+    #[target_feature(enable = "simd128")]
+    #[inline]
     fn load(v: &[f64], at: usize) -> v128 {
         f64x2(v[at], v[at + 1])
     }
 
-    #[inline(always)]
+    #[target_feature(enable = "simd128")]
+    #[inline]
     fn store(v: &mut [f64], at: usize, x: v128) {
         v[at] = f64x2_extract_lane::<0>(x);
         v[at + 1] = f64x2_extract_lane::<1>(x);

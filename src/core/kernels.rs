@@ -342,6 +342,9 @@ fn finish_dot(acc: &[f64; 8], d_tail: &[f64], x_tail: &[f64]) -> f64 {
 /// tanh in place.
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
 pub fn tanh_in_place(v: &mut [f64]) {
+    #[cfg(target_arch = "wasm32")]
+    return super::activation_pairs::tanh_in_place(v);
+    #[cfg(not(target_arch = "wasm32"))]
     for x in v.iter_mut() {
         *x = tanh(*x);
     }
@@ -350,6 +353,9 @@ pub fn tanh_in_place(v: &mut [f64]) {
 /// `y = tanh(z)`.
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
 pub fn tanh_into(z: &[f64], y: &mut [f64]) {
+    #[cfg(target_arch = "wasm32")]
+    return super::activation_pairs::tanh_into(z, y);
+    #[cfg(not(target_arch = "wasm32"))]
     for (y, &z) in y.iter_mut().zip(z) {
         *y = tanh(z);
     }
@@ -358,6 +364,9 @@ pub fn tanh_into(z: &[f64], y: &mut [f64]) {
 /// `y = σ(z)`.
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
 pub fn sigmoid_into(z: &[f64], y: &mut [f64]) {
+    #[cfg(target_arch = "wasm32")]
+    return super::activation_pairs::sigmoid_into(z, y);
+    #[cfg(not(target_arch = "wasm32"))]
     for (y, &z) in y.iter_mut().zip(z) {
         *y = sigmoid(z);
     }
@@ -366,6 +375,9 @@ pub fn sigmoid_into(z: &[f64], y: &mut [f64]) {
 /// The logistic function in place.
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
 pub fn sigmoid_in_place(v: &mut [f64]) {
+    #[cfg(target_arch = "wasm32")]
+    return super::activation_pairs::sigmoid_in_place(v);
+    #[cfg(not(target_arch = "wasm32"))]
     for x in v.iter_mut() {
         *x = sigmoid(*x);
     }
@@ -388,9 +400,9 @@ pub fn mul_sigmoid_derivative(y: &[f64], g: &mut [f64]) {
 }
 
 /// ln 2 split so that n·LN2_HI is exact for the n an f64 exponent can take (Cody–Waite).
-const LN2_HI: f64 = 0.693_147_180_369_123_8;
-const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
-const LOG2E: f64 = std::f64::consts::LOG2_E;
+pub(crate) const LN2_HI: f64 = 0.693_147_180_369_123_8;
+pub(crate) const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+pub(crate) const LOG2E: f64 = std::f64::consts::LOG2_E;
 /// 1.5·2⁵²: adding it rounds to an integer held in the low mantissa bits.
 pub(crate) const SHIFTER: f64 = 6_755_399_441_055_744.0;
 
@@ -406,21 +418,7 @@ pub fn exp(x: f64) -> f64 {
     let n = t - SHIFTER;
     let r = (-n).fma(LN2_HI, x);
     let r = (-n).fma(LN2_LO, r);
-    const C: [f64; 13] = [
-        1.0,
-        1.0,
-        1.0 / 2.0,
-        1.0 / 6.0,
-        1.0 / 24.0,
-        1.0 / 120.0,
-        1.0 / 720.0,
-        1.0 / 5040.0,
-        1.0 / 40320.0,
-        1.0 / 362880.0,
-        1.0 / 3628800.0,
-        1.0 / 39916800.0,
-        1.0 / 479001600.0,
-    ];
+    const C: [f64; 13] = EXP_TAYLOR;
     let mut p = C[12];
     for c in C[..12].iter().rev() {
         p = p.fma(r, *c);
@@ -436,9 +434,26 @@ pub fn exp(x: f64) -> f64 {
     }
 }
 
+/// $e^r$'s Taylor polynomial of degree 12 ([`exp`]).
+pub(crate) const EXP_TAYLOR: [f64; 13] = [
+    1.0,
+    1.0,
+    1.0 / 2.0,
+    1.0 / 6.0,
+    1.0 / 24.0,
+    1.0 / 120.0,
+    1.0 / 720.0,
+    1.0 / 5040.0,
+    1.0 / 40320.0,
+    1.0 / 362880.0,
+    1.0 / 3628800.0,
+    1.0 / 39916800.0,
+    1.0 / 479001600.0,
+];
+
 /// $(e^r - 1)/r = \sum_{k \ge 0} c_k r^k$ on |r| ≤ ln2/2, Chebyshev-interpolated at degree 10
 /// (relative error 2.4e-17 before rounding): two terms fewer than Taylor's for the same error.
-const EXPM1: [f64; 11] = [
+pub(crate) const EXPM1: [f64; 11] = [
     1.0,
     0.500_000_000_000_000_6,
     0.166_666_666_666_666_7,

@@ -6,6 +6,8 @@
 //! objective → gradient → clip → optimizer → trajectory.
 
 pub mod activation;
+#[cfg(target_arch = "wasm32")]
+mod activation_pairs;
 pub mod check;
 pub mod clip;
 pub mod data;
