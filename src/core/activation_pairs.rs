@@ -86,60 +86,42 @@ fn lanes(v: v128, ok: v128) -> Option<[f64; 2]> {
     i64x2_all_true(ok).then(|| [f64x2_extract_lane::<0>(v), f64x2_extract_lane::<1>(v)])
 }
 
-/// `y = σ(z)`.
-#[target_feature(enable = "simd128")]
-pub fn sigmoid_into(z: &[f64], y: &mut [f64]) {
-    let (zp, zt) = z.as_chunks::<2>();
-    let (yp, yt) = y.as_chunks_mut::<2>();
-    for (y, z) in yp.iter_mut().zip(zp) {
-        let mut ok = i64x2_splat(-1);
-        let v = sigmoid2(f64x2(z[0], z[1]), &mut ok);
-        *y = lanes(v, ok).unwrap_or_else(|| [sigmoid(z[0]), sigmoid(z[1])]);
-    }
-    for (y, &z) in yt.iter_mut().zip(zt) {
-        *y = sigmoid(z);
-    }
+/// `pub fn $into(z, y)`: y = f(z), and `pub fn $in_place(v)`: v = f(v), two at a time with
+/// `$pair`, a pair off the fast path and an odd last value by `$one`. (A macro, not a function
+/// taking `$pair`: a `target_feature` function is no closure, and a helper without the feature
+/// would not inline the intrinsics.)
+macro_rules! two_at_a_time {
+    ($what:literal, $into:ident, $in_place:ident, $pair:ident, $one:ident) => {
+        #[doc = concat!("`y = ", $what, "(z)`.")]
+        #[target_feature(enable = "simd128")]
+        pub fn $into(z: &[f64], y: &mut [f64]) {
+            let (zp, zt) = z.as_chunks::<2>();
+            let (yp, yt) = y.as_chunks_mut::<2>();
+            for (y, z) in yp.iter_mut().zip(zp) {
+                let mut ok = i64x2_splat(-1);
+                let v = $pair(f64x2(z[0], z[1]), &mut ok);
+                *y = lanes(v, ok).unwrap_or_else(|| [$one(z[0]), $one(z[1])]);
+            }
+            for (y, &z) in yt.iter_mut().zip(zt) {
+                *y = $one(z);
+            }
+        }
+
+        #[doc = concat!("`v = ", $what, "(v)`.")]
+        #[target_feature(enable = "simd128")]
+        pub fn $in_place(v: &mut [f64]) {
+            let (vp, vt) = v.as_chunks_mut::<2>();
+            for v in vp.iter_mut() {
+                let mut ok = i64x2_splat(-1);
+                let y = $pair(f64x2(v[0], v[1]), &mut ok);
+                *v = lanes(y, ok).unwrap_or_else(|| [$one(v[0]), $one(v[1])]);
+            }
+            for v in vt.iter_mut() {
+                *v = $one(*v);
+            }
+        }
+    };
 }
 
-/// `y = tanh(z)`.
-#[target_feature(enable = "simd128")]
-pub fn tanh_into(z: &[f64], y: &mut [f64]) {
-    let (zp, zt) = z.as_chunks::<2>();
-    let (yp, yt) = y.as_chunks_mut::<2>();
-    for (y, z) in yp.iter_mut().zip(zp) {
-        let mut ok = i64x2_splat(-1);
-        let v = tanh2(f64x2(z[0], z[1]), &mut ok);
-        *y = lanes(v, ok).unwrap_or_else(|| [tanh(z[0]), tanh(z[1])]);
-    }
-    for (y, &z) in yt.iter_mut().zip(zt) {
-        *y = tanh(z);
-    }
-}
-
-/// σ in place.
-#[target_feature(enable = "simd128")]
-pub fn sigmoid_in_place(v: &mut [f64]) {
-    let (vp, vt) = v.as_chunks_mut::<2>();
-    for v in vp.iter_mut() {
-        let mut ok = i64x2_splat(-1);
-        let y = sigmoid2(f64x2(v[0], v[1]), &mut ok);
-        *v = lanes(y, ok).unwrap_or_else(|| [sigmoid(v[0]), sigmoid(v[1])]);
-    }
-    for v in vt.iter_mut() {
-        *v = sigmoid(*v);
-    }
-}
-
-/// tanh in place.
-#[target_feature(enable = "simd128")]
-pub fn tanh_in_place(v: &mut [f64]) {
-    let (vp, vt) = v.as_chunks_mut::<2>();
-    for v in vp.iter_mut() {
-        let mut ok = i64x2_splat(-1);
-        let y = tanh2(f64x2(v[0], v[1]), &mut ok);
-        *v = lanes(y, ok).unwrap_or_else(|| [tanh(v[0]), tanh(v[1])]);
-    }
-    for v in vt.iter_mut() {
-        *v = tanh(*v);
-    }
-}
+two_at_a_time!("σ", sigmoid_into, sigmoid_in_place, sigmoid2, sigmoid);
+two_at_a_time!("tanh", tanh_into, tanh_in_place, tanh2, tanh);

@@ -70,6 +70,13 @@ pub fn emulated(a: f64, b: f64, c: f64) -> f64 {
     if !safe {
         return libm::fma(a, b, c);
     }
+    exact_from_product(a, b, c, p)
+}
+
+/// a·b + c rounded once, given p = a·b rounded, where Dekker's product and the sums below are
+/// exact ([`emulated`]'s fast path; the web page's two-lane version checks a range of its own).
+#[inline(always)]
+fn exact_from_product(a: f64, b: f64, c: f64, p: f64) -> f64 {
     // Dekker: a·b = p + pl exactly.
     let (ah, al) = split(a);
     let (bh, bl) = split(b);
@@ -249,8 +256,9 @@ pub(crate) mod pairs {
     }
 }
 
-/// The same two-lane algorithm as [`pairs`] in scalar f64 (each lane's operations are those of
-/// a SIMD lane), so the desktop's tests check it against the FMA instruction.
+/// The two-lane fast path of [`pairs`] in scalar f64: its range, and in it [`emulated`]'s steps
+/// (which `pairs::fused` transcribes lane by lane), so the desktop's tests check against the FMA
+/// instruction that the steps are exact wherever the page takes that path.
 #[cfg(test)]
 fn paired_fast_path(a: f64, b: f64, c: f64) -> Option<f64> {
     let in_range = |v: f64, lo: f64, hi: f64| v == 0.0 || (v.abs() >= lo && v.abs() < hi);
@@ -258,20 +266,7 @@ fn paired_fast_path(a: f64, b: f64, c: f64) -> Option<f64> {
     if !(factor(a) && factor(b) && in_range(c, 2f64.powi(-930), 2f64.powi(996))) {
         return None;
     }
-    let (ah, al) = split(a);
-    let (bh, bl) = split(b);
-    let p = a * b;
-    let pl = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
-    let th = c + p;
-    let z = th - c;
-    let tl = (c - (th - z)) + (p - z);
-    let s = tl + pl;
-    let w = s - tl;
-    let e = (tl - (s - w)) + (pl - w);
-    let away = (e > 0.0) == (s > 0.0);
-    let step: i64 = if away { 1 } else { -1 };
-    let v = if e != 0.0 && s.to_bits() & 1 == 0 { f64::from_bits(s.to_bits().wrapping_add(step as u64)) } else { s };
-    Some(if v == 0.0 { th } else { th + v })
+    Some(exact_from_product(a, b, c, a * b))
 }
 
 #[cfg(test)]
