@@ -179,8 +179,9 @@ struct Pending {
     rows: usize,
     /// Whether a coarse grid is on screen while this one computes.
     refining: bool,
-    /// Frames left without a slice (the web page): the frames after a coarse grid lands draw it
-    /// at once instead of spending a slice of up to a second on the full grid first.
+    /// Frames left without a slice (only the web page's slices read it): the frames after a
+    /// coarse grid lands draw it at once instead of spending a slice of up to a second on the
+    /// full grid first.
     pause: u8,
     progress: Arc<Progress>,
     work: Work,
@@ -264,6 +265,7 @@ fn spawn_grid_task(
     tasks.requested += 1;
     let surface = &settings.scene.surface;
     let dim = sim.objective().dim();
+    let res = surface.res.clamp(*RES_RANGE.start(), *RES_RANGE.end());
     let job = GridJob {
         objective: sim.objective().clone(),
         runs: settings.scene.runs.clone(),
@@ -276,15 +278,17 @@ fn spawn_grid_task(
         },
         directions: effective_directions(&surface.directions, dim),
         span: surface.span,
-        res: surface.res.clamp(*RES_RANGE.start(), *RES_RANGE.end()),
-        preview_res: None,
+        res,
+        preview_res: preview_res(
+            GridCost::of(sim.objective(), res).flops(),
+            res,
+            coarse_first.0.unwrap_or_else(|| preview_threshold(*mode)),
+        ),
         generation: tasks.requested,
     };
-    let threshold = coarse_first.0.unwrap_or_else(|| preview_threshold(*mode));
-    let job = GridJob { preview_res: preview_res(GridCost::of(&job.objective, job.res).flops(), job.res, threshold), ..job };
     let progress = Arc::new(Progress::default());
     let generation = tasks.requested;
-    let (res, rows) = (job.res, job.res + job.preview_res.unwrap_or(0));
+    let rows = res + job.preview_res.unwrap_or(0);
     let work = match *mode {
         GridWork::Task => {
             let task_progress = progress.clone();
@@ -357,7 +361,7 @@ fn poll_grid_task(time: Res<Time<Real>>, mut tasks: ResMut<GridTask>, mut grid: 
             pending.frames
         );
         pending.refining = true;
-        pending.pause = if matches!(pending.work, Work::Sliced(_)) { COARSE_PAUSE } else { 0 };
+        pending.pause = COARSE_PAUSE;
         grid.current = Some(Arc::new(coarse));
     }
     let Some(result) = result else { return };

@@ -269,18 +269,18 @@ pub fn linear_gradients(dz: &[f64], input: &[f64], fan_in: usize, units: usize, 
             let zipped = dc.iter().zip(chunks(r[0])).zip(chunks(r[1])).zip(chunks(r[2])).zip(chunks(r[3]));
             if i == 0 {
                 for ((((d, x0), x1), x2), x3) in zipped {
-                    fma_lanes(a0, d, x0);
-                    fma_lanes(a1, d, x1);
-                    fma_lanes(a2, d, x2);
-                    fma_lanes(a3, d, x3);
+                    fma_each(d, x0, a0);
+                    fma_each(d, x1, a1);
+                    fma_each(d, x2, a2);
+                    fma_each(d, x3, a3);
                     add_lanes(&mut plain, d);
                 }
             } else {
                 for ((((d, x0), x1), x2), x3) in zipped {
-                    fma_lanes(a0, d, x0);
-                    fma_lanes(a1, d, x1);
-                    fma_lanes(a2, d, x2);
-                    fma_lanes(a3, d, x3);
+                    fma_each(d, x0, a0);
+                    fma_each(d, x1, a1);
+                    fma_each(d, x2, a2);
+                    fma_each(d, x3, a3);
                 }
             }
             for (j, acc) in acc.iter().enumerate() {
@@ -293,12 +293,12 @@ pub fn linear_gradients(dz: &[f64], input: &[f64], fan_in: usize, units: usize, 
             let mut acc = [0.0f64; 8];
             if i == 0 {
                 for (d, x) in dc.iter().zip(chunks(r)) {
-                    fma_lanes(&mut acc, d, x);
+                    fma_each(d, x, &mut acc);
                     add_lanes(&mut plain, d);
                 }
             } else {
                 for (d, x) in dc.iter().zip(chunks(r)) {
-                    fma_lanes(&mut acc, d, x);
+                    fma_each(d, x, &mut acc);
                 }
             }
             *g = finish_dot(&acc, dt, &r[tail.clone()]);
@@ -311,12 +311,6 @@ pub fn linear_gradients(dz: &[f64], input: &[f64], fan_in: usize, units: usize, 
 #[inline(always)]
 fn chunks8(v: &[f64], m: usize) -> &[[f64; 8]] {
     &v.as_chunks::<8>().0[..m]
-}
-
-/// `acc[l] += d[l]·x[l]`, fused.
-#[inline(always)]
-fn fma_lanes(acc: &mut [f64; 8], d: &[f64; 8], x: &[f64; 8]) {
-    fma_each(d, x, acc);
 }
 
 /// `acc[l] += d[l]`.
