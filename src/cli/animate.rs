@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use super::UserError;
 use super::out::outln;
 use crate::cli::plot::{Axis, auto_scale, loss_ceiling};
-use crate::core::landscape::{MIN_RES, Progress, SIZING_STEPS, Survey, SurveyError, SurveySpec, survey};
+use crate::core::landscape::{MIN_RES, Progress, Survey, SurveyError, SurveySpec, survey};
 use crate::core::session::check_path_memory;
 use crate::export::gif::{GifWriter, HOLD, delay};
 use crate::files::{Output, Staged, check_outputs, stage};
@@ -145,7 +145,7 @@ pub fn run(args: &AnimateArgs) -> anyhow::Result<ExitCode> {
         Err(SurveyError::Invalid(e)) => return Err(user(format!("{shown}: {e}"))),
         Err(SurveyError::Cancelled) => unreachable!("nothing cancels the command line's survey"),
     };
-    session.run(steps.saturating_sub(SIZING_STEPS));
+    session.run_until(steps);
     let Some((loss_axis, ceiling)) = loss_axis(&session.runs) else {
         return Err(user(format!("{shown}: no run has a finite loss at its start; nothing to draw")));
     };

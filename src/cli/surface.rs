@@ -6,7 +6,7 @@
 //!
 //! The surface is the core's [`survey`](crate::core::landscape::survey), the function the app's surface comes from, so
 //! `losscape surface SCENE` writes the surface the app shows: the runs replayed for at most
-//! [`SIZING_STEPS`] steps centre and size it (from the tame part of each path), run 0's path
+//! [`SIZING_STEPS`](crate::core::landscape::SIZING_STEPS) steps centre and size it (from the tame part of each path), run 0's path
 //! gives `pca` and `--center end`. The rest of the steps are then run for the paths written
 //! into the JSON and the meshes. An explicit `--directions` or `--span` wins over the scene.
 
@@ -21,7 +21,7 @@ use super::UserError;
 use super::out::{StdoutError, outln};
 use crate::core::Objective;
 use crate::core::landscape::{
-    Directions, MAX_RES, MIN_RES, Plane, Progress, SIZING_STEPS, Survey, SurveyError, SurveyJob, SurveySpec, effective_directions,
+    Directions, MAX_RES, MIN_RES, Plane, Progress, Survey, SurveyError, SurveyJob, SurveySpec, effective_directions,
 };
 use crate::core::session::check_path_memory;
 use crate::export::grid::{RunPath, project_runs, write_grid_as, write_grid_csv};
@@ -212,7 +212,7 @@ pub fn run(args: &SurfaceArgs) -> anyhow::Result<ExitCode> {
         Err(SurveyError::Invalid(e)) => return Err(user(format!("{}: {e}", args.scene.display()))),
         Err(SurveyError::Cancelled) => unreachable!("nothing cancels the command line's survey"),
     };
-    session.run(steps.saturating_sub(SIZING_STEPS));
+    session.run_until(steps);
     let runs = project_runs(&plane, &session.runs);
 
     // 4. Write: every file staged first, then all renamed, so a failure leaves every old file.

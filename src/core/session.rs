@@ -309,6 +309,17 @@ impl Session {
         }
     }
 
+    /// Steps every running run until it has taken `n` steps in all: runs left at different
+    /// steps (a survey stops replaying a run once its path has exploded) catch up, each with
+    /// the numbers it would have had stepping beside the others.
+    pub fn run_until(&mut self, n: u64) {
+        for i in 0..self.runs.len() {
+            while self.runs[i].is_running() && self.runs[i].steps() < n {
+                self.step_run(i);
+            }
+        }
+    }
+
     /// [`Session::run`] on rayon's pool, so that a full batch larger than
     /// [`crate::core::network::CHUNK`] samples has its chunks computed on several cores. The
     /// numbers are bit for bit those of `run`: only who computes each chunk changes. For

@@ -61,7 +61,8 @@ pub struct Survey {
     pub grid: Grid,
     /// The half-width used.
     pub span: f64,
-    /// The runs after the sizing steps, with their paths.
+    /// The runs after the sizing steps, with their paths: a run whose path left the tame range
+    /// stops there (see `still_sizing`), so continue them with [`Session::run_until`].
     pub preview: Session,
 }
 
@@ -105,14 +106,33 @@ pub fn effective_directions(chosen: &Directions, dim: usize) -> Directions {
 /// exploding run does not stretch the automatic span.
 pub fn tame_prefix(path: &Trajectory) -> Trajectory {
     let mut out = Trajectory::new(path.dim());
-    let limit = path.records.first().map_or(f64::INFINITY, |r| 100.0 * r.loss.abs().max(1e-12));
+    let limit = tame_limit(path);
     for (k, r) in path.records.iter().enumerate() {
-        if !(r.loss.is_finite() && r.loss.abs() <= limit) {
+        if !is_tame(r, limit) {
             break;
         }
         out.push(*r, path.params(k));
     }
     out
+}
+
+/// The largest loss a tame path reaches: 100× its start.
+fn tame_limit(path: &Trajectory) -> f64 {
+    path.records.first().map_or(f64::INFINITY, |r| 100.0 * r.loss.abs().max(1e-12))
+}
+
+fn is_tame(record: &crate::core::Record, limit: f64) -> bool {
+    record.loss.is_finite() && record.loss.abs() <= limit
+}
+
+/// Whether the sizing steps still need run `run`: it is running, and either its whole path is
+/// read (`whole`: run 0's, for the `End` centre or PCA directions) or it is still tame. Once a
+/// run has left the tame range nothing reads its later steps (the span stops at its
+/// [`tame_prefix`]), so replaying them would be wasted: lesson 8's unclipped run explodes at
+/// step 4 and would otherwise cost 196 steps, half of the page's time before its first surface.
+/// Stepping stops at the first untame record, so a tame last record means a tame path.
+fn still_sizing(run: &crate::core::Run, whole: bool) -> bool {
+    run.is_running() && (whole || run.trajectory.last().is_none_or(|r| is_tame(r, tame_limit(&run.trajectory))))
 }
 
 /// Replays, centres, builds the plane, sizes and fills the grid (rows in parallel).
@@ -202,9 +222,18 @@ impl SurveyJob {
                 self.stage = Stage::Done;
                 return Err(SurveyError::Cancelled);
             }
+            // Run 0's whole path is read after sizing, not only its tame part, when its last θ
+            // is the centre or its path the PCA directions' data.
+            let whole0 = self.center == SurveyCenter::End || self.directions == Directions::Pca;
             match &mut self.stage {
-                Stage::Sizing { preview, done } if *done < self.sizing_steps && preview.runs.iter().any(|r| r.is_running()) => {
-                    preview.step();
+                Stage::Sizing { preview, done }
+                    if *done < self.sizing_steps && (0..preview.runs.len()).any(|i| still_sizing(&preview.runs[i], i == 0 && whole0)) =>
+                {
+                    for i in 0..preview.runs.len() {
+                        if still_sizing(&preview.runs[i], i == 0 && whole0) {
+                            preview.step_run(i);
+                        }
+                    }
                     *done += 1;
                 }
                 Stage::Sizing { .. } => {
@@ -330,6 +359,30 @@ mod tests {
         assert!(s.span < 100.0, "span {}", s.span);
         assert!(s.grid.loss.iter().all(|v| v.is_finite()));
         assert_eq!(s.preview.runs[0].trajectory.len(), 301);
+        assert_eq!(s.preview.runs[1].trajectory.len(), 3, "run 1 is not replayed past its first untame step");
+        // The span is the one of a full replay's tame parts.
+        let mut full = Session::new(objective.clone(), &runs).unwrap();
+        full.run(300);
+        let tame: Vec<Trajectory> = full.runs.iter().map(|r| tame_prefix(&r.trajectory)).collect();
+        assert_eq!(s.span.to_bits(), auto_span(&s.plane, &tame.iter().collect::<Vec<_>>()).to_bits());
+    }
+
+    #[test]
+    fn an_exploding_run_0_is_replayed_whole_when_its_end_is_the_centre() {
+        let objective = Arc::new(testing::function("x^2 + y^2", &[1.0, 1.0]));
+        let runs = [sgd(5.0)];
+        let spec = SurveySpec {
+            start: objective.start(),
+            runs: &runs,
+            steps: 10,
+            center: SurveyCenter::End,
+            directions: Directions::Axes { i: 0, j: 1 },
+            span: Some(1.0),
+            res: 3,
+        };
+        let s = survey(&objective, &spec, &Progress::default()).unwrap();
+        // θ ← θ − 5·2θ = −9θ, ten times: finite, far outside the tame range, and the centre.
+        assert_eq!(s.plane.center, vec![9f64.powi(10); 2]);
     }
 
     #[test]
