@@ -70,6 +70,11 @@ def served(directory):
         server.shutdown()
 
 
+def without_styles(text):
+    """A console line without the CSS that Bevy's web logger passes beside it for `%c`."""
+    return text.split(" color: ")[0]
+
+
 class Page:
     """A page of the app with its console watched: a panic or page error fails the test."""
 
@@ -249,7 +254,9 @@ def main():
                 full = times[file] + page.wait_for(f"{file}'s full grid", lambda: page.state("surfaceRes") != shown, LESSON_LIMIT)
                 refined = f", refined to {page.state('surfaceRes')}² after {full:.2f} s"
             frames, each = page.frames_since(first)
-            grids = "; ".join(m[m.index("grid ") :] for m in page.console[logged:] if "grid " in m and (" computed in" in m or " drawn after" in m))
+            grids = "; ".join(
+                without_styles(m[m.index("grid ") :]) for m in page.console[logged:] if "grid " in m and (" computed in" in m or " drawn after" in m)
+            )
             print(f"page: {file}: surface ({shown}²) after {times[file]:.2f} s{refined} ({frames} frames, {each * 1000:.0f} ms each; {grids})", flush=True)
         slow = sorted(f for f, t in times.items() if t > LESSON_GOAL)
         print(f"page: {len(times) - len(slow)} of {len(times)} lessons drawn within {LESSON_GOAL} s; slower: {', '.join(slow) or 'none'}")
