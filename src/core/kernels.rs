@@ -250,20 +250,28 @@ fn tile<const J: usize, const L: usize>(
 /// of eight sums the samples ≡ k mod 8), so the result is the one a dot per weight would give;
 /// but each `dz` row is loaded once for up to four inputs and the bias, and their sums run as
 /// independent chains, where a dot per weight waits on one chain of additions at a time.
+///
+/// Four input rows at a time meet every unit's `dz` row in turn, so those four rows (8 KB for
+/// a chunk of 256 samples) are read from the L1 cache by every unit; the other way round, each
+/// unit streamed all the inputs (256 kB for 128 of them) from L2, and the kernel waited on it.
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
 pub fn linear_gradients(dz: &[f64], input: &[f64], fan_in: usize, units: usize, n: usize, gw: &mut [f64], gb: &mut [f64]) {
     let m = n / 8;
     let tail = m * 8..n;
     let row = |i: usize| &input[i * n..(i + 1) * n];
     let chunks = |v| chunks8(v, m);
-    for u in 0..units {
+    let dz_row = |u: usize| {
         let d = &dz[u * n..(u + 1) * n];
-        let (dc, dt) = (chunks(d), &d[tail.clone()]);
-        let g = &mut gw[u * fan_in..(u + 1) * fan_in];
-        let mut plain = [0.0f64; 8];
-        let mut i = 0;
-        while i + 4 <= fan_in {
-            let r = [row(i), row(i + 1), row(i + 2), row(i + 3)];
+        (d, chunks(d), &d[tail.clone()])
+    };
+    // The bias gradient, summed beside input 0's products: `plain` holds its lanes.
+    let bias = |plain: &[f64; 8], dt: &[f64]| reduce8(plain) + dt.iter().fold(0.0, |t, v| t + v);
+    let mut i = 0;
+    while i + 4 <= fan_in {
+        let r = [row(i), row(i + 1), row(i + 2), row(i + 3)];
+        for u in 0..units {
+            let (_, dc, dt) = dz_row(u);
+            let mut plain = [0.0f64; 8];
             let mut acc = [[0.0f64; 8]; 4];
             let [a0, a1, a2, a3] = &mut acc;
             let zipped = dc.iter().zip(chunks(r[0])).zip(chunks(r[1])).zip(chunks(r[2])).zip(chunks(r[3]));
@@ -275,6 +283,7 @@ pub fn linear_gradients(dz: &[f64], input: &[f64], fan_in: usize, units: usize, 
                     fma_each(d, x3, a3);
                     add_lanes(&mut plain, d);
                 }
+                gb[u] = bias(&plain, dt);
             } else {
                 for ((((d, x0), x1), x2), x3) in zipped {
                     fma_each(d, x0, a0);
@@ -284,26 +293,35 @@ pub fn linear_gradients(dz: &[f64], input: &[f64], fan_in: usize, units: usize, 
                 }
             }
             for (j, acc) in acc.iter().enumerate() {
-                g[i + j] = finish_dot(acc, dt, &r[j][tail.clone()]);
+                gw[u * fan_in + i + j] = finish_dot(acc, dt, &r[j][tail.clone()]);
             }
-            i += 4;
         }
-        for (i, g) in g.iter_mut().enumerate().skip(i) {
-            let r = row(i);
+        i += 4;
+    }
+    for i in i..fan_in {
+        let r = row(i);
+        for u in 0..units {
+            let (_, dc, dt) = dz_row(u);
+            let mut plain = [0.0f64; 8];
             let mut acc = [0.0f64; 8];
             if i == 0 {
                 for (d, x) in dc.iter().zip(chunks(r)) {
                     fma_each(d, x, &mut acc);
                     add_lanes(&mut plain, d);
                 }
+                gb[u] = bias(&plain, dt);
             } else {
                 for (d, x) in dc.iter().zip(chunks(r)) {
                     fma_each(d, x, &mut acc);
                 }
             }
-            *g = finish_dot(&acc, dt, &r[tail.clone()]);
+            gw[u * fan_in + i] = finish_dot(&acc, dt, &r[tail.clone()]);
         }
-        gb[u] = if fan_in == 0 { sum(d) } else { reduce8(&plain) + dt.iter().fold(0.0, |t, v| t + v) };
+    }
+    if fan_in == 0 {
+        for (u, gb) in gb.iter_mut().enumerate().take(units) {
+            *gb = sum(dz_row(u).0);
+        }
     }
 }
 
