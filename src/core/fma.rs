@@ -221,9 +221,7 @@ pub(crate) mod pairs {
         let mut out = *acc;
         let mut ok = i64x2_splat(-1);
         for m in (0..L).step_by(2) {
-            let (av, bv, cv) = (load(a, m), load(b, m), load(acc, m));
-            ok = v128_and(ok, v128_and(v128_and(in_range(av, FACTOR), in_range(bv, FACTOR)), in_range(cv, ADDEND)));
-            store(&mut out, m, fused(av, split(av), bv, split(bv), cv));
+            store(&mut out, m, fma2(load(a, m), load(b, m), load(acc, m), &mut ok));
         }
         if i64x2_all_true(ok) {
             *acc = out;

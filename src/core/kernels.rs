@@ -430,9 +430,8 @@ pub fn exp(x: f64) -> f64 {
     let n = t - SHIFTER;
     let r = (-n).fma(LN2_HI, x);
     let r = (-n).fma(LN2_LO, r);
-    const C: [f64; 13] = EXP_TAYLOR;
-    let mut p = C[12];
-    for c in C[..12].iter().rev() {
+    let mut p = EXP_TAYLOR[12];
+    for c in EXP_TAYLOR[..12].iter().rev() {
         p = p.fma(r, *c);
     }
     let k = (t.to_bits() as i64).wrapping_sub(SHIFTER.to_bits() as i64);
