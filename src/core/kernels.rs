@@ -77,70 +77,188 @@ macro_rules! avx512 {
 }
 
 /// A dense layer on a batch, `out[u][s] = b[u] + Σ_i w[u][i]·input[i][s]` (unit-major rows of
-/// length `n`), a tile of units × samples at a time in registers, so each input vector is
-/// loaded once for all the tile's units ([`tile`]). Each element accumulates over `i` in order
-/// with fused multiply-adds, exactly as a sequence of `axpy`s would, whatever the tile's shape:
-/// the shape is chosen per CPU and width for speed and never changes a bit.
-#[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
+/// length `n`), a tile of units × samples at a time in registers ([`dense`]). Each element
+/// accumulates over `i` in order with fused multiply-adds, exactly as a sequence of `axpy`s
+/// would, whatever the tile's shape: the shape is chosen per CPU and width for speed and never
+/// changes a bit.
 pub fn linear(w: &[f64], b: &[f64], input: &[f64], fan_in: usize, units: usize, n: usize, out: &mut [f64]) {
-    if avx512!() {
-        linear_tiles::<{ WIDE_LANES }>(w, b, input, fan_in, units, n, out);
-    } else {
-        linear_tiles::<{ NARROW_LANES }>(w, b, input, fan_in, units, n, out);
-    }
+    let mut packed = Packed::default();
+    packed.weights(w, fan_in, units);
+    linear_packed(&mut packed, b, input, n, out);
 }
 
-/// [`linear`] with `L` samples per tile row.
-#[inline(always)]
-fn linear_tiles<const L: usize>(w: &[f64], b: &[f64], input: &[f64], fan_in: usize, units: usize, n: usize, out: &mut [f64]) {
-    let samples = 0..n;
-    let mut u = 0;
-    if units >= WIDE_TILE_FROM {
-        while u + 6 <= units {
-            let init = std::array::from_fn(|j| b[u + j]);
-            tile::<6, L>(|k, j| w[(u + j) * fan_in + k], init, input, fan_in, n, samples.clone(), &mut out[u * n..(u + 6) * n]);
-            u += 6;
-        }
-    }
-    while u + 4 <= units {
-        let init = std::array::from_fn(|j| b[u + j]);
-        tile::<4, L>(|k, j| w[(u + j) * fan_in + k], init, input, fan_in, n, samples.clone(), &mut out[u * n..(u + 4) * n]);
-        u += 4;
-    }
-    for u in u..units {
-        single::<L>(|k| w[u * fan_in + k], b[u], input, fan_in, n, samples.clone(), &mut out[u * n..(u + 1) * n]);
+/// [`linear`] with the weights already packed ([`Packed::weights`]): the landscape grid packs
+/// them once per vertex and runs every block of samples on them.
+#[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
+pub fn linear_packed(packed: &mut Packed, b: &[f64], input: &[f64], n: usize, out: &mut [f64]) {
+    if avx512!() {
+        dense::<{ WIDE_LANES }>(packed, |u| b[u], input, n, out);
+    } else {
+        dense::<{ NARROW_LANES }>(packed, |u| b[u], input, n, out);
     }
 }
 
 /// Backpropagates through a dense layer: `da[i][s] = Σ_u w[u][i]·dz[u][s]`, a tile of inputs ×
 /// samples at a time, accumulating over `u` in order (as [`linear`], the same bits for any tile).
-#[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
 pub fn linear_transposed(w: &[f64], dz: &[f64], fan_in: usize, n: usize, da: &mut [f64]) {
+    let units = dz.len() / n.max(1);
+    let mut packed = Packed::default();
+    packed.pack(|k, i| w[k * fan_in + i], units, fan_in);
+    transposed_packed(&mut packed, dz, n, da);
+}
+
+/// [`linear_transposed`] on packed coefficients.
+#[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
+fn transposed_packed(packed: &mut Packed, dz: &[f64], n: usize, da: &mut [f64]) {
     if avx512!() {
-        transposed_tiles::<{ WIDE_LANES }>(w, dz, fan_in, n, da);
+        dense::<{ WIDE_LANES }>(packed, |_| 0.0, dz, n, da);
     } else {
-        transposed_tiles::<{ NARROW_LANES }>(w, dz, fan_in, n, da);
+        dense::<{ NARROW_LANES }>(packed, |_| 0.0, dz, n, da);
     }
 }
 
-/// [`linear_transposed`] with `L` samples per tile row.
-#[inline(always)]
-fn transposed_tiles<const L: usize>(w: &[f64], dz: &[f64], fan_in: usize, n: usize, da: &mut [f64]) {
-    let units = dz.len() / n.max(1);
-    let samples = 0..n;
-    let mut i = 0;
-    if fan_in >= WIDE_TILE_FROM {
-        while i + 6 <= fan_in {
-            tile::<6, L>(|k, j| w[k * fan_in + i + j], [0.0; 6], dz, units, n, samples.clone(), &mut da[i * n..(i + 6) * n]);
-            i += 6;
+/// The coefficients of [`dense`], `coef(k, r)` for k < `k_count` and output rows r < `rows`,
+/// packed k-major per register tile: six rows a tile, then four, then single rows
+/// ([`tile_plan`]). Also holds the strips of inputs a call copies, so a caller that keeps one
+/// (the grid, per thread) allocates nothing per call.
+#[derive(Debug, Default, Clone)]
+pub struct Packed {
+    k_count: usize,
+    rows: usize,
+    sixes: usize,
+    fours: usize,
+    six: Vec<[f64; 6]>,
+    four: Vec<[f64; 4]>,
+    /// The rows left over, `[row][k]`.
+    one: Vec<f64>,
+    strips: Vec<f64>,
+}
+
+impl Packed {
+    /// Packs a dense layer's weights `w[u][i]` (`units` rows of `fan_in`).
+    pub fn weights(&mut self, w: &[f64], fan_in: usize, units: usize) {
+        self.pack(|k, u| w[u * fan_in + k], fan_in, units);
+    }
+
+    /// Packs `coef(k, r)`.
+    fn pack(&mut self, coef: impl Fn(usize, usize) -> f64, k_count: usize, rows: usize) {
+        let (sixes, fours) = tile_plan(rows);
+        (self.k_count, self.rows, self.sixes, self.fours) = (k_count, rows, sixes, fours);
+        self.six.clear();
+        self.four.clear();
+        self.one.clear();
+        for t in 0..sixes {
+            self.six.extend((0..k_count).map(|k| std::array::from_fn(|j| coef(k, 6 * t + j))));
+        }
+        for t in 0..fours {
+            self.four.extend((0..k_count).map(|k| std::array::from_fn(|j| coef(k, 6 * sixes + 4 * t + j))));
+        }
+        for r in 6 * sixes + 4 * fours..rows {
+            self.one.extend((0..k_count).map(|k| coef(k, r)));
         }
     }
-    while i + 4 <= fan_in {
-        tile::<4, L>(|k, j| w[k * fan_in + i + j], [0.0; 4], dz, units, n, samples.clone(), &mut da[i * n..(i + 4) * n]);
-        i += 4;
+}
+
+/// How many output rows of [`dense`] go six to a register tile and how many four: as many sixes
+/// as leave a multiple of four (64 = 10·6 + 4, 128 = 20·6 + 2·4), so that no row is left to
+/// go alone; rows below [`WIDE_TILE_FROM`] go four at a time. The rest go one at a time.
+fn tile_plan(rows: usize) -> (usize, usize) {
+    let most = if rows >= WIDE_TILE_FROM { rows / 6 } else { 0 };
+    let sixes = (0..=most).rev().find(|&a| (rows - 6 * a) % 4 == 0).unwrap_or(most);
+    (sixes, (rows - 6 * sixes) / 4)
+}
+
+/// `out[r][s] = init(r) + Σ_k coef(k, r)·rows[k][s]` for every output row r and sample s
+/// (the coefficients `packed`), summed over k in order with fused multiply-adds, so the bits do
+/// not depend on the tiles.
+///
+/// The loops go the way the caches want: `L` samples at a time, that strip of every input row
+/// is copied side by side (`k_count · L` values, 4 kB for 64 rows with AVX2) and every tile of
+/// rows runs over all k on it, from the L1 cache, its packed coefficients streaming from L2.
+/// The other way round, each tile of rows streamed all its inputs again: from L2 for a grid's
+/// block of 128 samples (whose rows, 1 kB apart, also fall into a few cache sets), from L3 for
+/// a training batch of 5000.
+#[inline(always)]
+fn dense<const L: usize>(packed: &mut Packed, init: impl Fn(usize) -> f64, rows: &[f64], n: usize, out: &mut [f64]) {
+    let Packed { k_count, rows: out_rows, sixes, fours, ref six, ref four, ref one, ref mut strips } = *packed;
+    if k_count == 0 {
+        for r in 0..out_rows {
+            out[r * n..(r + 1) * n].fill(init(r));
+        }
+        return;
     }
-    for i in i..fan_in {
-        single::<L>(|k| w[k * fan_in + i], 0.0, dz, units, n, samples.clone(), &mut da[i * n..(i + 1) * n]);
+    strips.resize(STRIPS * k_count * L, 0.0);
+    let strips = strips.as_chunks_mut::<L>().0;
+    let mut s0 = 0;
+    while s0 < n {
+        // The last strip may be short: its missing lanes are zeros, computed and not stored.
+        let count = STRIPS.min((n - s0).div_ceil(L));
+        for k in 0..k_count {
+            for i in 0..count {
+                let s = s0 + i * L;
+                let width = L.min(n - s);
+                let strip = &mut strips[i * k_count + k];
+                if width == L {
+                    *strip = rows[k * n + s..k * n + s + L].try_into().expect("lanes");
+                } else {
+                    *strip = std::array::from_fn(|l| if l < width { rows[k * n + s + l] } else { 0.0 });
+                }
+            }
+        }
+        for (i, strip) in strips.chunks_exact(k_count).take(count).enumerate() {
+            let s = s0 + i * L;
+            let width = L.min(n - s);
+            for (t, w) in six.chunks_exact(k_count).enumerate() {
+                let r = 6 * t;
+                store(&micro(w, std::array::from_fn(|j| init(r + j)), strip), out, r, n, s, width);
+            }
+            for (t, w) in four.chunks_exact(k_count).enumerate() {
+                let r = 6 * sixes + 4 * t;
+                store(&micro(w, std::array::from_fn(|j| init(r + j)), strip), out, r, n, s, width);
+            }
+        }
+        s0 += count * L;
+    }
+    for (i, c) in one.chunks_exact(k_count).enumerate() {
+        let r = 6 * sixes + 4 * fours + i;
+        single::<L>(|k| c[k], init(r), rows, k_count, n, 0..n, &mut out[r * n..(r + 1) * n]);
+    }
+}
+
+/// Strips of `L` samples that [`dense`] copies side by side at a time: each input row is read
+/// `STRIPS · L` values in a row (a kilobyte with AVX-512), which the prefetcher follows, where
+/// one strip at a time would read 128 bytes from each of k rows far apart.
+const STRIPS: usize = 8;
+
+/// One register tile of [`dense`]: `J` rows × `L` samples, from `init` through every k.
+/// (Storing its own result instead of returning it measured slower.)
+#[inline(always)]
+fn micro<const J: usize, const L: usize>(w: &[[f64; J]], init: [f64; J], x: &[[f64; L]]) -> [[f64; L]; J] {
+    let mut acc = [[0.0f64; L]; J];
+    for (acc, &v) in acc.iter_mut().zip(&init) {
+        *acc = [v; L];
+    }
+    for (c, x) in w.iter().zip(x) {
+        for (acc, &c) in acc.iter_mut().zip(c) {
+            fma_broadcast(c, x, acc);
+        }
+    }
+    acc
+}
+
+/// Writes the first `width` lanes of a tile's rows to `out` (rows of length `n`) from row `r`,
+/// sample `s`.
+#[inline(always)]
+fn store<const J: usize, const L: usize>(acc: &[[f64; L]; J], out: &mut [f64], r: usize, n: usize, s: usize, width: usize) {
+    for (j, acc) in acc.iter().enumerate() {
+        let at = (r + j) * n + s;
+        if width == L {
+            out[at..at + L].copy_from_slice(acc);
+        } else {
+            for (o, &v) in out[at..at + width].iter_mut().zip(acc) {
+                *o = v;
+            }
+        }
     }
 }
 
@@ -561,11 +679,25 @@ mod tests {
 
     #[test]
     fn blocked_layers_equal_sequences_of_axpys() {
-        // Shapes that cover the 6- and 4-row tiles, single rows of four tile widths, their tails
-        // and layers wider than one pass (TILE_K).
-        for (n, fan_in, units) in
-            [(1, 3, 2), (7, 3, 2), (8, 5, 9), (9, 40, 6), (16, 8, 8), (23, 9, 37), (17, 70, 4), (35, 8, 5), (70, 64, 64), (133, 17, 1)]
-        {
+        // Shapes that cover the 6- and 4-row tiles, single rows of four tile widths (and their
+        // passes of TILE_K), short last strips, more strips than one copy (STRIPS) and no
+        // inputs at all.
+        let (mut reused, mut transposed) = (Packed::default(), Packed::default());
+        for (n, fan_in, units) in [
+            (1, 3, 2),
+            (7, 3, 2),
+            (8, 5, 9),
+            (9, 40, 6),
+            (16, 8, 8),
+            (23, 9, 37),
+            (17, 70, 4),
+            (35, 8, 5),
+            (70, 64, 64),
+            (133, 17, 1),
+            (301, 130, 22),
+            (5, 0, 7),
+            (4, 7, 0),
+        ] {
             let input: Vec<f64> = (0..fan_in * n).map(|k| ((k * 37 % 11) as f64 - 5.0) * 0.3).collect();
             let w: Vec<f64> = (0..fan_in * units).map(|k| ((k * 29 % 13) as f64 - 6.0) * 0.21).collect();
             let b: Vec<f64> = (0..units).map(|u| u as f64 * 0.1 - 0.3).collect();
@@ -573,15 +705,18 @@ mod tests {
             linear(&w, &b, &input, fan_in, units, n, &mut out);
             let mut da = vec![0.0; fan_in * n];
             linear_transposed(&w, &out, fan_in, n, &mut da);
-            // Both tile widths, whichever this CPU runs: the same bits.
+            // Both tile widths, whichever this CPU runs: the same bits, also with packs reused
+            // from the shape before (as the grid's threads reuse theirs).
             for lanes in [NARROW_LANES, WIDE_LANES] {
                 let (mut o, mut d) = (vec![0.0; units * n], vec![0.0; fan_in * n]);
+                reused.weights(&w, fan_in, units);
+                transposed.pack(|k, i| w[k * fan_in + i], units, fan_in);
                 if lanes == WIDE_LANES {
-                    linear_tiles::<WIDE_LANES>(&w, &b, &input, fan_in, units, n, &mut o);
-                    transposed_tiles::<WIDE_LANES>(&w, &out, fan_in, n, &mut d);
+                    dense::<WIDE_LANES>(&mut reused, |u| b[u], &input, n, &mut o);
+                    dense::<WIDE_LANES>(&mut transposed, |_| 0.0, &out, n, &mut d);
                 } else {
-                    linear_tiles::<NARROW_LANES>(&w, &b, &input, fan_in, units, n, &mut o);
-                    transposed_tiles::<NARROW_LANES>(&w, &out, fan_in, n, &mut d);
+                    dense::<NARROW_LANES>(&mut reused, |u| b[u], &input, n, &mut o);
+                    dense::<NARROW_LANES>(&mut transposed, |_| 0.0, &out, n, &mut d);
                 }
                 assert_eq!((&o, &d), (&out, &da), "{lanes} lanes: n {n} fan_in {fan_in} units {units}");
             }

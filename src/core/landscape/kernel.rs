@@ -38,7 +38,7 @@ use super::super::network::{BN_EPS, LayerShape, Workspace};
 use super::super::objective::{NetworkObjective, Objective, penalty_value};
 use super::plane::Plane;
 use crate::core::fma::{Fma, fma_broadcast};
-use crate::core::kernels::{SHIFTER, expm1, tanh};
+use crate::core::kernels::{Packed, SHIFTER, expm1, linear_packed, tanh};
 use multiversion::multiversion;
 
 /// Samples per block in the network kernel (when there is no batch norm).
@@ -100,6 +100,9 @@ pub struct Scratch {
     chain_r: Vec<f64>,
     /// Per block: whether the chain is valid until the next restart.
     chain_ok: Vec<bool>,
+    /// Per layer: its weights at this vertex packed for the dense kernel (layers of fan-in
+    /// above eight), once for all blocks of samples.
+    packed: Vec<Packed>,
     ws: Workspace,
 }
 
@@ -123,6 +126,7 @@ impl<'a> PlaneLoss<'a> {
             }
             let widest = np.obj.net.layers().iter().map(|l| l.units).max().unwrap_or(0);
             s.lin = vec![0.0; widest * np.block];
+            s.packed = vec![Packed::default(); np.obj.net.layers().len()];
             if np.chain.is_some() {
                 s.chain_e = vec![0.0; np.first[0].len()];
                 s.chain_r = vec![0.0; np.first[0].len()];
@@ -238,6 +242,11 @@ fn network_row<'n>(np: &NetworkPlane<'n>, plane: &Plane, b: f64, a: &[f64], s: &
     let mut chain_ready = false;
     for (i, (o, &ai)) in out.iter_mut().zip(a).enumerate() {
         plane.point(ai, b, &mut s.theta);
+        for (l, packed) in layers.iter().zip(&mut s.packed).skip(1) {
+            if l.fan_in > WIDE_FAN_IN {
+                packed.weights(&s.theta[l.weight_offset..l.bias_offset], l.fan_in, l.units);
+            }
+        }
         // Restart the chain every CHAIN vertices (and at the start of the row).
         let restart = step.is_some() && (i % CHAIN == 0 || !chain_ready);
         let horizon = a.len().min(i + CHAIN) - 1 - i;
@@ -270,15 +279,12 @@ fn network_row<'n>(np: &NetworkPlane<'n>, plane: &Plane, b: f64, a: &[f64], s: &
                     let z = &mut s.z[li][..l.units * nb];
                     let input = &before[li - 1][..layers[li - 1].units * nb];
                     let target: &mut [f64] = if l.batch_norm { &mut s.lin[..l.units * nb] } else { &mut *z };
-                    linear(
-                        &s.theta[l.weight_offset..l.bias_offset],
-                        &s.theta[l.bias_offset..l.bn_offset],
-                        input,
-                        l.fan_in,
-                        l.units,
-                        nb,
-                        target,
-                    );
+                    let bias = &s.theta[l.bias_offset..l.bn_offset];
+                    if l.fan_in > WIDE_FAN_IN {
+                        linear_packed(&mut s.packed[li], bias, input, nb, target);
+                    } else {
+                        linear(&s.theta[l.weight_offset..l.bias_offset], bias, input, l.fan_in, l.units, nb, target);
+                    }
                     finish_layer(l, &s.theta, &s.lin, nb, z, y);
                 }
             }
@@ -546,24 +552,23 @@ fn squared_error(y: &[f64], t: &[f64]) -> f64 {
     ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
 }
 
+/// Dense layers of a wider fan-in go to training's tiled kernel ([`linear_packed`]).
+const WIDE_FAN_IN: usize = 8;
+
 /// Units and samples per step of [`unit_group`].
 const GROUP_UNITS: usize = 2;
 const GROUP_LANES: usize = 16;
 
-/// `out[u][s] = b[u] + Σ_i w[u][i]·input[i][s]` (bias first, then i ascending). Fan-ins up to
-/// eight keep each unit's weights in registers; wider layers go to training's dense layer
-/// ([`crate::core::kernels::linear`]: register tiles of units × samples, each input vector
-/// loaded once for the tile's units, its own choice of vector width), called rather than
-/// inlined: inlining its tiles here measured 8% slower on the reference 2-8-8-1 grid, which
-/// never takes that path, and one call per block and layer costs nothing beside a wide layer's
-/// work. Every path sums in the same order, so the bits do not depend on which one runs.
+/// `out[u][s] = b[u] + Σ_i w[u][i]·input[i][s]` (bias first, then i ascending) for fan-ins
+/// up to [`WIDE_FAN_IN`], each unit's weights kept in registers. Wider layers go to training's
+/// dense kernel ([`linear_packed`]: register tiles of units × samples, its own choice of vector
+/// width), called rather than inlined: inlining its tiles here measured 8% slower on the
+/// reference 2-8-8-1 grid, which never takes that path, and one call per block and layer costs
+/// nothing beside a wide layer's work. Every path sums in the same order, so the bits do not
+/// depend on which one runs.
 #[inline(always)]
 fn linear(w: &[f64], bias: &[f64], input: &[f64], fan_in: usize, units: usize, nb: usize, out: &mut [f64]) {
     const U: usize = GROUP_UNITS;
-    if fan_in > 8 {
-        crate::core::kernels::linear(w, bias, input, fan_in, units, nb, out);
-        return;
-    }
     let mut u = 0;
     // U units at a time share every load of the input.
     while u + U <= units && (1..=8).contains(&fan_in) {
