@@ -262,9 +262,9 @@ fn strips_through_tiles<const L: usize>(
 }
 
 /// Layers with fewer inputs than this skip the strips of [`dense`]: their rows of a tile's
-/// samples are few and near each other in the cache, and copying them cost more than it saved
-/// (2-8-8-1 training 15% slower).
-const STRIP_FROM: usize = 16;
+/// samples are few enough to stay in the L1 cache, and copying them cost more than it saved
+/// (2-8-8-1 training 15% slower, 2-32-32-1 grids and training 10-20% slower).
+const STRIP_FROM: usize = 48;
 
 /// Strips of `L` samples that [`dense`] copies side by side at a time: each input row is read
 /// `STRIPS · L` values in a row (a kilobyte with AVX-512), which the prefetcher follows, where
