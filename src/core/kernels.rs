@@ -195,7 +195,9 @@ fn dense<const L: usize>(packed: &mut Packed, init: impl Fn(usize) -> f64, rows:
         }
         return;
     }
-    if k_count < STRIP_FROM {
+    // Without a tile of rows (a layer of one to three units: the output layer) the strips
+    // would be copied for nothing.
+    if k_count < STRIP_FROM || sixes + fours == 0 {
         for (t, c) in six.chunks_exact(k_count).enumerate() {
             let r = 6 * t;
             tile::<6, L>(|k, j| c[k][j], std::array::from_fn(|j| init(r + j)), rows, k_count, n, 0..n, &mut out[r * n..(r + 6) * n]);
