@@ -22,7 +22,8 @@
 //!    Multiply-adds are fused ([`Fma::fma`]: an FMA instruction, or its exact emulation on a
 //!    web page), and no reduction is reordered between versions, so every CPU
 //!    gives the same bits. Dense layers of fan-in ≤ 8 keep a unit's weights in registers;
-//!    wider ones are training's tiled dense layer (`kernels::linear`).
+//!    wider ones are training's tiled dense layer (`kernels::linear_packed`), their weights
+//!    packed once per vertex for all its blocks ([`Scratch`]).
 //! 4. **tanh and the logistic function** are branch-free and vectorisable: [`fast_sigmoid`]
 //!    within 5e-16 relative of the standard library's, tanh within 1e-13 ([`tanh_slice`]: a
 //!    shorter polynomial than the core's ulp-exact [`tanh`], as the second layer's tanh is most
