@@ -172,7 +172,7 @@ impl Packed {
 /// go alone; rows below [`WIDE_TILE_FROM`] go four at a time. The rest go one at a time.
 fn tile_plan(rows: usize) -> (usize, usize) {
     let most = if rows >= WIDE_TILE_FROM { rows / 6 } else { 0 };
-    let sixes = (0..=most).rev().find(|&a| (rows - 6 * a) % 4 == 0).unwrap_or(most);
+    let sixes = (0..=most).rev().find(|&a| (rows - 6 * a).is_multiple_of(4)).unwrap_or(most);
     (sixes, (rows - 6 * sixes) / 4)
 }
 
