@@ -723,7 +723,8 @@ mod tests {
     #[test]
     fn blocked_layers_equal_sequences_of_axpys() {
         // Shapes that cover the 6- and 4-row tiles, single rows of four tile widths (and their
-        // passes of TILE_K), short last strips, more strips than one copy (STRIPS) and no
+        // passes of TILE_K), short last strips, more strips than one copy (STRIPS), wide
+        // inputs to fewer rows than a tile (no strips: 64 → 1 forward, 64 → 2 backward) and no
         // inputs at all.
         let (mut reused, mut transposed) = (Packed::default(), Packed::default());
         for (n, fan_in, units) in [
@@ -738,6 +739,8 @@ mod tests {
             (70, 64, 64),
             (133, 17, 1),
             (301, 130, 22),
+            (50, 64, 1),
+            (37, 2, 64),
             (5, 0, 7),
             (4, 7, 0),
         ] {
