@@ -11,8 +11,9 @@ Run by `scripts/web.sh test` (and CI) on a built dist/. Checks, on the page:
   3. a `#losscape1.…` fragment opens its scene, on a new page and when the fragment changes
      on an open one (the line comes from `losscape share`, the desktop binary);
   4. the page's core gives lesson 8's trajectory (881 parameters, generated data, seeded
-     initialisation) exactly as `losscape train` does on the desktop, value for value;
-  5. and lesson 8's grid exactly as `losscape surface` does;
+     initialisation) exactly as `losscape train` does on the desktop, value for value, and so
+     for a 2-64-64-1 network (tests/browser/wide_64.ron: the wide layers' strips and tiles);
+  5. and both scenes' grids exactly as `losscape surface` does;
   6. ● Record (clicked on the canvas, where the page says egui drew it) records lesson 3's 3D
      view without the panels moving it, Stop ends it and keeps what was recorded, and the GIF
      arrives as a download: a GIF89a that PIL decodes to frames of the view's size, each with
@@ -57,6 +58,24 @@ def desktop(*args):
     if done.returncode != 0:
         raise SystemExit(f"losscape {' '.join(args)} failed ({done.returncode}): {done.stderr}")
     return done.stdout
+
+
+def page_equals_desktop(page, scene, steps):
+    """The trajectory of `steps` steps and the grid of `scene` computed on the page, compared line
+    by line with `losscape train` and `losscape surface` on the desktop; their line counts."""
+    text = scene.read_text()
+    counts = []
+    for call, args in (
+        (f"window.losscape.train_csv({scene.name!r}, t, {steps})", ("train", str(scene), "--steps", str(steps))),
+        (f"window.losscape.surface_csv({scene.name!r}, t)", ("surface", str(scene))),
+    ):
+        on_page = page.page.evaluate(f"([t]) => {call}", [text])
+        on_desktop = desktop(*args)
+        assert on_page.count("\n") == on_desktop.count("\n") > 2, (scene.name, args[0], on_page[:200], on_desktop[:200])
+        for k, (a, b) in enumerate(zip(on_page.splitlines(), on_desktop.splitlines())):
+            assert a == b, f"{scene.name}: {args[0]} line {k + 1} differs:\n page:    {a[:160]}\n desktop: {b[:160]}"
+        counts.append(on_page.count("\n") - 1)
+    return counts
 
 
 @contextlib.contextmanager
@@ -270,23 +289,17 @@ def main():
         page.wait_for_surface(before, scene_name("08_exploding.ron"), LESSON_LIMIT)
         page.shot("shared_link.png")
         page.check()
-        # 4. The page's core and the desktop's: lesson 8's trajectory, value for value.
-        text = (ROOT / "assets" / "scenes" / "08_exploding.ron").read_text()
-        on_page = page.page.evaluate("([t]) => window.losscape.train_csv('08_exploding.ron', t, 200)", [text])
-        on_desktop = desktop("train", "assets/scenes/08_exploding.ron", "--steps", "200")
-        assert on_page.count("\n") == on_desktop.count("\n") > 400, (on_page[:200], on_desktop[:200])
-        for k, (a, b) in enumerate(zip(on_page.splitlines(), on_desktop.splitlines())):
-            assert a == b, f"line {k + 1} differs:\n page:    {a[:160]}\n desktop: {b[:160]}"
-        print(f"page: lesson 8's trajectory ({on_page.count(chr(10))} rows, 881 parameters) equals the desktop's")
-        # 5. The page's surface and the desktop's: lesson 8's grid (its own settings: a random
-        # slice at 48²), written as `losscape surface` writes it, value for value. The page has no
+        # 4. The page's core and the desktop's: lesson 8's trajectory, value for value, then the
+        # wide network's (its layers of 64 inputs take the dense kernel's strips).
+        # 5. The page's surface and the desktop's: each scene's grid (its own settings: a random
+        # slice), written as `losscape surface` writes it, value for value. The page has no
         # FMA instruction; its core emulates the fused multiply-add exactly.
-        on_page = page.page.evaluate("([t]) => window.losscape.surface_csv('08_exploding.ron', t)", [text])
-        on_desktop = desktop("surface", "assets/scenes/08_exploding.ron")
-        assert on_page.count("\n") == on_desktop.count("\n") > 2000, (on_page[:200], on_desktop[:200])
-        for k, (a, b) in enumerate(zip(on_page.splitlines(), on_desktop.splitlines())):
-            assert a == b, f"grid line {k + 1} differs:\n page:    {a}\n desktop: {b}"
-        print(f"page: lesson 8's grid ({on_page.count(chr(10)) - 1} vertices) equals the desktop's")
+        for scene, steps, what in (
+            (ROOT / "assets" / "scenes" / "08_exploding.ron", 200, "lesson 8"),
+            (ROOT / "tests" / "browser" / "wide_64.ron", 20, "the 2-64-64-1 network"),
+        ):
+            rows, vertices = page_equals_desktop(page, scene, steps)
+            print(f"page: {what}'s trajectory ({rows} rows) and grid ({vertices} vertices) equal the desktop's", flush=True)
 
         # 6. ● Record on lesson 3 (400 steps, 2 a frame: it cannot end by itself before Stop),
         # stopped after a few frames: the GIF is a download.
