@@ -409,7 +409,7 @@ fn tile<const J: usize, const L: usize>(
 /// The weight and bias gradients of a dense layer: `gw[u][i] = Σ_s dz[u][s]·input[i][s]` and
 /// `gb[u] = Σ_s dz[u][s]`. Each sum is formed in exactly [`dot`]'s and [`sum`]'s order (lane k
 /// of eight sums the samples ≡ k mod 8), so the result is the one a dot per weight would give;
-/// but each `dz` row is loaded once for up to four inputs and the bias, and their sums run as
+/// but each `dz` row is loaded once for up to four inputs (eight, for two units at a time, with AVX-512) and the bias, and their sums run as
 /// independent chains, where a dot per weight waits on one chain of additions at a time.
 ///
 /// Four input rows at a time meet every unit's `dz` row in turn, so those four rows (8 KB for
@@ -433,6 +433,39 @@ pub fn linear_gradients(dz: &[f64], input: &[f64], fan_in: usize, units: usize, 
     // sixteen would not fit.) The sums and their order are the same either way.
     let pairs = if avx512!() { units / 2 } else { 0 };
     let mut i = 0;
+    // With AVX-512, eight inputs at a time where there are: each `dz` chunk, read from L2,
+    // then feeds eight multiply-adds instead of four.
+    while pairs > 0 && i + 8 <= fan_in {
+        let r: [&[f64]; 8] = std::array::from_fn(|j| row(i + j));
+        let x = r.map(|r| chunks(r));
+        let xt = r.map(|r| &r[tail.clone()]);
+        for u in (0..pairs).map(|p| 2 * p) {
+            let rows = [dz_row(u), dz_row(u + 1)];
+            let sums = two_units_eight_inputs(rows[0].1, rows[1].1, x, i == 0);
+            for (k, ((_, _, dt), (acc, plain))) in rows.into_iter().zip(sums).enumerate() {
+                for (j, acc) in acc.iter().enumerate() {
+                    gw[(u + k) * fan_in + i + j] = finish_dot(acc, dt, xt[j]);
+                }
+                if i == 0 {
+                    gb[u + k] = bias(&plain, dt);
+                }
+            }
+        }
+        for u in 2 * pairs..units {
+            let (_, dc, dt) = dz_row(u);
+            for half in 0..2 {
+                let q = 4 * half;
+                let (acc, plain) = one_unit_four_inputs(dc, [x[q], x[q + 1], x[q + 2], x[q + 3]], i == 0 && half == 0);
+                for (j, acc) in acc.iter().enumerate() {
+                    gw[u * fan_in + i + q + j] = finish_dot(acc, dt, xt[q + j]);
+                }
+                if i == 0 && half == 0 {
+                    gb[u] = bias(&plain, dt);
+                }
+            }
+        }
+        i += 8;
+    }
     while i + 4 <= fan_in {
         let r = [row(i), row(i + 1), row(i + 2), row(i + 3)];
         let x = r.map(|r| chunks(r));
@@ -550,6 +583,41 @@ fn two_units_four_inputs(d: &[[f64; 8]], e: &[[f64; 8]], x: [&[[f64; 8]]; 4], wi
             fma_each(e, x1, b1);
             fma_each(e, x2, b2);
             fma_each(e, x3, b3);
+        }
+    }
+    [(acc_d, plain_d), (acc_e, plain_e)]
+}
+
+/// [`two_units_four_inputs`] for eight inputs: sixteen chains, and each chunk of `d` and `e`
+/// loaded once for eight of them.
+#[inline(always)]
+fn two_units_eight_inputs(d: &[[f64; 8]], e: &[[f64; 8]], x: [&[[f64; 8]]; 8], with_bias: bool) -> [([[f64; 8]; 8], [f64; 8]); 2] {
+    let (mut acc_d, mut plain_d) = ([[0.0f64; 8]; 8], [0.0f64; 8]);
+    let (mut acc_e, mut plain_e) = ([[0.0f64; 8]; 8], [0.0f64; 8]);
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = &mut acc_d;
+    let [b0, b1, b2, b3, b4, b5, b6, b7] = &mut acc_e;
+    let [x0, x1, x2, x3, x4, x5, x6, x7] = x;
+    let rows = x0.iter().zip(x1).zip(x2).zip(x3).zip(x4).zip(x5).zip(x6).zip(x7).zip(d).zip(e);
+    for (((((((((x0, x1), x2), x3), x4), x5), x6), x7), d), e) in rows {
+        fma_each(d, x0, a0);
+        fma_each(d, x1, a1);
+        fma_each(d, x2, a2);
+        fma_each(d, x3, a3);
+        fma_each(d, x4, a4);
+        fma_each(d, x5, a5);
+        fma_each(d, x6, a6);
+        fma_each(d, x7, a7);
+        fma_each(e, x0, b0);
+        fma_each(e, x1, b1);
+        fma_each(e, x2, b2);
+        fma_each(e, x3, b3);
+        fma_each(e, x4, b4);
+        fma_each(e, x5, b5);
+        fma_each(e, x6, b6);
+        fma_each(e, x7, b7);
+        if with_bias {
+            add_lanes(&mut plain_d, d);
+            add_lanes(&mut plain_e, e);
         }
     }
     [(acc_d, plain_d), (acc_e, plain_e)]
@@ -855,7 +923,7 @@ mod tests {
     #[test]
     fn blocked_gradients_equal_a_dot_per_weight() {
         for n in [1, 7, 8, 9, 15, 16, 17, 23, 33, 64] {
-            for (fan_in, units) in [(1, 2), (3, 1), (4, 2), (5, 3), (8, 2), (9, 1), (13, 2), (17, 1)] {
+            for (fan_in, units) in [(1, 2), (3, 1), (4, 2), (5, 3), (8, 2), (9, 1), (13, 2), (17, 1), (12, 5), (17, 3), (24, 4)] {
                 let input: Vec<f64> = (0..fan_in * n).map(|k| ((k * 37 % 11) as f64 - 5.0) * 0.31).collect();
                 let dz: Vec<f64> = (0..units * n).map(|k| ((k * 13 % 7) as f64 - 3.0) * 0.17).collect();
                 let (mut gw, mut gb) = (vec![0.0; fan_in * units], vec![0.0; units]);
