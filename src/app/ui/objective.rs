@@ -3,7 +3,6 @@
 //! training options (features, penalty, held-out share, mini-batches) and the init. An edit
 //! sends `RebuildObjective`; a refused one is shown in red with "Revert".
 
-use bevy::prelude::MessageWriter;
 use bevy_egui::egui;
 
 use super::widgets::{ERROR_RED, PanelActions, PanelState, PanelView};
@@ -46,7 +45,12 @@ pub(super) fn draw_objective(
                     }
                 });
             });
-            changed |= draw_data(ui, &mut net.data, &mut state.csv, &mut state.csv_target, &mut net.inputs, &mut actions.files);
+            let drafts = CsvDrafts { path: &mut state.csv, target: &mut state.csv_target, chosen: &mut state.csv_chosen };
+            let data = draw_data(ui, &mut net.data, drafts, &mut net.inputs);
+            if data.pick_file {
+                actions.files.write(FileAction { kind: FileKind::DataCsv, path: Default::default() });
+            }
+            changed |= data.changed;
             let raw_inputs = raw_input_width(&net.data, view);
             changed |= draw_training(ui, net, raw_inputs);
             changed |= draw_init(ui, &mut net.init);
@@ -82,6 +86,7 @@ pub(super) fn draw_objective(
                 settings.scene.objective = view.sim.applied.clone();
                 state.csv.clear();
                 state.csv_target.clear();
+                state.csv_chosen = None;
                 changed = true;
             }
         });
@@ -148,24 +153,35 @@ fn draw_objective_kind(ui: &mut egui::Ui, objective: &mut ObjectiveSpec) -> bool
     true
 }
 
-/// Data: a generator (kind, n, noise, seed) or a CSV file (path relative to the scene).
-fn draw_data(
-    ui: &mut egui::Ui,
-    data: &mut DataSpec,
-    csv_draft: &mut String,
-    target_draft: &mut String,
-    inputs: &mut usize,
-    files: &mut MessageWriter<FileAction>,
-) -> bool {
+/// The panel's drafts for a CSV data source (see [`PanelState`]).
+struct CsvDrafts<'a> {
+    path: &'a mut String,
+    target: &'a mut String,
+    chosen: &'a mut Option<DataSpec>,
+}
+
+/// What the data row asks for: the scene's data was edited, or the page's file picker.
+struct DataEdit {
+    changed: bool,
+    pick_file: bool,
+}
+
+/// Data: a generator (kind, n, noise, seed) or a CSV file (path relative to the scene; on a
+/// page, a file picked whose rows go into the scene).
+fn draw_data(ui: &mut egui::Ui, data: &mut DataSpec, drafts: CsvDrafts, inputs: &mut usize) -> DataEdit {
+    let CsvDrafts { path: csv_draft, target: target_draft, chosen } = drafts;
     let mut changed = false;
-    let mut use_csv = matches!(data, DataSpec::Csv(_));
+    if chosen.as_ref().is_some_and(|c| c != data) {
+        *chosen = None;
+    }
+    let mut use_csv = matches!(data, DataSpec::Csv(_)) || chosen.is_some();
     let before = use_csv;
     ui.horizontal(|ui| {
         ui.label("data");
         if matches!(data, DataSpec::Inline(_)) {
-            let _ = ui.selectable_label(true, "inline");
+            let _ = ui.selectable_label(!use_csv, "inline");
         }
-        if ui.selectable_label(matches!(data, DataSpec::Generator(_)), "generator").clicked() {
+        if ui.selectable_label(matches!(data, DataSpec::Generator(_)) && !use_csv, "generator").clicked() {
             use_csv = false;
             if matches!(data, DataSpec::Inline(_)) {
                 *data = DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Xor, 200, 0.1, 0));
@@ -179,11 +195,17 @@ fn draw_data(
     });
     if use_csv != before {
         if !use_csv {
-            *data = DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Xor, 200, 0.1, 0));
-            *inputs = 2;
-            changed = true;
-        } else if csv_draft.is_empty() {
-            *csv_draft = "data.csv".into();
+            *chosen = None;
+            if matches!(data, DataSpec::Csv(_)) {
+                *data = DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Xor, 200, 0.1, 0));
+                *inputs = 2;
+                changed = true;
+            }
+        } else {
+            *chosen = (!matches!(data, DataSpec::Csv(_))).then(|| data.clone());
+            if csv_draft.is_empty() {
+                *csv_draft = "data.csv".into();
+            }
         }
     }
     match data {
@@ -220,10 +242,8 @@ fn draw_data(
             if cfg!(target_arch = "wasm32") {
                 // A page reads no path: the picked file's rows go into the scene (as a shared
                 // line carries them).
-                if ui.button("Choose CSV…").on_hover_text("a CSV with a header row; the last column is the target").clicked() {
-                    files.write(FileAction { kind: FileKind::DataCsv, path: Default::default() });
-                }
-                return changed;
+                let pick_file = ui.button("Choose CSV…").on_hover_text("a CSV with a header row; the last column is the target").clicked();
+                return DataEdit { changed, pick_file };
             }
             ui.horizontal(|ui| {
                 ui.label("file");
@@ -251,7 +271,7 @@ fn draw_data(
             }
         }
     }
-    changed
+    DataEdit { changed, pick_file: false }
 }
 
 /// Input columns of the data before derived features, when known without reading a file (a
@@ -398,4 +418,80 @@ fn draw_init(ui: &mut egui::Ui, init: &mut InitSpec) -> bool {
         }
     }
     changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The labels egui's accessibility tree gives for one frame of the data row, with where each
+    /// was drawn: a frame as a user's screen reader (and pointer) would find it.
+    fn frame(
+        ctx: &egui::Context,
+        events: Vec<egui::Event>,
+        data: &mut DataSpec,
+        drafts: &mut PanelState,
+    ) -> (DataEdit, Vec<(String, egui::Pos2)>) {
+        let input = egui::RawInput { events, ..Default::default() };
+        let mut edit = None;
+        let mut output = ctx.run_ui(input, |ui| {
+            let d = CsvDrafts { path: &mut drafts.csv, target: &mut drafts.csv_target, chosen: &mut drafts.csv_chosen };
+            edit = Some(draw_data(ui, data, d, &mut 2));
+        });
+        let tree = output.platform_output.accesskit_update.take().expect("accesskit is on");
+        output.drop_without_applying_deltas();
+        let labels = tree
+            .nodes
+            .iter()
+            .filter_map(|(_, node)| {
+                let b = node.bounds()?;
+                let centre = egui::pos2(((b.x0 + b.x1) / 2.0) as f32, ((b.y0 + b.y1) / 2.0) as f32);
+                Some((node.label().or(node.value())?.to_string(), centre))
+            })
+            .collect();
+        (edit.expect("drawn"), labels)
+    }
+
+    fn click_at(p: egui::Pos2) -> Vec<egui::Event> {
+        let button =
+            |pressed| egui::Event::PointerButton { pos: p, button: egui::PointerButton::Primary, pressed, modifiers: Default::default() };
+        vec![egui::Event::PointerMoved(p), button(true), button(false)]
+    }
+
+    fn has(labels: &[(String, egui::Pos2)], text: &str) -> bool {
+        labels.iter().any(|(l, _)| l == text)
+    }
+
+    #[test]
+    fn choosing_a_csv_file_keeps_its_fields_until_another_source_or_data() {
+        let ctx = egui::Context::default();
+        ctx.enable_accesskit();
+        let generated = DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Spiral, 100, 0.1, 0));
+        let mut data = generated.clone();
+        let mut drafts = PanelState::default();
+        let (_, labels) = frame(&ctx, vec![], &mut data, &mut drafts);
+        assert!(has(&labels, "generator") && !has(&labels, "file"), "{labels:?}");
+        let csv = labels.iter().find(|(l, _)| l == "CSV file").expect("the CSV choice is drawn").1;
+        frame(&ctx, click_at(csv), &mut data, &mut drafts);
+        // Frames later, with the data still generated, the CSV's path field is still offered.
+        for _ in 0..3 {
+            let (edit, labels) = frame(&ctx, vec![], &mut data, &mut drafts);
+            assert!(has(&labels, "file") && has(&labels, "target column"), "{labels:?}");
+            assert!(!edit.changed && data == generated);
+        }
+        assert_eq!(drafts.csv, "data.csv");
+        // Back to the generator: its fields again, the data untouched.
+        let (_, labels) = frame(&ctx, vec![], &mut data, &mut drafts);
+        let gen_choice = labels.iter().find(|(l, _)| l == "generator").expect("drawn").1;
+        frame(&ctx, click_at(gen_choice), &mut data, &mut drafts);
+        let (_, labels) = frame(&ctx, vec![], &mut data, &mut drafts);
+        assert!(!has(&labels, "file"), "{labels:?}");
+        assert_eq!(data, generated);
+        // A choice made against other data (a lesson opened since) is dropped.
+        frame(&ctx, click_at(csv), &mut data, &mut drafts);
+        assert!(drafts.csv_chosen.is_some());
+        data = DataSpec::Generator(GeneratorSpec::new(GeneratorKind::Xor, 50, 0.0, 1));
+        let (_, labels) = frame(&ctx, vec![], &mut data, &mut drafts);
+        assert!(!has(&labels, "file") && drafts.csv_chosen.is_none(), "{labels:?}");
+    }
 }

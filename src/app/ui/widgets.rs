@@ -14,6 +14,7 @@ use crate::app::scenes::{GoToLesson, LessonMode};
 use crate::app::settings::{Play, RebuildObjective, RecomputeSurface, Reset, ResetView, StatusLine, StepOnce};
 use crate::app::sim::Simulation;
 use crate::app::view::run_colour;
+use crate::core::DataSpec;
 
 /// Red for messages about input the app did not apply.
 pub const ERROR_RED: Color32 = Color32::from_rgb(255, 120, 100);
@@ -28,6 +29,11 @@ pub struct PanelState {
     pub csv: String,
     /// The CSV's target columns being edited.
     pub csv_target: String,
+    /// "CSV file" was chosen as the data while the scene's data was this (generated or inline):
+    /// the CSV's fields (or the page's file picker) stay shown while the data is unchanged, so
+    /// until a file is loaded, a lesson opened or another source chosen. Without it the choice
+    /// lasted one frame, as the data had not changed yet.
+    pub csv_chosen: Option<DataSpec>,
     /// The path in the Files section.
     pub file: String,
 }
