@@ -102,6 +102,8 @@ fn orbit_with_mouse(
     buttons: Res<ButtonInput<MouseButton>>,
     motion: Res<AccumulatedMouseMotion>,
     scroll: Res<AccumulatedMouseScroll>,
+    layout: Res<UiLayout>,
+    window: Single<&Window, With<PrimaryWindow>>,
     mut orbit: Single<&mut Orbit, With<ViewCamera>>,
 ) {
     let delta = motion.delta;
@@ -119,9 +121,18 @@ fn orbit_with_mouse(
         MouseScrollUnit::Line => scroll.delta.y,
         MouseScrollUnit::Pixel => scroll.delta.y / 40.0,
     };
-    if lines != 0.0 {
+    // The wheel zooms only over the 3D view: over a panel it scrolls the panel (egui does not
+    // claim the wheel where a panel has nothing to scroll).
+    let over_view = window.cursor_position().is_some_and(|c| over_the_view(c, window.size(), &layout));
+    if lines != 0.0 && over_view {
         orbit.distance = (orbit.distance * 0.9f32.powf(lines)).clamp(1.0, 200.0);
     }
+}
+
+/// Whether a point of the window (logical pixels) is on the 3D view: right of the left panel,
+/// left of the right one, below the lesson card.
+fn over_the_view(cursor: Vec2, window: Vec2, layout: &UiLayout) -> bool {
+    cursor.x >= layout.left && cursor.x <= window.x - layout.right && cursor.y >= layout.top && cursor.y <= window.y
 }
 
 /// On a tablet: one finger rotates as the left button does; two fingers zoom by pinching and
@@ -221,6 +232,17 @@ fn framed_above_legend(size: UVec2, legend: u32) -> Option<SubCameraView> {
 mod tests {
     use super::*;
     use bevy::camera::CameraProjection;
+
+    #[test]
+    fn the_wheel_zooms_over_the_view_only() {
+        let layout = UiLayout { left: 380.0, right: 290.0, top: 180.0, ..default() };
+        let window = Vec2::new(1280.0, 720.0);
+        assert!(over_the_view(Vec2::new(700.0, 450.0), window, &layout));
+        // Over the side panel, the plots and the lesson card: not the view.
+        for outside in [Vec2::new(200.0, 450.0), Vec2::new(1100.0, 450.0), Vec2::new(700.0, 90.0)] {
+            assert!(!over_the_view(outside, window, &layout), "{outside}");
+        }
+    }
 
     /// Where a view-space point lands in the viewport, in pixels from its top left.
     fn pixel(clip_from_view: Mat4, size: UVec2, at: Vec3) -> Vec2 {

@@ -89,7 +89,9 @@ fn draw_surface_labels(
     let (camera, transform) = *camera;
     let (Some(view), Some(rect)) = (view, camera.logical_viewport_rect()) else { return Ok(()) };
     let clip = egui::Rect::from_min_max(Pos2::new(rect.min.x, rect.min.y), Pos2::new(rect.max.x, rect.max.y));
-    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Middle, "surface_labels".into())).with_clip_rect(clip);
+    // Behind every window (Share, file dialogs): the labels belong to the 3D view, and the
+    // panels they share the background with never cover the view they are clipped to.
+    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Background, "surface_labels".into())).with_clip_rect(clip);
     let map = &view.map;
     let mut placer = Placer::new(clip.shrink(4.0));
     let legend = legend::draw(&ctx, clip, map, &sim);
@@ -285,8 +287,9 @@ fn label_true_losses(
         let want =
             if right.max.x > bounds.max.x { Align2::RIGHT_CENTER.anchor_size(p - egui::Vec2::new(9.0, 0.0), galley.size()) } else { right };
         let at = placer.place(want);
-        // A dark shadow keeps the label readable over the bright parts of the colour map.
-        painter.galley_with_override_text_color(at.min + egui::Vec2::new(1.0, 1.0), galley.clone(), Color32::from_black_alpha(220));
+        // A dark backdrop keeps the run's colour readable over any part of the colour map (a
+        // shadow alone left red on purple hard to read from the back of a room).
+        painter.rect_filled(at.expand2(egui::vec2(4.0, 2.0)), 3.0, Color32::from_black_alpha(190));
         painter.galley(at.min, galley, color);
     }
 }

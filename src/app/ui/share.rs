@@ -17,6 +17,9 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(EguiPrimaryContextPass, draw_share_window.in_set(UiSystems::Windows));
 }
 
+/// The height of the line's and the link's fields: about six rows, then they scroll.
+const LONG_FIELD: f32 = 100.0;
+
 /// The window: this scene's line to copy, a field to paste a line into, and "Open".
 fn draw_share_window(
     mut contexts: EguiContexts,
@@ -27,13 +30,19 @@ fn draw_share_window(
     let ctx = contexts.ctx_mut()?.clone();
     let mut shown = state.open;
     // Over the middle of the 3D view, not over the side panel's controls.
-    let at = ctx.content_rect().center() - egui::vec2(260.0, 220.0);
-    egui::Window::new("Share").open(&mut shown).default_width(520.0).default_pos(at).collapsible(false).show(&ctx, |ui| {
+    let screen = ctx.content_rect();
+    let at = screen.center() - egui::vec2(260.0, (screen.height() / 2.0 - 40.0).min(220.0));
+    // A long line or link scrolls in its own field, and the window as a whole scrolls when the
+    // screen is short (1280×720, a projector), so the paste field and Open stay reachable.
+    let window = egui::Window::new("Share").open(&mut shown).default_width(520.0).default_pos(at).collapsible(false);
+    window.vscroll(true).max_height(screen.height() - 80.0).show(&ctx, |ui| {
         ui.label("This scene as one line (select it and copy it; `losscape open LINE` restores it too):");
         match &state.line {
             Some(Ok(line)) => {
                 let mut text = line.as_str();
-                ui.add(egui::TextEdit::multiline(&mut text).desired_rows(3).desired_width(f32::INFINITY).code_editor());
+                egui::ScrollArea::vertical().id_salt("share line").max_height(LONG_FIELD).show(ui, |ui| {
+                    ui.add(egui::TextEdit::multiline(&mut text).desired_rows(3).desired_width(f32::INFINITY).code_editor());
+                });
                 if ui.button("Copy share line").clicked() {
                     ui.ctx().copy_text(line.clone());
                 }
@@ -41,7 +50,9 @@ fn draw_share_window(
                     Ok(link) => {
                         ui.label("As a link that opens this scene in the browser:");
                         let mut text = link.as_str();
-                        ui.add(egui::TextEdit::multiline(&mut text).desired_rows(2).desired_width(f32::INFINITY).code_editor());
+                        egui::ScrollArea::vertical().id_salt("share link").max_height(LONG_FIELD).show(ui, |ui| {
+                            ui.add(egui::TextEdit::multiline(&mut text).desired_rows(2).desired_width(f32::INFINITY).code_editor());
+                        });
                         if ui.button("Copy link").clicked() {
                             ui.ctx().copy_text(link.clone());
                         }
