@@ -17,8 +17,9 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(EguiPrimaryContextPass, draw_share_window.in_set(UiSystems::Windows));
 }
 
-/// The height of the line's and the link's fields: about six rows, then they scroll.
-const LONG_FIELD: f32 = 100.0;
+/// The height of the line's and the link's fields: three rows, then they scroll (so the whole
+/// window fits a 1280×720 page).
+const LONG_FIELD: f32 = 62.0;
 
 /// The window: this scene's line to copy, a field to paste a line into, and "Open".
 fn draw_share_window(
@@ -31,7 +32,7 @@ fn draw_share_window(
     let mut shown = state.open;
     // Over the middle of the 3D view, not over the side panel's controls.
     let screen = ctx.content_rect();
-    let at = screen.center() - egui::vec2(260.0, (screen.height() / 2.0 - 40.0).min(220.0));
+    let at = screen.center() - egui::vec2(260.0, (screen.height() / 2.0 - 60.0).clamp(0.0, 220.0));
     // A long line or link scrolls in its own field, and the window as a whole scrolls when the
     // screen is short (1280×720, a projector), so the paste field and Open stay reachable.
     let window = egui::Window::new("Share").open(&mut shown).default_width(520.0).default_pos(at).collapsible(false);
