@@ -6,12 +6,13 @@
 //! inline (a page has no folder to name it by). The page's `<html>` element carries what is on
 //! screen (`data-scene`, `data-surfaces`: surfaces drawn so far; `data-record-button`,
 //! `data-view`, `data-recording`: where to click Record, the 3D view a GIF is cut to, frames
-//! recorded) for its scripts and the browser test.
+//! recorded; `data-ball`: where run 1's ball is drawn) for its scripts and the browser test.
 
 use std::path::Path;
 
 use bevy::prelude::*;
 
+use super::ball::Ball;
 use super::camera::ViewCamera;
 use super::landscape::GridTask;
 use super::record::Recorder;
@@ -27,7 +28,7 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, note_address)
         .add_systems(Update, follow_fragment.in_set(AppSystems::ReadInput))
         .add_systems(Update, receive_picked_files.in_set(AppSystems::FileActions))
-        .add_systems(Update, (report_to_page, report_recording).in_set(AppSystems::SyncVisuals));
+        .add_systems(Update, (report_to_page, report_recording, report_ball).in_set(AppSystems::SyncVisuals));
 }
 
 /// Where the Record button is (CSS pixels, `x,y,width,height`: egui's points on a page without
@@ -70,6 +71,23 @@ fn report_to_page(view: Option<Res<SurfaceView>>, tasks: Res<GridTask>, settings
     browser::set_page_state("scene", &settings.scene.name);
     browser::set_page_state("surface-res", &view.map.land.res().to_string());
     browser::set_page_state("surfaces", &drawn.to_string());
+}
+
+/// Where run 1's ball is drawn (CSS pixels `x,y`, empty when it is off screen), on the page's
+/// `<html>` whenever it moves: the browser test looks for the ball's colour there.
+fn report_ball(
+    camera: Single<(&Camera, &GlobalTransform), With<ViewCamera>>,
+    balls: Query<(&Ball, &GlobalTransform)>,
+    mut shown: Local<String>,
+) {
+    let (camera, eye) = *camera;
+    let ball = balls.iter().find(|(ball, _)| ball.run == 0);
+    let at = ball.and_then(|(_, at)| camera.world_to_viewport(eye, at.translation()).ok());
+    let now = at.map_or(String::new(), |p| format!("{:.0},{:.0}", p.x, p.y));
+    if now != *shown {
+        browser::set_page_state("ball", &now);
+        *shown = now;
+    }
 }
 
 fn note_address(mut share: ResMut<ShareState>) {

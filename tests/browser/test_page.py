@@ -1,7 +1,8 @@
 """The web app in headless Chromium (SwiftShader WebGL2), driven by Playwright.
 
 Run by `scripts/web.sh test` (and CI) on a built dist/. Checks, on the page:
-  1. it loads and draws lesson 1 in lesson mode, with no panic or error in the console;
+  1. it loads and draws lesson 1 in lesson mode, with no panic or error in the console: the
+     curve's colour in the 3D view and run 1's red ball where the page says it is drawn;
      the time from opening the page to the first surface is printed;
   2. every lesson's surface appears after Next (PageDown); the time each took is printed against
      the 3 s goal (software WebGL here draws a frame in about a second, so this is reported, not
@@ -29,6 +30,7 @@ LOSSCAPE_WEB_ALL_LESSONS=0 stops it after lesson 6.
 import contextlib
 import functools
 import http.server
+import io
 import os
 import pathlib
 import socketserver
@@ -167,6 +169,29 @@ class Page:
         self.page.screenshot(path=str(SHOTS / name))
 
 
+def drawn_curve_and_ball(page):
+    """Lesson 1's curve and ball are on the canvas: in the 3D view (`data-view`), pixels of the
+    curve's pale yellow; around where the page says run 1's ball is (`data-ball`), pixels of its
+    red. Read while the ball stands still (the page's report and the screenshot agree)."""
+    deadline = time.monotonic() + 30
+    while True:
+        before = page.state("ball")
+        png = Image.open(io.BytesIO(page.page.screenshot())).convert("RGB")
+        if before and page.state("ball") == before:
+            break
+        assert time.monotonic() < deadline, f"the ball did not stand still on screen (data-ball {before!r})"
+        page.page.wait_for_timeout(500)
+    x, y, w, h = (int(float(v)) for v in page.state("view").split(","))
+    view = png.crop((x, y, x + w, y + h))
+    curve = sum(1 for r, g, b in view.getdata() if r > 235 and 225 < g < 255 and 185 < b < 225)
+    assert curve > 200, f"lesson 1's curve is not drawn: {curve} pixels of its colour in the view"
+    bx, by = (int(float(v)) for v in before.split(","))
+    around = png.crop((bx - 8, by - 8, bx + 9, by + 9))
+    red = sum(1 for r, g, b in around.getdata() if r > 110 and r > g + 50 and r > b + 50)
+    assert red > 20, f"run 1's ball is not drawn at {before}: {red} red pixels around it"
+    return curve, before
+
+
 def record_button(page):
     """The middle of the panel's Record (or Stop) button, where the page says egui drew it."""
     rect = page.state("recordButton")
@@ -258,6 +283,8 @@ def main():
         print(f"page: the module started {loaded:.1f} s after opening; lesson 1's surface was on screen at {opened:.1f} s")
         page.page.wait_for_timeout(1500)
         page.shot("lesson_01.png")
+        curve, ball = drawn_curve_and_ball(page)
+        print(f"page: lesson 1's curve ({curve} pixels of its colour in the view) and ball (at {ball}) are drawn", flush=True)
 
 
         # 2. Every lesson, in order, by Next (PageDown on the canvas). Lesson 0 is before 1.
