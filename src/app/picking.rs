@@ -28,6 +28,24 @@ pub fn describe_click(map: &ViewMap, a: f64, b: f64) -> String {
     }
 }
 
+/// The most fingers on the screen at once since the first of them went down.
+#[derive(Default, Debug, Clone, Copy, PartialEq)]
+struct TouchGesture {
+    most: usize,
+}
+
+impl TouchGesture {
+    /// Counts the fingers on the screen this frame (those lifted in it included).
+    fn observe(&mut self, fingers: usize) {
+        self.most = self.most.max(fingers);
+    }
+
+    /// Whether only one finger has been down: a tap, not the end of a pinch or a pan.
+    fn single(&self) -> bool {
+        self.most <= 1
+    }
+}
+
 /// A left click (not a drag) on the surface restarts every run from the point under the
 /// cursor: the cursor's ray is intersected with the mesh's triangles. The new start goes on the
 /// status line and in the log (`tests/app_click.rs` clicks with a real pointer and reads it).
@@ -40,17 +58,25 @@ fn pick_start_on_click(
     view: Option<Res<SurfaceView>>,
     sim: Res<Simulation>,
     mut press: Local<Option<Vec2>>,
+    mut gesture: Local<TouchGesture>,
     mut starts: MessageWriter<SetStart>,
     mut recompute: MessageWriter<RecomputeSurface>,
     mut status: ResMut<StatusLine>,
 ) {
     let Some(view) = view else { return };
     let free = wants.as_ref().is_none_or(|w| !w.wants_any_pointer_input());
-    // A tap: one finger down and up without moving (a drag rotates instead).
+    // A tap: one finger down and up without moving (a drag rotates instead), and no second
+    // finger since it went down (the last finger lifted after a pinch is not a tap).
     let tap = touches.as_ref().and_then(|t| {
         let lifted: Vec<_> = t.iter_just_released().collect();
+        let down = t.iter().count();
+        gesture.observe(down + lifted.len());
+        let single = gesture.single();
+        if down == 0 {
+            *gesture = TouchGesture::default();
+        }
         match lifted.as_slice() {
-            [one] if t.iter().next().is_none() && one.distance().length() <= 10.0 && free => Some(one.position()),
+            [one] if down == 0 && single && one.distance().length() <= 10.0 && free => Some(one.position()),
             _ => None,
         }
     });
@@ -118,4 +144,24 @@ pub fn ray_hit(p: &[[f32; 3]], res: usize, origin: Vec3, dir: Vec3) -> Option<Ve
         }
     }
     best.map(|t| origin + dir * t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TouchGesture;
+
+    #[test]
+    fn the_last_finger_of_a_pinch_is_not_a_tap() {
+        let mut tap = TouchGesture::default();
+        for fingers in [1, 1, 1] {
+            tap.observe(fingers);
+        }
+        assert!(tap.single());
+        let mut pinch = TouchGesture::default();
+        // Two fingers, the first lifted, then the second (which barely moved) lifted too.
+        for fingers in [1, 2, 2, 1, 1] {
+            pinch.observe(fingers);
+        }
+        assert!(!pinch.single());
+    }
 }

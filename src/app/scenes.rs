@@ -218,6 +218,39 @@ mod tests {
         LessonMode::new(true)
     }
 
+    /// The Share window's state on a page at `address` for `scene`, as the window makes it.
+    fn shared(scene: &Scene, address: &str) -> ShareState {
+        let line = crate::share::encode(scene, Path::new("."));
+        ShareState { line: Some(line), address: Some(address.into()), ..Default::default() }
+    }
+
+    #[test]
+    fn a_scene_is_a_link_unless_too_large_then_a_file() {
+        let text = LESSONS[1].text;
+        let scene = crate::scene::parse(text, crate::scene::Format::Ron, Path::new(LESSONS[1].file)).expect("a lesson parses");
+        let link = shared(&scene, "https://example.org/losscape/").link().expect("a lesson fits a link");
+        assert!(link.starts_with("https://example.org/losscape/#losscape1.") && link.len() <= MAX_LINK);
+        assert_eq!(crate::share::decode(&link).expect("the link decodes"), scene);
+        // Lesson 6's network on 2000 inline rows: far past a link, so the window offers the file.
+        let mut big = crate::scene::parse(
+            LESSONS.iter().find(|l| l.file.starts_with("06_")).unwrap().text,
+            crate::scene::Format::Ron,
+            Path::new("06.ron"),
+        )
+        .expect("parses");
+        let crate::core::ObjectiveSpec::Network(net) = &mut big.objective else { panic!("lesson 6 is a network") };
+        let rows = (0..2000).map(|i| (i as f64 * 0.7548776662).fract() * 2.0 - 1.0);
+        let x: Vec<Vec<f64>> = rows.clone().zip(rows.skip(1)).map(|(a, b)| vec![a, b]).collect();
+        let y = x.iter().map(|r| vec![(r[0] * r[1]).signum()]).collect();
+        net.data = crate::core::DataSpec::Inline(crate::core::Table { x, y });
+        let state = shared(&big, "https://example.org/losscape/");
+        assert!(matches!(state.line, Some(Ok(_))), "the large scene still has a line");
+        let long = state.link().expect_err("too large for a link");
+        assert!(long > MAX_LINK, "{long}");
+        // On the desktop (no page address) there is no link at all.
+        assert_eq!(ShareState { address: None, ..shared(&scene, "x") }.link(), Err(0));
+    }
+
     #[test]
     fn lessons_are_in_classroom_order() {
         let names: Vec<&str> = LESSONS.iter().map(|l| l.file).collect();
