@@ -6,7 +6,9 @@
 //! inline (a page has no folder to name it by). The page's `<html>` element carries what is on
 //! screen (`data-scene`, `data-surfaces`: surfaces drawn so far; `data-record-button`,
 //! `data-view`, `data-recording`: where to click Record, the 3D view a GIF is cut to, frames
-//! recorded; `data-ball`: where run 1's ball is drawn) for its scripts and the browser test.
+//! recorded; `data-ball`: where run 1's ball is drawn; `data-widget-NAME`: where the panels
+//! drew a few buttons and fields, e.g. `files`, `file-name`, `trajectory`) for its scripts and
+//! the browser test.
 
 use std::path::Path;
 
@@ -18,7 +20,7 @@ use super::landscape::GridTask;
 use super::record::Recorder;
 use super::scenes::{GoToLesson, OpenSharedLine, ShareState};
 use super::sets::AppSystems;
-use super::settings::{RebuildObjective, SimSettings, StatusLine, UiLayout};
+use super::settings::{RebuildObjective, SimSettings, StatusLine, UiLayout, WidgetPlaces};
 use super::sim::{SwitchScene, load_scene_text};
 use super::surface::SurfaceView;
 use crate::browser::{self, Picked, Purpose};
@@ -28,7 +30,7 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, note_address)
         .add_systems(Update, follow_fragment.in_set(AppSystems::ReadInput))
         .add_systems(Update, receive_picked_files.in_set(AppSystems::FileActions))
-        .add_systems(Update, (report_to_page, report_recording, report_ball).in_set(AppSystems::SyncVisuals));
+        .add_systems(Update, (report_to_page, report_recording, report_ball, report_widgets).in_set(AppSystems::SyncVisuals));
 }
 
 /// Where the Record button is (CSS pixels, `x,y,width,height`: egui's points on a page without
@@ -88,6 +90,18 @@ fn report_ball(
         browser::set_page_state("ball", &now);
         *shown = now;
     }
+}
+
+/// Where the panels drew the buttons and fields they name (CSS pixels `x,y,width,height`), on
+/// the page's `<html>` as `data-widget-NAME` whenever one moves: the browser test clicks
+/// "Explorer mode", opens Files, types a file name and presses the exports.
+fn report_widgets(places: Res<WidgetPlaces>, mut shown: Local<WidgetPlaces>) {
+    for (name, &[x, y, w, h]) in &places.0 {
+        if shown.0.get(name) != Some(&[x, y, w, h]) {
+            browser::set_page_state(&format!("widget-{name}"), &format!("{x},{y},{w},{h}"));
+        }
+    }
+    shown.clone_from(&places);
 }
 
 fn note_address(mut share: ResMut<ShareState>) {

@@ -28,6 +28,7 @@ pub(super) fn plugin(app: &mut App) {
         .init_resource::<StatusLine>()
         .init_resource::<ViewSwitches>()
         .init_resource::<UiLayout>()
+        .init_resource::<WidgetPlaces>()
         .init_resource::<FixedStepping>()
         .add_systems(
             Update,
@@ -161,6 +162,21 @@ pub struct UiLayout {
     /// Where the panel's Record button is, `[x, y, width, height]`: the web page tells its
     /// scripts and the browser test, which clicks it on the canvas egui draws into.
     pub record_button: Option<[f32; 4]>,
+}
+
+/// Where some of the panels' buttons and fields were drawn, by name, `[x, y, width, height]` in
+/// egui's points: the web page tells its scripts and the browser test (`data-widget-NAME`),
+/// which click them on the canvas egui draws into. A widget not on screen keeps its last place.
+#[derive(Resource, Clone, Debug, Default, PartialEq)]
+pub struct WidgetPlaces(pub std::collections::BTreeMap<&'static str, [f32; 4]>);
+
+impl WidgetPlaces {
+    /// Notes where `name` was drawn this frame.
+    pub fn note(&mut self, name: &'static str, rect: [f32; 4]) {
+        if self.0.get(name) != Some(&rect) {
+            self.0.insert(name, rect);
+        }
+    }
 }
 
 /// The last thing worth telling the user (saved files, errors, divergence).

@@ -20,7 +20,10 @@ Run by `scripts/web.sh test` (and CI) on a built dist/. Checks, on the page:
   6. ● Record (clicked on the canvas, where the page says egui drew it) records lesson 3's 3D
      view without the panels moving it, Stop ends it and keeps what was recorded, and the GIF
      arrives as a download: a GIF89a that PIL decodes to frames of the view's size, each with
-     its caption, not blank, the first and last different.
+     its caption, not blank, the first and last different;
+  7. in explorer mode, the Files section's exports (clicked on the canvas, where the page says
+     egui drew them, with the file name typed) arrive as downloads: trajectory CSV and JSON,
+     grid, OBJ and PLY mesh, loss plot PNG; the trajectory CSV equals `losscape train`'s.
 Screenshots go to $LOSSCAPE_SHOTS (default /tmp/losscape-web-shots).
 
 Environment: LOSSCAPE_BIN, the desktop binary (default $CARGO_TARGET_DIR or target, /release/losscape);
@@ -34,11 +37,13 @@ import functools
 import gzip
 import http.server
 import io
+import json
 import os
 import pathlib
 import socketserver
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -240,6 +245,82 @@ def record_a_gif(page, shots):
     return path, size, recorded
 
 
+def widget_centre(page, name, limit=30):
+    """The middle of a button or field the page says the panels drew (`data-widget-NAME`)."""
+    key = "widget" + "".join(part.capitalize() for part in name.split("-"))
+    start = time.monotonic()
+    while not page.state(key):
+        page.check()
+        assert time.monotonic() - start < limit, f"the page does not say where {name!r} is (data-widget-{name})"
+        page.page.wait_for_timeout(200)
+    x, y, w, h = map(float, page.state(key).split(","))
+    return x + w / 2, y + h / 2
+
+
+def click_widget(page, name):
+    """Scrolls the panel until the widget is on screen, rests the pointer on it for a frame or
+    two (software WebGL draws about two a second), then clicks it, as a user would."""
+    height = page.page.viewport_size["height"]
+    for _ in range(10):
+        x, y = widget_centre(page, name)
+        if 10 < y < height - 10:
+            break
+        page.page.mouse.move(x, height / 2)
+        page.page.mouse.wheel(0, 400 if y > height / 2 else -400)
+        page.page.wait_for_timeout(1000)
+    page.page.mouse.move(*widget_centre(page, name))
+    page.page.wait_for_timeout(1200)
+    page.page.mouse.click(*widget_centre(page, name))
+
+
+def export_files(page, scene):
+    """Explorer mode, then the Files section: for each file name typed, the export button's
+    download, checked by format; the trajectory CSV equals `losscape train` on the desktop for
+    the steps taken so far. Returns [(name, bytes)]."""
+    click_widget(page, "explorer-mode")
+    click_widget(page, "files")
+    done = []
+    for name, button in (("trajectory.csv", "trajectory"), ("trajectory.json", "trajectory"), ("grid.csv", "grid"),
+                         ("surface.obj", "mesh"), ("surface.ply", "mesh"), ("loss.png", "loss-plot")):
+        # The field takes keys from the frame after the click; the old name is erased key by key
+        # (Ctrl+A reaches egui on the page as a typed "A").
+        click_widget(page, "file-name")
+        page.page.wait_for_timeout(800)
+        page.page.keyboard.press("End")
+        for _ in range(60):
+            page.page.keyboard.press("Backspace")
+        page.page.keyboard.type(name)
+        page.page.wait_for_timeout(800)
+        with page.page.expect_download(timeout=60_000) as caught:
+            click_widget(page, button)
+        download = caught.value
+        assert download.failure() is None, f"{name}: the download failed: {download.failure()}"
+        assert download.suggested_filename == name, (name, download.suggested_filename)
+        data = pathlib.Path(download.path()).read_bytes()
+        head = data[:64]
+        if name.endswith(".csv") and button == "trajectory":
+            text = data.decode()
+            steps = max(int(row.split(",")[1]) for row in text.splitlines()[1:])
+            with tempfile.TemporaryDirectory() as tmp:
+                out = pathlib.Path(tmp) / "t.csv"
+                desktop("train", str(scene), "--steps", str(steps), "--out", str(out))
+                assert text == out.read_text(), f"the page's trajectory.csv ({steps} steps) differs from losscape train's"
+        elif name.endswith(".json"):
+            json.loads(data)
+        elif name == "grid.csv":
+            assert data.count(b"\n") > 100, head
+        elif name.endswith(".obj"):
+            assert b"\nv " in data and b"\nf " in data, head
+        elif name.endswith(".ply"):
+            assert data.startswith(b"ply\n"), head
+        else:
+            assert data.startswith(b"\x89PNG"), head
+            assert Image.open(io.BytesIO(data)).size[0] >= 400
+        done.append((name, len(data)))
+        page.check()
+    return done
+
+
 def check_gif(path, size):
     """A GIF89a of at least two frames of `size`, none blank, the first and last different."""
     data = path.read_bytes()
@@ -355,6 +436,11 @@ def main():
         # the 200 of the whole lesson.
         assert recorded <= frames < 100, (recorded, frames)
         print(f"page: ● Record gave {gif.name}: {size[0]}×{size[1]}, {frames} frames, {length} bytes, a download")
+
+        # 7. The exports, clicked on the canvas in explorer mode, each a download.
+        exported = export_files(page, ROOT / "assets" / "scenes" / "03_hours_studied.ron")
+        print("page: exports downloaded: " + ", ".join(f"{n} ({size} bytes)" for n, size in exported)
+              + "; trajectory.csv equals losscape train's", flush=True)
 
         page.check()
         page.page.close()  # one page at a time: both would share two cores

@@ -16,8 +16,10 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use crate::app::record::Recorder;
 use crate::app::scenes::{GoToLesson, LessonMode, ShareState};
 use crate::app::sets::UiSystems;
-use crate::app::settings::{SimSettings, UiLayout};
+use crate::app::settings::{SimSettings, UiLayout, WidgetPlaces};
 use crate::app::sim::Simulation;
+
+use super::widgets::place;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(EguiPrimaryContextPass, apply_lesson_style.in_set(UiSystems::Style))
@@ -64,6 +66,7 @@ fn draw_lesson_card(
     mut layout: ResMut<UiLayout>,
     mut go: MessageWriter<GoToLesson>,
     mut share: ResMut<ShareState>,
+    mut places: ResMut<WidgetPlaces>,
     recorder: Res<Recorder>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
@@ -104,6 +107,9 @@ fn draw_lesson_card(
         .show(&mut root, |ui| draw_card_contents(ui, &lesson, &settings, &sim, &mut go));
     // Written only on a click, so the resources change only when something did.
     let clicks = response.inner;
+    if let Some(at) = clicks.explorer_at {
+        places.note("explorer-mode", place(at));
+    }
     if clicks.explorer {
         lesson.active = false;
     }
@@ -124,6 +130,8 @@ struct CardClicks {
     explorer: bool,
     /// "Share…".
     share: bool,
+    /// Where "Explorer mode" was drawn (for [`WidgetPlaces`]).
+    explorer_at: Option<egui::Rect>,
 }
 
 /// The lesson menu: the lesson on screen ("01 · 2 of 24"), and on a click every lesson as
@@ -189,7 +197,9 @@ fn draw_card_contents(
             if !right_to_left {
                 share(ui);
             }
-            clicks.explorer = ui.button("Explorer mode").on_hover_text("every control, normal type size").clicked();
+            let explorer = ui.button("Explorer mode").on_hover_text("every control, normal type size");
+            clicks.explorer = explorer.clicked();
+            clicks.explorer_at = Some(explorer.rect);
             if right_to_left {
                 share(ui);
             }

@@ -16,10 +16,10 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use super::objective::draw_objective;
 use super::runs::draw_runs;
 use super::surface_controls::draw_surface;
-use super::widgets::{ERROR_RED, PanelActions, PanelState, PanelView, color32, swatch};
+use super::widgets::{ERROR_RED, PanelActions, PanelState, PanelView, color32, place, swatch};
 use crate::app::files::{FileAction, FileKind};
 use crate::app::sets::UiSystems;
-use crate::app::settings::{Play, Reset, ResetView, SimSettings, StepOnce, UiLayout, ViewSwitches};
+use crate::app::settings::{Play, Reset, ResetView, SimSettings, StepOnce, UiLayout, ViewSwitches, WidgetPlaces};
 use crate::app::view::plain;
 use crate::core::RunStatus;
 
@@ -34,6 +34,7 @@ pub struct SidePanel<'w> {
     switches: ResMut<'w, ViewSwitches>,
     state: ResMut<'w, PanelState>,
     layout: ResMut<'w, UiLayout>,
+    places: ResMut<'w, WidgetPlaces>,
     view: PanelView<'w>,
     actions: PanelActions<'w>,
 }
@@ -53,6 +54,7 @@ impl SidePanel<'_> {
         let mut switches = *self.switches;
         let mut drafts = self.state.clone();
         let (state, view, actions) = (&mut drafts, &self.view, &mut self.actions);
+        let places = &mut *self.places;
         let mut root = egui::Ui::new(
             ctx.clone(),
             "root_left".into(),
@@ -77,9 +79,10 @@ impl SidePanel<'_> {
                     .default_open(true)
                     .show(ui, |ui| draw_surface(ui, &mut settings, &mut switches, view, actions));
                 if !view.lesson.active {
-                    egui::CollapsingHeader::new(RichText::new("Files").strong())
+                    let files = egui::CollapsingHeader::new(RichText::new("Files").strong())
                         .default_open(false)
-                        .show(ui, |ui| draw_files(ui, &settings, state, actions));
+                        .show(ui, |ui| draw_files(ui, &settings, state, actions, places));
+                    places.note("files", place(files.header_response.rect));
                 }
             });
         });
@@ -194,21 +197,21 @@ fn draw_live_numbers(ui: &mut egui::Ui, view: &PanelView) {
     });
 }
 
-fn draw_files(ui: &mut egui::Ui, settings: &SimSettings, state: &mut PanelState, actions: &mut PanelActions) {
-    if state.file.is_empty() {
-        state.file = match &settings.path {
-            Some(p) => p.display().to_string(),
-            None => settings.file_name().unwrap_or_else(|| "scene.ron".into()),
-        };
-    }
+fn draw_files(ui: &mut egui::Ui, settings: &SimSettings, state: &mut PanelState, actions: &mut PanelActions, places: &mut WidgetPlaces) {
+    // Filled once: a field refilled whenever it was empty put the old name back mid-typing
+    // once the user had erased it.
+    let file = state.file.get_or_insert_with(|| match &settings.path {
+        Some(p) => p.display().to_string(),
+        None => settings.file_name().unwrap_or_else(|| "scene.ron".into()),
+    });
     // In the browser every written file is a download with this name, and "Open scene" asks
     // the file picker.
     let web = cfg!(target_arch = "wasm32");
     ui.horizontal(|ui| {
         ui.label(if web { "name" } else { "path" });
-        ui.text_edit_singleline(&mut state.file);
+        places.note("file-name", place(ui.text_edit_singleline(file).rect));
     });
-    let path = std::path::PathBuf::from(&state.file);
+    let path = std::path::PathBuf::from(file.as_str());
     let mut send = |kind| {
         actions.files.write(FileAction { kind, path: path.clone() });
     };
@@ -219,16 +222,24 @@ fn draw_files(ui: &mut egui::Ui, settings: &SimSettings, state: &mut PanelState,
         if ui.button("Save scene").on_hover_text(".ron or .json").clicked() {
             send(FileKind::SaveScene);
         }
-        if ui.button("Trajectory").on_hover_text(".csv or .json").clicked() {
+        let button = ui.button("Trajectory").on_hover_text(".csv or .json");
+        places.note("trajectory", place(button.rect));
+        if button.clicked() {
             send(FileKind::Trajectory);
         }
-        if ui.button("Grid").on_hover_text(".csv or .json").clicked() {
+        let button = ui.button("Grid").on_hover_text(".csv or .json");
+        places.note("grid", place(button.rect));
+        if button.clicked() {
             send(FileKind::Grid);
         }
-        if ui.button("Mesh").on_hover_text(".obj or .ply").clicked() {
+        let button = ui.button("Mesh").on_hover_text(".obj or .ply");
+        places.note("mesh", place(button.rect));
+        if button.clicked() {
             send(FileKind::Mesh);
         }
-        if ui.button("Loss plot").on_hover_text(".png: loss against step for every run").clicked() {
+        let button = ui.button("Loss plot").on_hover_text(".png: loss against step for every run");
+        places.note("loss-plot", place(button.rect));
+        if button.clicked() {
             send(FileKind::LossPlot);
         }
         if ui.button("Screenshot").on_hover_text(".png").clicked() {

@@ -16,6 +16,11 @@ use crate::app::sim::Simulation;
 use crate::app::view::run_colour;
 use crate::core::DataSpec;
 
+/// A widget's rectangle as [`crate::app::settings::WidgetPlaces`] keeps it.
+pub fn place(r: egui::Rect) -> [f32; 4] {
+    [r.min.x, r.min.y, r.width(), r.height()]
+}
+
 /// Red for messages about input the app did not apply.
 pub const ERROR_RED: Color32 = Color32::from_rgb(255, 120, 100);
 
@@ -34,8 +39,9 @@ pub struct PanelState {
     /// until a file is loaded, a lesson opened or another source chosen. Without it the choice
     /// lasted one frame, as the data had not changed yet.
     pub csv_chosen: Option<DataSpec>,
-    /// The path in the Files section.
-    pub file: String,
+    /// The path (on a page, the download's name) in the Files section; `None` until the section
+    /// is first drawn, when it is filled with the scene's.
+    pub file: Option<String>,
 }
 
 /// The messages the panel can send, and the play state it can ask for.
