@@ -432,6 +432,15 @@ pub fn linear_gradients(dz: &[f64], input: &[f64], fan_in: usize, units: usize, 
     // both FMA ports busy. (With AVX2 one unit's sums are already eight registers; two units'
     // sixteen would not fit.) The sums and their order are the same either way.
     let pairs = if avx512!() { units / 2 } else { 0 };
+    // Unit u's weights for the inputs from i on (one per sum in `acc`), and at i = 0 its bias.
+    let mut store = |u: usize, i: usize, acc: &[[f64; 8]], plain: &[f64; 8], dt: &[f64], xt: &[&[f64]]| {
+        for (j, acc) in acc.iter().enumerate() {
+            gw[u * fan_in + i + j] = finish_dot(acc, dt, xt[j]);
+        }
+        if i == 0 {
+            gb[u] = bias(plain, dt);
+        }
+    };
     let mut i = 0;
     // With AVX-512, eight inputs at a time where there are: each `dz` chunk, read from L2,
     // then feeds eight multiply-adds instead of four.
@@ -443,25 +452,14 @@ pub fn linear_gradients(dz: &[f64], input: &[f64], fan_in: usize, units: usize, 
             let rows = [dz_row(u), dz_row(u + 1)];
             let sums = two_units_eight_inputs(rows[0].1, rows[1].1, x, i == 0);
             for (k, ((_, _, dt), (acc, plain))) in rows.into_iter().zip(sums).enumerate() {
-                for (j, acc) in acc.iter().enumerate() {
-                    gw[(u + k) * fan_in + i + j] = finish_dot(acc, dt, xt[j]);
-                }
-                if i == 0 {
-                    gb[u + k] = bias(&plain, dt);
-                }
+                store(u + k, i, &acc, &plain, dt, &xt);
             }
         }
         for u in 2 * pairs..units {
             let (_, dc, dt) = dz_row(u);
-            for half in 0..2 {
-                let q = 4 * half;
-                let (acc, plain) = one_unit_four_inputs(dc, [x[q], x[q + 1], x[q + 2], x[q + 3]], i == 0 && half == 0);
-                for (j, acc) in acc.iter().enumerate() {
-                    gw[u * fan_in + i + q + j] = finish_dot(acc, dt, xt[q + j]);
-                }
-                if i == 0 && half == 0 {
-                    gb[u] = bias(&plain, dt);
-                }
+            for q in [0, 4] {
+                let (acc, plain) = one_unit_four_inputs(dc, [x[q], x[q + 1], x[q + 2], x[q + 3]], i + q == 0);
+                store(u, i + q, &acc, &plain, dt, &xt[q..]);
             }
         }
         i += 8;
@@ -474,23 +472,13 @@ pub fn linear_gradients(dz: &[f64], input: &[f64], fan_in: usize, units: usize, 
             let (d0, d1) = (dz_row(u), dz_row(u + 1));
             let sums = two_units_four_inputs(d0.1, d1.1, x, i == 0);
             for (k, ((_, _, dt), (acc, plain))) in [d0, d1].into_iter().zip(sums).enumerate() {
-                for (j, acc) in acc.iter().enumerate() {
-                    gw[(u + k) * fan_in + i + j] = finish_dot(acc, dt, xt[j]);
-                }
-                if i == 0 {
-                    gb[u + k] = bias(&plain, dt);
-                }
+                store(u + k, i, &acc, &plain, dt, &xt);
             }
         }
         for u in 2 * pairs..units {
             let (_, dc, dt) = dz_row(u);
             let (acc, plain) = one_unit_four_inputs(dc, x, i == 0);
-            for (j, acc) in acc.iter().enumerate() {
-                gw[u * fan_in + i + j] = finish_dot(acc, dt, xt[j]);
-            }
-            if i == 0 {
-                gb[u] = bias(&plain, dt);
-            }
+            store(u, i, &acc, &plain, dt, &xt);
         }
         i += 4;
     }
