@@ -4,11 +4,10 @@
 //! learns the page's address to offer links, and the files chosen in the browser's file picker
 //! arrive here — a scene replaces the one on screen, a data CSV goes into the network's scene
 //! inline (a page has no folder to name it by). The page's `<html>` element carries what is on
-//! screen (`data-scene`, `data-surfaces`: surfaces drawn so far; `data-record-button`,
-//! `data-view`, `data-recording`: where to click Record, the 3D view a GIF is cut to, frames
-//! recorded; `data-ball`: where run 1's ball is drawn; `data-widget-NAME`: where the panels
-//! drew a few buttons and fields, e.g. `files`, `file-name`, `trajectory`) for its scripts and
-//! the browser test.
+//! screen (`data-scene`, `data-surfaces`: surfaces drawn so far; `data-view`,
+//! `data-recording`: the 3D view a GIF is cut to, frames recorded; `data-ball`: where run 1's
+//! ball is drawn; `data-widget-NAME`: where the panels drew a few buttons and fields, e.g.
+//! `record`, `files`, `file-name`, `trajectory`) for its scripts and the browser test.
 
 use std::path::Path;
 
@@ -20,7 +19,7 @@ use super::landscape::GridTask;
 use super::record::Recorder;
 use super::scenes::{GoToLesson, OpenSharedLine, ShareState};
 use super::sets::AppSystems;
-use super::settings::{RebuildObjective, SimSettings, StatusLine, UiLayout, WidgetPlaces};
+use super::settings::{RebuildObjective, SimSettings, StatusLine, WidgetPlaces};
 use super::sim::{SwitchScene, load_scene_text};
 use super::surface::SurfaceView;
 use crate::browser::{self, Picked, Purpose};
@@ -33,26 +32,18 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(Update, (report_to_page, report_recording, report_ball, report_widgets).in_set(AppSystems::SyncVisuals));
 }
 
-/// Where the Record button is (CSS pixels, `x,y,width,height`: egui's points on a page without
-/// zoom), the 3D view a recording is cut to (physical pixels, the same) and the frames recorded
-/// so far (empty when not recording), on the page's `<html>`, each time one of them changes:
-/// egui draws every button into the canvas, so a script finds none in the page's DOM.
-fn report_recording(
-    layout: Res<UiLayout>,
-    recorder: Res<Recorder>,
-    camera: Single<&Camera, With<ViewCamera>>,
-    mut shown: Local<[String; 3]>,
-) {
-    let rect = |[x, y, w, h]: [f32; 4]| format!("{x},{y},{w},{h}");
+/// The 3D view a recording is cut to (physical pixels `x,y,width,height`: CSS pixels on a page
+/// without zoom) and the frames recorded so far (empty when not recording), on the page's
+/// `<html>`, each time one of them changes. (Where to click Record is `data-widget-record`.)
+fn report_recording(recorder: Res<Recorder>, camera: Single<&Camera, With<ViewCamera>>, mut shown: Local<[String; 2]>) {
     let now = [
-        layout.record_button.map(rect).unwrap_or_default(),
         camera.viewport.as_ref().map_or(String::new(), |v| {
             let (p, s) = (v.physical_position, v.physical_size);
             format!("{},{},{},{}", p.x, p.y, s.x, s.y)
         }),
         recorder.frames().map_or(String::new(), |n| n.to_string()),
     ];
-    for ((key, value), old) in ["record-button", "view", "recording"].into_iter().zip(&now).zip(shown.iter()) {
+    for ((key, value), old) in ["view", "recording"].into_iter().zip(&now).zip(shown.iter()) {
         if value != old {
             browser::set_page_state(key, value);
         }
@@ -92,9 +83,11 @@ fn report_ball(
     }
 }
 
-/// Where the panels drew the buttons and fields they name (CSS pixels `x,y,width,height`), on
-/// the page's `<html>` as `data-widget-NAME` whenever one moves: the browser test clicks
-/// "Explorer mode", opens Files, types a file name and presses the exports.
+/// Where the panels drew the buttons and fields they name (CSS pixels `x,y,width,height`:
+/// egui's points on a page without zoom), on the page's `<html>` as `data-widget-NAME` whenever
+/// one moves: egui draws every button into the canvas, so a script finds none in the page's
+/// DOM. The browser test clicks Record, "Explorer mode", opens Files, types a file name and
+/// presses the exports.
 fn report_widgets(places: Res<WidgetPlaces>, mut shown: Local<WidgetPlaces>) {
     for (name, &[x, y, w, h]) in &places.0 {
         if shown.0.get(name) != Some(&[x, y, w, h]) {

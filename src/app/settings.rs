@@ -159,9 +159,6 @@ pub struct UiLayout {
     /// Height of the strip at the bottom of the 3D view that the legend covers (with its
     /// margin; 0 before the first surface): the scene is framed above it.
     pub legend: f32,
-    /// Where the panel's Record button is, `[x, y, width, height]`: the web page tells its
-    /// scripts and the browser test, which clicks it on the canvas egui draws into.
-    pub record_button: Option<[f32; 4]>,
 }
 
 /// Where some of the panels' buttons and fields were drawn, by name, `[x, y, width, height]` in
@@ -173,9 +170,7 @@ pub struct WidgetPlaces(pub std::collections::BTreeMap<&'static str, [f32; 4]>);
 impl WidgetPlaces {
     /// Notes where `name` was drawn this frame.
     pub fn note(&mut self, name: &'static str, rect: [f32; 4]) {
-        if self.0.get(name) != Some(&rect) {
-            self.0.insert(name, rect);
-        }
+        self.0.insert(name, rect);
     }
 }
 

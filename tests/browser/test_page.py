@@ -201,25 +201,17 @@ def drawn_curve_and_ball(page):
     return curve, before
 
 
-def record_button(page):
-    """The middle of the panel's Record (or Stop) button, where the page says egui drew it."""
-    rect = page.state("recordButton")
-    assert rect, "the page does not say where the Record button is (data-record-button)"
-    x, y, w, h = map(float, rect.split(","))
-    return x + w / 2, y + h / 2
-
-
 def record_a_gif(page, shots):
     """● Record, a few frames, ■ Stop: the downloaded GIF's path and the 3D view's size when
     the recording began (every frame is cut to it)."""
     # The pointer rests on the button for a frame or two first (software WebGL draws about one
     # a second), as a user's would.
-    page.page.mouse.move(*record_button(page))
+    page.page.mouse.move(*widget_centre(page, "record"))
     page.page.wait_for_timeout(2500)
     view = page.state("view")
     assert view, "the page does not say where the 3D view is (data-view)"
     size = tuple(int(v) for v in view.split(",")[2:])
-    page.page.mouse.click(*record_button(page))
+    page.page.mouse.click(*widget_centre(page, "record"))
     start = time.monotonic()
     while int(page.state("recording") or 0) < RECORD_FRAMES:
         page.check()
@@ -231,7 +223,7 @@ def record_a_gif(page, shots):
     # (a Stop button wider than Record once widened the panel, and the frames took in the plots).
     assert page.state("view") == view, f"the 3D view moved while recording: {view} then {page.state('view')}"
     with page.page.expect_download(timeout=RECORD_LIMIT * 1000) as caught:
-        page.page.mouse.click(*record_button(page))
+        page.page.mouse.click(*widget_centre(page, "record"))
     download = caught.value
     failure = download.failure()
     assert failure is None, f"the GIF's download failed: {failure}"

@@ -61,10 +61,9 @@ impl SidePanel<'_> {
             egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.content_rect()),
         );
         let width = super::widgets::panel_width(ctx.content_rect().width(), 0.25, 270.0, 370.0);
-        let mut record_button = None;
         let response = egui::Panel::left("controls").default_size(width).resizable(true).show(&mut root, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
-                record_button = Some(draw_header(ui, &mut settings, view, actions));
+                places.note("record", place(draw_header(ui, &mut settings, view, actions)));
                 draw_live_numbers(ui, view);
                 // Lesson mode hides the network builder and the files (the lesson card shows the parameter count).
                 if !view.lesson.active {
@@ -92,10 +91,6 @@ impl SidePanel<'_> {
         let width = response.response.rect.width();
         if self.layout.left != width {
             self.layout.left = width;
-        }
-        let record_button = record_button.map(|r: egui::Rect| [r.min.x, r.min.y, r.width(), r.height()]);
-        if self.layout.record_button != record_button {
-            self.layout.record_button = record_button;
         }
     }
 }
@@ -215,35 +210,26 @@ fn draw_files(ui: &mut egui::Ui, settings: &SimSettings, state: &mut PanelState,
     let mut send = |kind| {
         actions.files.write(FileAction { kind, path: path.clone() });
     };
+    // Each button's place is noted for the page's scripts and the browser test.
+    let buttons = [
+        ("Open scene", "", "open-scene", FileKind::OpenScene),
+        ("Save scene", ".ron or .json", "save-scene", FileKind::SaveScene),
+        ("Trajectory", ".csv or .json", "trajectory", FileKind::Trajectory),
+        ("Grid", ".csv or .json", "grid", FileKind::Grid),
+        ("Mesh", ".obj or .ply", "mesh", FileKind::Mesh),
+        ("Loss plot", ".png: loss against step for every run", "loss-plot", FileKind::LossPlot),
+        ("Screenshot", ".png", "screenshot", FileKind::Screenshot),
+    ];
     ui.horizontal_wrapped(|ui| {
-        if ui.button("Open scene").clicked() {
-            send(FileKind::OpenScene);
-        }
-        if ui.button("Save scene").on_hover_text(".ron or .json").clicked() {
-            send(FileKind::SaveScene);
-        }
-        let button = ui.button("Trajectory").on_hover_text(".csv or .json");
-        places.note("trajectory", place(button.rect));
-        if button.clicked() {
-            send(FileKind::Trajectory);
-        }
-        let button = ui.button("Grid").on_hover_text(".csv or .json");
-        places.note("grid", place(button.rect));
-        if button.clicked() {
-            send(FileKind::Grid);
-        }
-        let button = ui.button("Mesh").on_hover_text(".obj or .ply");
-        places.note("mesh", place(button.rect));
-        if button.clicked() {
-            send(FileKind::Mesh);
-        }
-        let button = ui.button("Loss plot").on_hover_text(".png: loss against step for every run");
-        places.note("loss-plot", place(button.rect));
-        if button.clicked() {
-            send(FileKind::LossPlot);
-        }
-        if ui.button("Screenshot").on_hover_text(".png").clicked() {
-            send(FileKind::Screenshot);
+        for (label, hover, name, kind) in buttons {
+            let mut button = ui.button(label);
+            if !hover.is_empty() {
+                button = button.on_hover_text(hover);
+            }
+            places.note(name, place(button.rect));
+            if button.clicked() {
+                send(kind);
+            }
         }
     });
     ui.small(if web {
