@@ -266,7 +266,7 @@ fn network_spec(app: &mut App) -> Mut<'_, NetworkSpec> {
 
 /// Sends `RebuildObjective` (what every panel edit of the objective does) and runs one frame.
 fn rebuild(app: &mut App) {
-    app.world_mut().write_message(RebuildObjective);
+    app.world_mut().write_message(RebuildObjective::default());
     app.update();
 }
 
@@ -282,6 +282,21 @@ fn assert_refused(app: &mut App, needle: &str, before: &ObjectiveSpec) {
     let sim = app.world().resource::<Simulation>();
     assert_eq!(&sim.applied, before, "the previous objective keeps running");
     assert!(sim.steps() > steps, "and keeps stepping");
+}
+
+#[test]
+fn what_changed_the_objective_stays_on_the_status_line_with_the_new_count() {
+    // A picked CSV (the web page) says what it brought; the rebuild adds the parameter count
+    // instead of replacing the message in the same frame.
+    let mut app = app_for_lesson("03_hours_studied.ron");
+    app.update();
+    app.world_mut().write_message(RebuildObjective(Some("hours.csv: 6 rows, 1 input column".into())));
+    app.update();
+    let status = app.world().resource::<StatusLine>();
+    assert!(!status.error);
+    assert_eq!(status.text, "hours.csv: 6 rows, 1 input column; 2 parameters");
+    rebuild(&mut app);
+    assert_eq!(app.world().resource::<StatusLine>().text, "2 parameters");
 }
 
 #[test]

@@ -50,6 +50,20 @@ fn hue_class(p: [u8; 3]) -> Option<usize> {
     })
 }
 
+/// Pixels of a lesson title's warm yellow (255, 214, 120) in the band above the 3D view, where
+/// lesson mode draws the lesson card (in explorer mode that band is the view's dark background).
+fn lesson_title_pixels(img: &image::RgbImage) -> usize {
+    let (w, h) = img.dimensions();
+    let mut n = 0;
+    for y in (0..h * 10 / 100).step_by(2) {
+        for x in (w * 25 / 100..w * 70 / 100).step_by(2) {
+            let [r, g, b] = img.get_pixel(x, y).0;
+            n += usize::from(r > 200 && g > 160 && b < 160 && r > b + 60);
+        }
+    }
+    n
+}
+
 #[test]
 #[ignore = "needs a display and Vulkan (run under xvfb-run)"]
 fn the_screenshot_shows_the_coloured_surface() {
@@ -106,22 +120,44 @@ fn with_no_scene_the_app_opens_lesson_one_in_lesson_mode() {
     let png = dir.path().join("lesson.png");
     render_args(&[], &png, 10);
     let img = image::open(&png).expect("a PNG was written").to_rgb8();
-    let (w, h) = img.dimensions();
-    // The lesson card above the 3D view carries the title in warm yellow (255, 214, 120); in
-    // explorer mode that band is the view's dark background.
-    let title = |img: &image::RgbImage| {
-        let mut n = 0;
-        for y in (0..h * 10 / 100).step_by(2) {
-            for x in (w * 25 / 100..w * 70 / 100).step_by(2) {
-                let [r, g, b] = img.get_pixel(x, y).0;
-                n += usize::from(r > 200 && g > 160 && b < 160 && r > b + 60);
-            }
-        }
-        n
-    };
+    let title = lesson_title_pixels;
     assert!(title(&img) > 50, "no lesson title above the view: {} yellow pixels", title(&img));
     let explorer = dir.path().join("explorer.png");
     render("01_x_squared.ron", &explorer, 10);
     let img = image::open(&explorer).unwrap().to_rgb8();
     assert!(title(&img) < 10, "a scene opened by name starts in explorer mode: {} yellow pixels", title(&img));
+}
+
+#[test]
+#[ignore = "needs a display and Vulkan (run under xvfb-run)"]
+fn a_copied_binary_opens_its_lessons_from_any_folder() {
+    // The binary copied into an empty folder and run from there, without cargo's
+    // CARGO_MANIFEST_DIR (Bevy would read assets below it); where the system allows a mount
+    // namespace (root, as in CI), the source folder is also hidden under an empty tmpfs for
+    // the run, so a lesson read from it at run time would fail.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("losscape");
+    std::fs::copy(env!("CARGO_BIN_EXE_losscape"), &copy).unwrap();
+    let source = env!("CARGO_MANIFEST_DIR");
+    let hide = Command::new("unshare").args(["-m", "sh", "-c", &format!("mount -t tmpfs none '{source}' && test ! -e '{source}/assets'")]).status();
+    let hidden = hide.is_ok_and(|s| s.success());
+    let run = format!(
+        "{}exec xvfb-run -a -s '-screen 0 1600x900x24' '{}' --lesson 08 --screenshot shot.png --frames 10",
+        if hidden { format!("mount -t tmpfs none '{source}' && ") } else { String::new() },
+        copy.display()
+    );
+    let mut cmd = if hidden { Command::new("unshare") } else { Command::new("sh") };
+    if hidden {
+        cmd.args(["-m", "sh", "-c", &run]);
+    } else {
+        eprintln!("no mount namespace here: the source folder stays visible");
+        cmd.args(["-c", &run]);
+    }
+    let out = cmd.current_dir(dir.path()).env_remove("CARGO_MANIFEST_DIR").env_remove("BEVY_ASSET_ROOT").output().expect("the copy starts");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}\n{err}", out.status);
+    let img = image::open(dir.path().join("shot.png")).expect("a PNG was written in the folder it ran from").to_rgb8();
+    let title = lesson_title_pixels(&img);
+    assert!(title > 50, "no lesson title above the view: {title} yellow pixels\n{err}");
+    assert!(!err.contains("ERROR"), "{err}");
 }

@@ -8,6 +8,7 @@
 use bevy::camera::{CameraOutputMode, SubCameraView, Viewport, visibility::RenderLayers};
 use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
+use bevy::input::touch::TouchInput;
 use bevy::prelude::*;
 use bevy::render::render_resource::BlendState;
 use bevy::window::PrimaryWindow;
@@ -137,7 +138,14 @@ fn over_the_view(cursor: Vec2, window: Vec2, layout: &UiLayout) -> bool {
 
 /// On a tablet: one finger rotates as the left button does; two fingers zoom by pinching and
 /// pan by moving together. (A tap starts the runs: `picking.rs`.)
-fn orbit_with_touch(touches: Res<Touches>, mut orbit: Single<&mut Orbit, With<ViewCamera>>) {
+///
+/// Only in frames with touch events: Bevy moves a touch's previous position only then, so in a
+/// frame without one (a finger resting after a move) `delta()` is still the last move, and the
+/// view kept turning under a finger held still.
+fn orbit_with_touch(mut events: MessageReader<TouchInput>, touches: Res<Touches>, mut orbit: Single<&mut Orbit, With<ViewCamera>>) {
+    if events.read().count() == 0 {
+        return;
+    }
     let fingers: Vec<_> = touches.iter().collect();
     match fingers.as_slice() {
         [one] => {
@@ -232,6 +240,32 @@ fn framed_above_legend(size: UVec2, legend: u32) -> Option<SubCameraView> {
 mod tests {
     use super::*;
     use bevy::camera::CameraProjection;
+    use bevy::input::touch::TouchPhase;
+
+    #[test]
+    fn a_finger_resting_after_a_move_does_not_turn_the_view_on() {
+        let mut app = App::new();
+        app.add_plugins(bevy::input::InputPlugin).add_systems(Update, orbit_with_touch);
+        let start = Orbit { yaw: 0.0, pitch: 0.5, distance: 20.0, target: Vec3::ZERO };
+        let camera = app.world_mut().spawn((ViewCamera, start)).id();
+        let touch = |phase, x: f32| TouchInput { phase, position: Vec2::new(x, 300.0), window: Entity::PLACEHOLDER, force: None, id: 7 };
+        app.world_mut().write_message(touch(TouchPhase::Started, 400.0));
+        app.update();
+        app.world_mut().write_message(touch(TouchPhase::Moved, 440.0));
+        app.update();
+        // 0.006 radians a pixel.
+        let turned = -40.0 * 0.006;
+        let orbit = |app: &App| *app.world().get::<Orbit>(camera).unwrap();
+        assert_eq!(orbit(&app).yaw, turned);
+        // Frames with the finger held still: the view stays.
+        for _ in 0..3 {
+            app.update();
+        }
+        assert_eq!(orbit(&app).yaw, turned);
+        app.world_mut().write_message(touch(TouchPhase::Moved, 450.0));
+        app.update();
+        assert_eq!(orbit(&app).yaw, turned - 10.0 * 0.006);
+    }
 
     #[test]
     fn the_wheel_zooms_over_the_view_only() {

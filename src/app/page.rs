@@ -6,15 +6,16 @@
 //! inline (a page has no folder to name it by). The page's `<html>` element carries what is on
 //! screen (`data-scene`, `data-surfaces`: surfaces drawn so far; `data-view`,
 //! `data-recording`: the 3D view a GIF is cut to, frames recorded; `data-ball`: where run 1's
-//! ball is drawn; `data-widget-NAME`: where the panels drew a few buttons and fields, e.g.
-//! `record`, `files`, `file-name`, `trajectory`) for its scripts and the browser test.
+//! ball is drawn; `data-status`: the status line; `data-orbit`: the camera;
+//! `data-widget-NAME`: where the panels drew a few buttons and fields, e.g. `record`, `next`,
+//! `files`, `file-name`, `choose-csv`) for its scripts and the browser test.
 
 use std::path::Path;
 
 use bevy::prelude::*;
 
 use super::ball::Ball;
-use super::camera::ViewCamera;
+use super::camera::{Orbit, ViewCamera};
 use super::landscape::GridTask;
 use super::record::Recorder;
 use super::scenes::{GoToLesson, OpenSharedLine, ShareState};
@@ -29,7 +30,7 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, note_address)
         .add_systems(Update, follow_fragment.in_set(AppSystems::ReadInput))
         .add_systems(Update, receive_picked_files.in_set(AppSystems::FileActions))
-        .add_systems(Update, (report_to_page, report_recording, report_ball, report_widgets).in_set(AppSystems::SyncVisuals));
+        .add_systems(Update, (report_to_page, report_recording, report_ball, report_widgets, report_status_and_orbit).in_set(AppSystems::SyncVisuals));
 }
 
 /// The 3D view a recording is cut to (physical pixels `x,y,width,height`: CSS pixels on a page
@@ -43,12 +44,31 @@ fn report_recording(recorder: Res<Recorder>, camera: Single<&Camera, With<ViewCa
         }),
         recorder.frames().map_or(String::new(), |n| n.to_string()),
     ];
-    for ((key, value), old) in ["view", "recording"].into_iter().zip(&now).zip(shown.iter()) {
+    publish(["view", "recording"], now, &mut shown);
+}
+
+/// Sets each `data-KEY` whose value changed since the last call (`shown`).
+fn publish<const N: usize>(keys: [&str; N], now: [String; N], shown: &mut [String; N]) {
+    for ((key, value), old) in keys.into_iter().zip(&now).zip(shown.iter()) {
         if value != old {
             browser::set_page_state(key, value);
         }
     }
     *shown = now;
+}
+
+/// The status line (`data-status`; `data-status-error` is `1` while it reports a failure) and
+/// the camera (`data-orbit`: yaw and pitch in degrees, distance, the point looked at), on the
+/// page's `<html>` whenever they change: the browser test reads what a picked file did, and
+/// sees one finger orbit and two zoom and pan.
+fn report_status_and_orbit(status: Res<StatusLine>, orbit: Single<&Orbit, With<ViewCamera>>, mut shown: Local<[String; 3]>) {
+    let Orbit { yaw, pitch, distance, target } = **orbit;
+    let now = [
+        status.text.clone(),
+        u8::from(status.error).to_string(),
+        format!("{:.2},{:.2},{:.3},{:.3},{:.3},{:.3}", yaw.to_degrees(), pitch.to_degrees(), distance, target.x, target.y, target.z),
+    ];
+    publish(["status", "status-error", "orbit"], now, &mut shown);
 }
 
 /// Each surface put on screen: the scene's name, the count, and its vertices per side (a coarse
@@ -134,19 +154,18 @@ fn receive_picked_files(
     mut status: ResMut<StatusLine>,
 ) {
     for Picked { purpose, name, bytes } in browser::take_picked() {
-        let result = bytes.and_then(|bytes| match purpose {
+        let used = bytes.and_then(|bytes| match purpose {
             Purpose::Scene => open_scene(&name, &bytes).map(|(message, loaded)| {
                 switch.write(loaded);
-                message
+                status.info(message);
             }),
+            // The rebuild shows what the file brought, with the new parameter count.
             Purpose::DataCsv => use_data(&mut settings, &name, &bytes).map(|message| {
-                rebuild.write(RebuildObjective);
-                message
+                rebuild.write(RebuildObjective(Some(message)));
             }),
         });
-        match result {
-            Ok(message) => status.info(message),
-            Err(e) => status.error(e),
+        if let Err(e) = used {
+            status.error(e);
         }
     }
 }

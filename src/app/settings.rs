@@ -122,8 +122,11 @@ pub struct Reset;
 pub struct StepOnce;
 
 /// The objective's spec changed: build it again, restart the runs and recompute the surface.
-#[derive(Message, Clone, Copy, Debug, Default)]
-pub struct RebuildObjective;
+/// The text, when there is one, says what changed it (a picked CSV: "data.csv: 200 rows, 2
+/// input columns"): the status line shows it beside the new parameter count, where the
+/// rebuild's own news would otherwise replace it in the same frame.
+#[derive(Message, Clone, Debug, Default)]
+pub struct RebuildObjective(pub Option<String>);
 
 /// The surface's settings changed (resolution, span, directions, centre): compute a new grid.
 #[derive(Message, Clone, Copy, Debug, Default)]

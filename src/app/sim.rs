@@ -244,7 +244,12 @@ fn rebuild_objective(
     mut status: ResMut<StatusLine>,
     mut surface: MessageWriter<RecomputeSurface>,
 ) {
-    if messages.read().count() == 0 {
+    let (mut asked, mut because) = (false, None);
+    for message in messages.read() {
+        asked = true;
+        because = message.0.clone().or(because);
+    }
+    if !asked {
         return;
     }
     let built = settings.scene.build_in(&settings.scene_dir()).and_then(|o| Simulation::new(o, &settings));
@@ -253,7 +258,11 @@ fn rebuild_objective(
             sim.replace(new);
             surface.write(RecomputeSurface);
             status.objective = None;
-            status.info(format!("{} parameters", sim.objective().dim()));
+            let count = format!("{} parameters", sim.objective().dim());
+            status.info(match because {
+                Some(what) => format!("{what}; {count}"),
+                None => count,
+            });
         }
         Err(e) => {
             status.error(format!("objective not changed: {e}"));

@@ -5,8 +5,8 @@ Run by `scripts/web.sh test` (and CI) on a built dist/. Checks, on the page:
      curve's colour in the 3D view and run 1's red ball where the page says it is drawn;
      the time from opening the page to the first surface is printed;
   0. the gzipped module is at most 10 MB;
-  2. every lesson's surface appears after Previous (PageUp, lesson 0) and Next (PageDown, the
-     rest); the time each took is printed against
+  2. every lesson's surface appears after ◀ Previous (clicked: lesson 0), Next ▶ (clicked:
+     lesson 2) and their keys (PageDown, the rest); the time each took is printed against
      the 3 s goal (software WebGL here draws a frame in about a second, so this is reported, not
      asserted; a lesson that never draws within LESSON_LIMIT fails); a costly surface is drawn
      coarse first (the page's `data-surface-res` is below the scene's), and must then be refined
@@ -23,7 +23,14 @@ Run by `scripts/web.sh test` (and CI) on a built dist/. Checks, on the page:
      its caption, not blank, the first and last different;
   7. in explorer mode, the Files section's exports (clicked on the canvas, where the page says
      egui drew them, with the file name typed) arrive as downloads: trajectory CSV and JSON,
-     grid, OBJ and PLY mesh, loss plot PNG; the trajectory CSV equals `losscape train`'s.
+     grid, OBJ and PLY mesh, loss plot PNG; the trajectory CSV equals `losscape train`'s;
+  8. the browser's file picker: "Choose CSV…" makes a picked CSV the network's data, "Open
+     scene" refuses a broken scene with one line naming the file, line and field (the scene on
+     screen stays) and opens a good one;
+  9. touch (CDP touch events on the 3D view): one finger orbits, two fingers pinch to zoom and
+     move together to pan, and none of these is a tap; a tap restarts the runs there;
+ 10. a costly plane (the Hessian of a 2-64-64-1 network on 2000 points) is computed between
+     frames: no frame is held longer than FROZEN_LIMIT while it is.
 Screenshots go to $LOSSCAPE_SHOTS (default /tmp/losscape-web-shots).
 
 Environment: LOSSCAPE_BIN, the desktop binary (default $CARGO_TARGET_DIR or target, /release/losscape);
@@ -38,6 +45,7 @@ import gzip
 import http.server
 import io
 import json
+import math
 import os
 import pathlib
 import socketserver
@@ -62,6 +70,10 @@ LESSON_LIMIT = 120.0  # s: a lesson whose surface takes longer is broken
 WASM_GZIP_LIMIT = 10_000_000  # bytes: the gzipped module a school's Wi-Fi must download
 RECORD_FRAMES = 3  # frames to let the recording take before Stop
 RECORD_LIMIT = 120.0  # s: for those frames, and again for the GIF after Stop
+# s: the longest frame allowed while a costly plane is computed. Software WebGL here draws a
+# frame in up to 1.6 s with the runs of 2000 points stepping; the Hessian's plane computed in one
+# piece held a frame for 6.5 s.
+FROZEN_LIMIT = 3.0
 
 
 def desktop(*args):
@@ -160,14 +172,16 @@ class Page:
         raise AssertionError(f"no surface of {scene!r} within {limit} s (on screen: {self.state('scene')!r}, {self.surfaces()} drawn)")
 
     def wait_for(self, what, ready, limit):
-        """Seconds until `ready()`; fails naming `what` after `limit`."""
+        """Seconds until `ready()`; fails naming `what` after `limit`, with the status line and a
+        screenshot (failed.png)."""
         start = time.monotonic()
         while time.monotonic() - start < limit:
             self.check()
             if ready():
                 return time.monotonic() - start
             self.page.wait_for_timeout(50)
-        raise AssertionError(f"{what} not within {limit} s")
+        self.shot("failed.png")
+        raise AssertionError(f"{what} not within {limit} s (status line: {self.state('status')!r}; see failed.png)")
 
     def check(self):
         if self.problems:
@@ -176,6 +190,12 @@ class Page:
     def shot(self, name):
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SHOTS / name))
+
+
+def pixels(image):
+    """An RGB image's pixels as (r, g, b)."""
+    data = image.tobytes()
+    return zip(data[0::3], data[1::3], data[2::3])
 
 
 def drawn_curve_and_ball(page):
@@ -192,11 +212,11 @@ def drawn_curve_and_ball(page):
         page.page.wait_for_timeout(500)
     x, y, w, h = (int(float(v)) for v in page.state("view").split(","))
     view = png.crop((x, y, x + w, y + h))
-    curve = sum(1 for r, g, b in view.getdata() if r > 235 and 225 < g < 255 and 185 < b < 225)
+    curve = sum(1 for r, g, b in pixels(view) if r > 235 and 225 < g < 255 and 185 < b < 225)
     assert curve > 200, f"lesson 1's curve is not drawn: {curve} pixels of its colour in the view"
     bx, by = (int(float(v)) for v in before.split(","))
     around = png.crop((bx - 8, by - 8, bx + 9, by + 9))
-    red = sum(1 for r, g, b in around.getdata() if r > 110 and r > g + 50 and r > b + 50)
+    red = sum(1 for r, g, b in pixels(around) if r > 110 and r > g + 50 and r > b + 50)
     assert red > 20, f"run 1's ball is not drawn at {before}: {red} red pixels around it"
     return curve, before
 
@@ -313,6 +333,147 @@ def export_files(page, scene):
     return done
 
 
+def pick_file(page, button, path):
+    """Clicks `button`, whose click opens the browser's file picker, and picks `path`."""
+    with page.page.expect_file_chooser(timeout=60_000) as chooser:
+        click_widget(page, button)
+    chooser.value.set_files(str(path))
+
+
+def status(page):
+    """The status line and whether it reports a failure."""
+    return page.state("status") or "", page.state("statusError") == "1"
+
+
+def pick_files(page, tmp):
+    """Explorer mode on lesson 3 (inline data): "CSV file", "Choose CSV…" with a CSV picked,
+    then "Open scene" with a broken scene and a good one. Returns the good scene's name."""
+    csv = tmp / "hours.csv"
+    csv.write_text("hours,grade\n1,2\n3,3.5\n5,4\n7,6.5\n9,7\n11,9\n")
+    click_widget(page, "csv-file")
+    before = page.surfaces()
+    pick_file(page, "choose-csv", csv)
+    page.wait_for("the picked CSV's message", lambda: status(page) == ("hours.csv: 6 rows, 1 input column; 2 parameters", False), 60)
+    page.wait_for_surface(before, None, LESSON_LIMIT)
+    print(f"page: Choose CSV… → {status(page)[0]!r}; the surface was recomputed", flush=True)
+
+    broken = tmp / "broken.ron"
+    broken.write_text('(\n    name: "Broken",\n    objective: function(expr: "x^2 +", start: [1.0]),\n)\n')
+    shown, drawn = page.state("scene"), page.surfaces()
+    if not page.state("widgetOpenScene"):
+        click_widget(page, "files")  # open the section
+    pick_file(page, "open-scene", broken)
+    page.wait_for("the broken scene's error", lambda: status(page)[1], 60)
+    said = status(page)[0]
+    assert said.startswith("broken.ron:3:") and "objective.function.expr" in said and "\n" not in said, said
+    page.page.wait_for_timeout(1500)
+    assert (page.state("scene"), page.surfaces()) == (shown, drawn), "a broken scene changed the one on screen"
+    print(f"page: Open scene with a broken file → {said!r}; the scene on screen stays", flush=True)
+
+    name = "Picked on the page: a bowl"
+    good = tmp / "bowl.ron"
+    good.write_text(
+        f'(\n    name: "{name}",\n    objective: function(expr: "x^2 + 3*y^2", start: [2.5, 1.5]),\n'
+        "    runs: [(optimizer: sgd(lr: 0.01))],\n    steps: 5000,\n    surface: (res: 48, span: 3.0),\n)\n"
+    )
+    before = page.surfaces()
+    pick_file(page, "open-scene", good)
+    page.wait_for_surface(before, name, LESSON_LIMIT)
+    assert status(page) == ("opened bowl.ron", False), status(page)
+    print("page: Open scene with a good file opens it", flush=True)
+    return name
+
+
+def orbit(page):
+    """The camera: yaw and pitch in degrees, distance, and the point looked at."""
+    yaw, pitch, distance, *target = map(float, page.state("orbit").split(","))
+    return yaw, pitch, distance, target
+
+
+class Fingers:
+    """Touches on the page through the DevTools protocol, as a tablet's screen sends them; each
+    change waits for two frames, as fingers on glass span several."""
+
+    def __init__(self, page):
+        self.page = page
+        self.cdp = page.page.context.new_cdp_session(page.page)
+
+    def _send(self, kind, points):
+        first = self.page.frames()
+        touches = [{"x": x, "y": y, "id": i, "radiusX": 4, "radiusY": 4, "force": 1} for i, (x, y) in points]
+        self.cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touches})
+        self.page.wait_for("two frames", lambda: self.page.frames() >= first + 2, 30)
+
+    def down(self, *points):
+        self._send("touchStart", list(enumerate(points)))
+
+    def move(self, *points):
+        self._send("touchMove", list(enumerate(points)))
+
+    def up(self, *remaining):
+        """Lifts every finger but the first `len(remaining)` (which stay at those points)."""
+        self._send("touchEnd", list(enumerate(remaining)))
+
+
+def touch_gestures(page):
+    """One finger orbits; two pinch (zoom) and move together (pan); none of them is a tap (the
+    status line never says a start was set); then a tap sets the runs' start."""
+    x, y, w, h = map(float, page.state("view").split(","))
+    cx, cy = x + w / 2, y + h / 2
+    said = status(page)[0]
+    fingers = Fingers(page)
+
+    yaw, pitch, distance, target = orbit(page)
+    fingers.down((cx, cy))
+    for dx in (40, 80, 120):
+        fingers.move((cx + dx, cy + dx / 4))
+    fingers.up()
+    yaw1, pitch1, distance1, _ = orbit(page)
+    # 0.006 rad a pixel: 120 pixels to the right turn the view by 41.25°, 30 down tilt it by
+    # 10.31°, however many frames the finger rests between moves.
+    turn, tilt = math.degrees(-120 * 0.006), math.degrees(30 * 0.006)
+    assert abs(yaw1 - yaw - turn) < 0.1 and abs(pitch1 - pitch - tilt) < 0.1 and distance1 == distance, (orbit(page), yaw, pitch, distance)
+
+    fingers.down((cx - 40, cy), (cx + 40, cy))
+    for d in (80, 120):
+        fingers.move((cx - d, cy), (cx + d, cy))
+    fingers.up((cx - 120, cy))  # one finger, then the other: the last is no tap
+    fingers.up()
+    _, _, distance2, target2 = orbit(page)
+    # Fingers 80 pixels apart, then 240: a third of the distance.
+    assert abs(distance2 / distance1 - 1 / 3) < 0.01, (distance1, distance2)
+
+    fingers.down((cx - 40, cy), (cx + 40, cy))
+    for dy in (30, 60):
+        fingers.move((cx - 40, cy + dy), (cx + 40, cy + dy))
+    fingers.up()
+    _, _, distance3, target3 = orbit(page)
+    assert target3 != target2 and abs(distance3 - distance2) < 1e-3 * distance2, (target2, target3, distance2, distance3)
+    assert status(page)[0] == said, f"a drag, pinch or pan counted as a tap: {status(page)[0]!r}"
+
+    fingers.down((cx, cy))
+    fingers.up()
+    page.wait_for("the tap's start", lambda: status(page)[0].startswith("start set by a click"), 30)
+    print(
+        f"page: touch: one finger turned the view {yaw1 - yaw:+.0f}° (tilt {pitch1 - pitch:+.0f}°), a pinch took the distance "
+        f"{distance1:.1f} → {distance2:.1f}, two fingers panned; a tap: {status(page)[0]!r}",
+        flush=True,
+    )
+
+
+def costly_plane(page, line):
+    """Opens the shared line of tests/browser/wide_hessian.ron: its Hessian plane (dozens of
+    Hessian-vector products on 2000 points) and grid. The longest frame while they were
+    computed, and the frames in all."""
+    before, first = page.surfaces(), page.frames()
+    page.page.evaluate(f"location.hash = {line!r}")
+    took = page.wait_for_surface(before, "Wide: the Hessian's plane of 2-64-64-1 on 2000 points", LESSON_LIMIT)
+    stamps = page.page.evaluate(f"window.losscapeFrames.slice({max(first - 1, 0)})")
+    longest = max(b - a for a, b in zip(stamps, stamps[1:])) / 1000
+    assert longest <= FROZEN_LIMIT, f"a frame was held {longest:.2f} s while the Hessian's plane was computed"
+    return took, longest, len(stamps) - 1
+
+
 def check_gif(path, size):
     """A GIF89a of at least two frames of `size`, none blank, the first and last different."""
     data = path.read_bytes()
@@ -376,10 +537,16 @@ def main():
         order = LESSONS[first_lesson + 1 :]
         if os.environ.get("LOSSCAPE_WEB_ALL_LESSONS") == "0":
             order = order[: order.index("06_dense_layer.ron") + 1]
-        walk = [("PageUp", LESSONS[first_lesson - 1]), ("PageDown", LESSONS[first_lesson])] + [("PageDown", f) for f in order]
+        # ◀ Previous and Next ▶ clicked (where the page says egui drew them) once each; their
+        # keys the rest of the way.
+        walk = [("previous", LESSONS[first_lesson - 1]), ("PageDown", LESSONS[first_lesson]), ("next", order[0])]
+        walk += [("PageDown", f) for f in order[1:]]
         for key, file in walk:
             before, first, logged = page.surfaces(), page.frames(), len(page.console)
-            page.page.keyboard.press(key)
+            if key.startswith("Page"):
+                page.page.keyboard.press(key)
+            else:
+                click_widget(page, key)
             times[file] = page.wait_for_surface(before, scene_name(file), LESSON_LIMIT)
             # A costly surface is drawn first from a coarse grid, then refined: both times.
             shown = page.state("surfaceRes")
@@ -433,6 +600,20 @@ def main():
         exported = export_files(page, ROOT / "assets" / "scenes" / "03_hours_studied.ron")
         print("page: exports downloaded: " + ", ".join(f"{n} ({size} bytes)" for n, size in exported)
               + "; trajectory.csv equals losscape train's", flush=True)
+
+        # 8. The file picker: a CSV as the data, a broken scene refused, a good one opened.
+        with tempfile.TemporaryDirectory() as tmp:
+            pick_files(page, pathlib.Path(tmp))
+        page.shot("picked_scene.png")
+
+        # 9. Touch on the picked bowl.
+        touch_gestures(page)
+        page.shot("touched.png")
+
+        # 10. A costly plane between frames.
+        took, longest, frames = costly_plane(page, desktop("share", "tests/browser/wide_hessian.ron").strip())
+        print(f"page: the Hessian's plane of 2-64-64-1 on 2000 points and its grid: on screen after {took:.1f} s, "
+              f"{frames} frames, the longest {longest:.2f} s (limit {FROZEN_LIMIT} s)", flush=True)
 
         page.check()
         page.page.close()  # one page at a time: both would share two cores

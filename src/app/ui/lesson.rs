@@ -107,8 +107,8 @@ fn draw_lesson_card(
         .show(&mut root, |ui| draw_card_contents(ui, &lesson, &settings, &sim, &mut go));
     // Written only on a click, so the resources change only when something did.
     let clicks = response.inner;
-    if let Some(at) = clicks.explorer_at {
-        places.note("explorer-mode", place(at));
+    for &(name, at) in &clicks.placed {
+        places.note(name, place(at));
     }
     if clicks.explorer {
         lesson.active = false;
@@ -124,14 +124,14 @@ fn draw_lesson_card(
 }
 
 /// What was clicked on the lesson card.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct CardClicks {
     /// "Explorer mode".
     explorer: bool,
     /// "Share…".
     share: bool,
-    /// Where "Explorer mode" was drawn (for [`WidgetPlaces`]).
-    explorer_at: Option<egui::Rect>,
+    /// Where "◀ Previous", "Next ▶" and "Explorer mode" were drawn (for [`WidgetPlaces`]).
+    placed: Vec<(&'static str, egui::Rect)>,
 }
 
 /// The lesson menu: the lesson on screen ("01 · 2 of 24"), and on a click every lesson as
@@ -170,13 +170,13 @@ fn draw_card_contents(
     let mut clicks = CardClicks::default();
     let body = ui.style().text_styles.get(&TextStyle::Body).map_or(18.0, |f| f.size);
     ui.horizontal_wrapped(|ui| {
-        let previous = lesson.neighbour(-1);
-        if ui.add_enabled(previous.is_some(), egui::Button::new("◀ Previous")).on_hover_text("PageUp or ←").clicked() {
-            go.write(GoToLesson(previous.unwrap_or_default()));
-        }
-        let next = lesson.neighbour(1);
-        if ui.add_enabled(next.is_some(), egui::Button::new("Next ▶")).on_hover_text("PageDown or →").clicked() {
-            go.write(GoToLesson(next.unwrap_or_default()));
+        for (name, step, text, keys) in [("previous", -1, "◀ Previous", "PageUp or ←"), ("next", 1, "Next ▶", "PageDown or →")] {
+            let to = lesson.neighbour(step);
+            let button = ui.add_enabled(to.is_some(), egui::Button::new(text)).on_hover_text(keys);
+            if button.clicked() {
+                go.write(GoToLesson(to.unwrap_or_default()));
+            }
+            clicks.placed.push((name, button.rect));
         }
         if let Some(i) = draw_lesson_picker(ui, lesson.current) {
             go.write(GoToLesson(i));
@@ -199,7 +199,7 @@ fn draw_card_contents(
             }
             let explorer = ui.button("Explorer mode").on_hover_text("every control, normal type size");
             clicks.explorer = explorer.clicked();
-            clicks.explorer_at = Some(explorer.rect);
+            clicks.placed.push(("explorer-mode", explorer.rect));
             if right_to_left {
                 share(ui);
             }

@@ -5,10 +5,10 @@
 
 use bevy_egui::egui;
 
-use super::widgets::{ERROR_RED, PanelActions, PanelState, PanelView};
+use super::widgets::{ERROR_RED, PanelActions, PanelState, PanelView, place};
 use crate::app::files::{FileAction, FileKind};
 use crate::app::scenes::GoToLesson;
-use crate::app::settings::{RebuildObjective, SimSettings};
+use crate::app::settings::{RebuildObjective, SimSettings, WidgetPlaces};
 use crate::core::{
     Activation, CsvColumns, CsvSource, DataSpec, Feature, Function, FunctionSpec, GeneratorKind, GeneratorSpec, Holdout, InitScheme,
     InitSpec, LayerSpec, Loss, NetworkSpec, ObjectiveSpec, Penalty,
@@ -20,6 +20,7 @@ pub(super) fn draw_objective(
     state: &mut PanelState,
     view: &PanelView,
     actions: &mut PanelActions,
+    places: &mut WidgetPlaces,
 ) {
     let current = settings.file_name().unwrap_or_else(|| "(edited)".into());
     egui::ComboBox::from_id_salt("preset").selected_text(format!("Lesson: {current}")).width(300.0).show_ui(ui, |ui| {
@@ -46,7 +47,7 @@ pub(super) fn draw_objective(
                 });
             });
             let drafts = CsvDrafts { path: &mut state.csv, target: &mut state.csv_target, chosen: &mut state.csv_chosen };
-            let data = draw_data(ui, &mut net.data, drafts, &mut net.inputs);
+            let data = draw_data(ui, &mut net.data, drafts, &mut net.inputs, places);
             if data.pick_file {
                 actions.files.write(FileAction { kind: FileKind::DataCsv, path: Default::default() });
             }
@@ -93,7 +94,7 @@ pub(super) fn draw_objective(
     }
     if changed {
         state.expr = None;
-        actions.rebuild.write(RebuildObjective);
+        actions.rebuild.write(RebuildObjective::default());
     }
 }
 
@@ -167,8 +168,9 @@ struct DataEdit {
 }
 
 /// Data: a generator (kind, n, noise, seed) or a CSV file (path relative to the scene; on a
-/// page, a file picked whose rows go into the scene).
-fn draw_data(ui: &mut egui::Ui, data: &mut DataSpec, drafts: CsvDrafts, inputs: &mut usize) -> DataEdit {
+/// page, a file picked whose rows go into the scene). Notes where "CSV file" and "Choose CSV…"
+/// were drawn (`csv-file`, `choose-csv`).
+fn draw_data(ui: &mut egui::Ui, data: &mut DataSpec, drafts: CsvDrafts, inputs: &mut usize, places: &mut WidgetPlaces) -> DataEdit {
     let CsvDrafts { path: csv_draft, target: target_draft, chosen } = drafts;
     let mut changed = false;
     if chosen.as_ref().is_some_and(|c| c != data) {
@@ -189,7 +191,9 @@ fn draw_data(ui: &mut egui::Ui, data: &mut DataSpec, drafts: CsvDrafts, inputs: 
                 changed = true;
             }
         }
-        if ui.selectable_label(use_csv, "CSV file").clicked() {
+        let csv = ui.selectable_label(use_csv, "CSV file");
+        places.note("csv-file", place(csv.rect));
+        if csv.clicked() {
             use_csv = true;
         }
     });
@@ -242,8 +246,9 @@ fn draw_data(ui: &mut egui::Ui, data: &mut DataSpec, drafts: CsvDrafts, inputs: 
             if cfg!(target_arch = "wasm32") {
                 // A page reads no path: the picked file's rows go into the scene (as a shared
                 // line carries them).
-                let pick_file = ui.button("Choose CSV…").on_hover_text("a CSV with a header row; the last column is the target").clicked();
-                return DataEdit { changed, pick_file };
+                let pick = ui.button("Choose CSV…").on_hover_text("a CSV with a header row; the last column is the target");
+                places.note("choose-csv", place(pick.rect));
+                return DataEdit { changed, pick_file: pick.clicked() };
             }
             ui.horizontal(|ui| {
                 ui.label("file");
@@ -436,7 +441,7 @@ mod tests {
         let mut edit = None;
         let mut output = ctx.run_ui(input, |ui| {
             let d = CsvDrafts { path: &mut drafts.csv, target: &mut drafts.csv_target, chosen: &mut drafts.csv_chosen };
-            edit = Some(draw_data(ui, data, d, &mut 2));
+            edit = Some(draw_data(ui, data, d, &mut 2, &mut WidgetPlaces::default()));
         });
         let tree = output.platform_output.accesskit_update.take().expect("accesskit is on");
         output.drop_without_applying_deltas();

@@ -16,7 +16,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use super::objective::draw_objective;
 use super::runs::draw_runs;
 use super::surface_controls::draw_surface;
-use super::widgets::{ERROR_RED, PanelActions, PanelState, PanelView, color32, place, swatch};
+use super::widgets::{ERROR_RED, FileField, PanelActions, PanelState, PanelView, color32, place, swatch};
 use crate::app::files::{FileAction, FileKind};
 use crate::app::sets::UiSystems;
 use crate::app::settings::{Play, Reset, ResetView, SimSettings, StepOnce, UiLayout, ViewSwitches, WidgetPlaces};
@@ -69,7 +69,7 @@ impl SidePanel<'_> {
                 if !view.lesson.active {
                     egui::CollapsingHeader::new(RichText::new("Objective").strong())
                         .default_open(true)
-                        .show(ui, |ui| draw_objective(ui, &mut settings, state, view, actions));
+                        .show(ui, |ui| draw_objective(ui, &mut settings, state, view, actions, places));
                 }
                 egui::CollapsingHeader::new(RichText::new("Runs").strong())
                     .default_open(true)
@@ -193,12 +193,11 @@ fn draw_live_numbers(ui: &mut egui::Ui, view: &PanelView) {
 }
 
 fn draw_files(ui: &mut egui::Ui, settings: &SimSettings, state: &mut PanelState, actions: &mut PanelActions, places: &mut WidgetPlaces) {
-    // Filled once: a field refilled whenever it was empty put the old name back mid-typing
-    // once the user had erased it.
-    let file = state.file.get_or_insert_with(|| match &settings.path {
+    let own = match &settings.path {
         Some(p) => p.display().to_string(),
         None => settings.file_name().unwrap_or_else(|| "scene.ron".into()),
-    });
+    };
+    let file = FileField::text_for(&mut state.file, own);
     // In the browser every written file is a download with this name, and "Open scene" asks
     // the file picker.
     let web = cfg!(target_arch = "wasm32");

@@ -39,9 +39,30 @@ pub struct PanelState {
     /// until a file is loaded, a lesson opened or another source chosen. Without it the choice
     /// lasted one frame, as the data had not changed yet.
     pub csv_chosen: Option<DataSpec>,
-    /// The path (on a page, the download's name) in the Files section; `None` until the section
-    /// is first drawn, when it is filled with the scene's.
-    pub file: Option<String>,
+    /// The path (on a page, the download's name) in the Files section, and the scene's own name
+    /// it was filled with; `None` until the section is first drawn.
+    pub file: Option<FileField>,
+}
+
+/// The Files section's path field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileField {
+    /// The scene's path or name when the field was filled: another scene opened refills it.
+    pub filled_for: String,
+    /// What the field holds (typed or filled).
+    pub text: String,
+}
+
+impl FileField {
+    /// The field's text: filled with `own` (the scene's path or name) when first drawn and when
+    /// another scene is opened; otherwise what the user typed, even nothing (a field refilled
+    /// whenever it was empty put the old name back mid-typing once the user had erased it).
+    pub fn text_for(field: &mut Option<FileField>, own: String) -> &mut String {
+        if field.as_ref().is_none_or(|f| f.filled_for != own) {
+            *field = Some(FileField { text: own.clone(), filled_for: own });
+        }
+        &mut field.as_mut().expect("filled above").text
+    }
 }
 
 /// The messages the panel can send, and the play state it can ask for.
@@ -109,4 +130,22 @@ pub fn swatch(ui: &mut egui::Ui, color: Color32, filled: bool) -> egui::Response
 pub fn color32(i: usize) -> Color32 {
     let [r, g, b] = run_colour(i);
     Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FileField;
+
+    #[test]
+    fn the_file_name_follows_the_scene_opened_but_not_an_erased_field() {
+        let mut field = None;
+        assert_eq!(FileField::text_for(&mut field, "03_hours_studied.ron".into()), "03_hours_studied.ron");
+        // Erased to type another name: it stays empty, then holds what was typed.
+        FileField::text_for(&mut field, "03_hours_studied.ron".into()).clear();
+        assert_eq!(FileField::text_for(&mut field, "03_hours_studied.ron".into()), "");
+        FileField::text_for(&mut field, "03_hours_studied.ron".into()).push_str("grid.csv");
+        assert_eq!(FileField::text_for(&mut field, "03_hours_studied.ron".into()), "grid.csv");
+        // Another scene opened: its name.
+        assert_eq!(FileField::text_for(&mut field, "bowl.ron".into()), "bowl.ron");
+    }
 }

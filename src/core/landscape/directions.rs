@@ -6,7 +6,7 @@ use super::super::data::SeededRng;
 use super::super::network::{HvpWorkspace, Network};
 use super::super::objective::Objective;
 use super::super::session::Trajectory;
-use super::eigen::{Which, dot, norm, top_eigenpairs};
+use super::eigen::{Lanczos, Which, dot, norm};
 
 /// Why the PCA or Hessian directions cannot be computed. The messages name the rule and say
 /// what to use instead; [`build_plane`](super::build_plane) puts the scene field in front.
@@ -128,34 +128,67 @@ pub struct PathPca {
 /// through $\theta_{end}$ that lies closest to the path (least squares). A path that moved
 /// along a line has `explained = [1, 0]` and an arbitrary orthogonal $d_2$.
 pub fn pca(path: &Trajectory) -> Result<PathPca, DirectionsError> {
-    let rows: Vec<usize> = (0..path.len()).filter(|&k| path.params(k).iter().all(|v| v.is_finite())).collect();
-    if rows.len() < 2 {
-        // Steps were taken but θ stopped being finite: more steps would not help.
-        if let Some(k) = (0..path.len()).find(|&k| !rows.contains(&k)) {
-            return Err(DirectionsError::PathDiverged { step: path.records[k].step });
+    let mut job = PcaJob::new(path)?;
+    loop {
+        if let Some(done) = job.step(path) {
+            return done;
         }
-        return Err(DirectionsError::NoPath);
     }
-    let end = rows[rows.len() - 1];
-    let dim = path.dim();
-    let theta_end = path.params(end).to_vec();
-    let total: f64 = rows.iter().map(|&k| path.params(k).iter().zip(&theta_end).map(|(a, b)| (a - b) * (a - b)).sum::<f64>()).sum();
-    if total == 0.0 {
-        return Err(DirectionsError::PathStill);
-    }
-    let mut op = |v: &[f64], out: &mut [f64]| {
-        out.iter_mut().for_each(|o| *o = 0.0);
-        for &k in &rows {
-            let th = path.params(k);
-            let c: f64 = th.iter().zip(&theta_end).zip(v).map(|((a, b), x)| (a - b) * x).sum();
-            for ((o, a), b) in out.iter_mut().zip(th).zip(&theta_end) {
-                *o += c * (a - b);
+}
+
+/// [`pca`] one Lanczos product at a time (see [`Lanczos`]): the page computes it between frames.
+#[derive(Clone, Debug)]
+pub struct PcaJob {
+    /// The path's finite rows.
+    rows: Vec<usize>,
+    /// $\theta_{end}$.
+    theta_end: Vec<f64>,
+    /// $\sum_k \lVert\delta_k\rVert^2$.
+    total: f64,
+    lanczos: Lanczos,
+}
+
+impl PcaJob {
+    /// The PCA of `path`, not started; an error when the path has no principal directions.
+    pub fn new(path: &Trajectory) -> Result<Self, DirectionsError> {
+        let rows: Vec<usize> = (0..path.len()).filter(|&k| path.params(k).iter().all(|v| v.is_finite())).collect();
+        if rows.len() < 2 {
+            // Steps were taken but θ stopped being finite: more steps would not help.
+            if let Some(k) = (0..path.len()).find(|&k| !rows.contains(&k)) {
+                return Err(DirectionsError::PathDiverged { step: path.records[k].step });
             }
+            return Err(DirectionsError::NoPath);
         }
-    };
-    let pairs = top_eigenpairs(dim, 2, Which::Largest, 0, &mut op);
-    let [(l1, d1), (l2, d2)] = <[_; 2]>::try_from(pairs).map_err(|_| DirectionsError::TooFewParameters("pca"))?;
-    Ok(PathPca { d1, d2, explained: [l1.max(0.0) / total, l2.max(0.0) / total] })
+        let end = rows[rows.len() - 1];
+        let theta_end = path.params(end).to_vec();
+        let total: f64 = rows.iter().map(|&k| path.params(k).iter().zip(&theta_end).map(|(a, b)| (a - b) * (a - b)).sum::<f64>()).sum();
+        if total == 0.0 {
+            return Err(DirectionsError::PathStill);
+        }
+        Ok(Self { rows, theta_end, total, lanczos: Lanczos::new(path.dim(), 2, Which::Largest, 0) })
+    }
+
+    /// One product $v \mapsto \sum_k \delta_k (\delta_k\cdot v)$ over `path` (the one given to
+    /// [`PcaJob::new`]); the directions once found.
+    pub fn step(&mut self, path: &Trajectory) -> Option<Result<PathPca, DirectionsError>> {
+        let Self { rows, theta_end, total, lanczos } = self;
+        let mut op = |v: &[f64], out: &mut [f64]| {
+            out.iter_mut().for_each(|o| *o = 0.0);
+            for &k in rows.iter() {
+                let th = path.params(k);
+                let c: f64 = th.iter().zip(theta_end.iter()).zip(v).map(|((a, b), x)| (a - b) * x).sum();
+                for ((o, a), b) in out.iter_mut().zip(th).zip(theta_end.iter()) {
+                    *o += c * (a - b);
+                }
+            }
+        };
+        let pairs = lanczos.step(&mut op)?;
+        let total = *total;
+        Some(match <[_; 2]>::try_from(pairs) {
+            Ok([(l1, d1), (l2, d2)]) => Ok(PathPca { d1, d2, explained: [l1.max(0.0) / total, l2.max(0.0) / total] }),
+            Err(_) => Err(DirectionsError::TooFewParameters("pca")),
+        })
+    }
 }
 
 /// The Hessian's two dominant eigenpairs at a point.
@@ -177,23 +210,53 @@ pub struct HessianPairs {
 /// too. `2/λ₁` ([`PlaneInfo::max_stable_lr`](super::PlaneInfo::max_stable_lr)) is the largest
 /// learning rate plain gradient descent tolerates there.
 pub fn hessian(objective: &Objective, center: &[f64]) -> Result<HessianPairs, DirectionsError> {
-    let dim = objective.dim();
-    let mut ws = HvpWorkspace::default();
-    let mut finite = true;
-    let mut op = |v: &[f64], out: &mut [f64]| {
-        objective.hvp(center, v, out, &mut ws);
-        if out.iter().any(|x| !x.is_finite()) {
-            finite = false;
-            out.iter_mut().for_each(|o| *o = 0.0);
+    let mut job = HessianJob::new(objective.dim());
+    loop {
+        if let Some(done) = job.step(objective, center) {
+            return done;
         }
-    };
-    let pairs = top_eigenpairs(dim, 2, Which::Magnitude, 0, &mut op);
-    if !finite {
-        return Err(DirectionsError::HessianNotFinite);
     }
-    let [(l1, d1), (l2, d2)] = <[_; 2]>::try_from(pairs).map_err(|_| DirectionsError::TooFewParameters("hessian"))?;
-    debug_assert!(dot(&d1, &d2).abs() < 1e-6);
-    Ok(HessianPairs { d1, d2, eigenvalues: [l1, l2] })
+}
+
+/// [`hessian`] one Hessian-vector product at a time (see [`Lanczos`]): the page computes it
+/// between frames.
+#[derive(Clone, Debug)]
+pub struct HessianJob {
+    ws: HvpWorkspace,
+    /// Every product so far was finite.
+    finite: bool,
+    lanczos: Lanczos,
+}
+
+impl HessianJob {
+    /// The Hessian's eigenpairs of an objective of `dim` parameters, not started.
+    pub fn new(dim: usize) -> Self {
+        Self { ws: HvpWorkspace::default(), finite: true, lanczos: Lanczos::new(dim, 2, Which::Magnitude, 0) }
+    }
+
+    /// One product $v \mapsto H(\text{center})\,v$ (the same objective and centre every
+    /// time); the eigenpairs once found.
+    pub fn step(&mut self, objective: &Objective, center: &[f64]) -> Option<Result<HessianPairs, DirectionsError>> {
+        let Self { ws, finite, lanczos } = self;
+        let mut op = |v: &[f64], out: &mut [f64]| {
+            objective.hvp(center, v, out, ws);
+            if out.iter().any(|x| !x.is_finite()) {
+                *finite = false;
+                out.iter_mut().for_each(|o| *o = 0.0);
+            }
+        };
+        let pairs = lanczos.step(&mut op)?;
+        if !*finite {
+            return Some(Err(DirectionsError::HessianNotFinite));
+        }
+        Some(match <[_; 2]>::try_from(pairs) {
+            Ok([(l1, d1), (l2, d2)]) => {
+                debug_assert!(dot(&d1, &d2).abs() < 1e-6);
+                Ok(HessianPairs { d1, d2, eigenvalues: [l1, l2] })
+            }
+            Err(_) => Err(DirectionsError::TooFewParameters("hessian")),
+        })
+    }
 }
 
 #[cfg(test)]

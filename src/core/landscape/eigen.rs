@@ -27,86 +27,136 @@ pub const MAX_LANCZOS: usize = 300;
 pub const LANCZOS_TOL: f64 = 1e-11;
 
 /// The `want` extreme eigenpairs $(\lambda_i, v_i)$ of the symmetric operator `op` on
-/// $\mathbb R^{dim}$, by Lanczos with full re-orthogonalisation.
+/// $\mathbb R^{dim}$, by Lanczos with full re-orthogonalisation: [`Lanczos`] run to its end.
 ///
 /// `op(v, out)` writes $A v$ into `out`. The start vector is seeded (`seed`), so the result is
-/// reproducible. When the Krylov space becomes invariant (β ≈ 0, e.g. a repeated eigenvalue or
-/// a rank-deficient operator) the iteration restarts from a fresh random vector orthogonal to
-/// the basis, so multiplicities and null spaces are found too. With `dim ≤` [`MAX_LANCZOS`] the
-/// basis can span the whole space, and the result is exact up to rounding.
-///
-/// Each eigenvector has unit length and its largest-magnitude component positive. Returns
-/// fewer than `want` pairs only when `dim < want`.
+/// reproducible. Each eigenvector has unit length and its largest-magnitude component
+/// positive. Returns fewer than `want` pairs only when `dim < want`.
 pub fn top_eigenpairs(dim: usize, want: usize, which: Which, seed: u64, op: &mut dyn FnMut(&[f64], &mut [f64])) -> Vec<(f64, Vec<f64>)> {
-    let want = want.min(dim);
-    if want == 0 {
-        return Vec::new();
-    }
-    let limit = dim.min(MAX_LANCZOS);
-    let mut rng = SeededRng::new(seed);
-    let mut basis: Vec<Vec<f64>> = Vec::with_capacity(limit);
-    let mut alpha: Vec<f64> = Vec::with_capacity(limit);
-    // beta[j] couples basis[j] and basis[j + 1]; zero where the iteration restarted.
-    let mut beta: Vec<f64> = Vec::with_capacity(limit);
-    let mut q = fresh_direction(&mut rng, dim, &basis).unwrap_or_else(|| unit(dim, 0));
-    let mut w = vec![0.0; dim];
-    let mut next_check = want.max(2);
-    let mut breakdowns = 0usize;
+    let mut lanczos = Lanczos::new(dim, want, which, seed);
     loop {
-        op(&q, &mut w);
-        let a = dot(&q, &w);
-        axpy(-a, &q, &mut w);
-        if let (Some(prev), Some(&b)) = (basis.last(), beta.last()) {
-            axpy(-b, prev, &mut w);
+        if let Some(pairs) = lanczos.step(op) {
+            return pairs;
         }
-        basis.push(std::mem::take(&mut q));
+    }
+}
+
+/// Lanczos with full re-orthogonalisation, one operator product per [`Lanczos::step`]: the
+/// web page, which has one thread, computes the PCA and Hessian directions a product at a time
+/// between frames (a Hessian-vector product of a wide network on thousands of points takes
+/// as long as a training step, and Lanczos may take a hundred). The steps are the same
+/// whether they run at once or between frames, so the result is too.
+///
+/// When the Krylov space becomes invariant (β ≈ 0, e.g. a repeated eigenvalue or a
+/// rank-deficient operator) the iteration restarts from a fresh random vector orthogonal to
+/// the basis, so multiplicities and null spaces are found too. With `dim ≤` [`MAX_LANCZOS`]
+/// the basis can span the whole space, and the result is exact up to rounding.
+#[derive(Clone, Debug)]
+pub struct Lanczos {
+    want: usize,
+    which: Which,
+    limit: usize,
+    rng: SeededRng,
+    basis: Vec<Vec<f64>>,
+    alpha: Vec<f64>,
+    /// `beta[j]` couples `basis[j]` and `basis[j + 1]`; zero where the iteration restarted.
+    beta: Vec<f64>,
+    /// The next basis vector, to multiply.
+    q: Vec<f64>,
+    /// The product's buffer.
+    w: Vec<f64>,
+    next_check: usize,
+    breakdowns: usize,
+}
+
+impl Lanczos {
+    /// The iteration for the `want` extreme eigenpairs (see [`Which`]) of an operator on
+    /// $\mathbb R^{dim}$, from a start vector seeded by `seed`.
+    pub fn new(dim: usize, want: usize, which: Which, seed: u64) -> Self {
+        let want = want.min(dim);
+        let limit = dim.min(MAX_LANCZOS);
+        let mut rng = SeededRng::new(seed);
+        let q = if want == 0 { Vec::new() } else { fresh_direction(&mut rng, dim, &[]).unwrap_or_else(|| unit(dim, 0)) };
+        Self {
+            want,
+            which,
+            limit,
+            rng,
+            basis: Vec::with_capacity(limit),
+            alpha: Vec::with_capacity(limit),
+            beta: Vec::with_capacity(limit),
+            q,
+            w: vec![0.0; dim],
+            next_check: want.max(2),
+            breakdowns: 0,
+        }
+    }
+
+    /// Applies `op` once (`op(v, out)` writes $A v$ into `out`) and extends the basis; the
+    /// eigenpairs, best first, once they have converged (or the basis is full).
+    pub fn step(&mut self, op: &mut dyn FnMut(&[f64], &mut [f64])) -> Option<Vec<(f64, Vec<f64>)>> {
+        if self.want == 0 {
+            return Some(Vec::new());
+        }
+        let Self { want, which, limit, rng, basis, alpha, beta, q, w, next_check, breakdowns } = self;
+        let (want, which, limit) = (*want, *which, *limit);
+        op(q, w);
+        let a = dot(q, w);
+        axpy(-a, q, w);
+        if let (Some(prev), Some(&b)) = (basis.last(), beta.last()) {
+            axpy(-b, prev, w);
+        }
+        basis.push(std::mem::take(q));
         alpha.push(a);
         // Twice is enough (Kahan's "twice is enough" for Gram–Schmidt).
         for _ in 0..2 {
-            for v in &basis {
-                let c = dot(v, &w);
-                axpy(-c, v, &mut w);
+            for v in basis.iter() {
+                let c = dot(v, w);
+                axpy(-c, v, w);
             }
         }
-        let b = norm(&w);
+        let b = norm(w);
         let m = basis.len();
-        let scale = alpha.iter().chain(&beta).fold(0.0f64, |s, v| s.max(v.abs())).max(f64::MIN_POSITIVE);
+        let scale = alpha.iter().chain(beta.iter()).fold(0.0f64, |s, v| s.max(v.abs())).max(f64::MIN_POSITIVE);
         let invariant = b <= 1e-13 * scale;
         if invariant {
-            breakdowns += 1;
+            *breakdowns += 1;
         }
-        if m >= want && (m >= next_check || m == limit || invariant) {
-            next_check = m + (m / 5).max(2);
-            let (values, vectors) = tridiagonal_eigen(&alpha, &beta);
+        if m >= want && (m >= *next_check || m == limit || invariant) {
+            *next_check = m + (m / 5).max(2);
+            let (values, vectors) = tridiagonal_eigen(alpha, beta);
             let picked = pick(&values, want, which);
             let top = values.iter().fold(0.0f64, |s, v| s.max(v.abs())).max(f64::MIN_POSITIVE);
             // After an invariant subspace, only another restart can reveal a second copy of a
             // repeated eigenvalue: accept once `want` subspaces have been exhausted.
             let converged =
-                picked.iter().all(|&i| (b * vectors[i * m + (m - 1)]).abs() <= LANCZOS_TOL * top) && (!invariant || breakdowns >= want);
+                picked.iter().all(|&i| (b * vectors[i * m + (m - 1)]).abs() <= LANCZOS_TOL * top) && (!invariant || *breakdowns >= want);
             if converged || m == limit {
-                return picked.iter().map(|&i| (values[i], ritz_vector(&basis, &vectors[i * m..(i + 1) * m]))).collect();
+                return Some(picked.iter().map(|&i| (values[i], ritz_vector(basis, &vectors[i * m..(i + 1) * m]))).collect());
             }
         }
         if invariant {
-            match fresh_direction(&mut rng, dim, &basis) {
+            match fresh_direction(rng, w.len(), basis) {
                 Some(v) => {
                     beta.push(0.0);
-                    q = v;
+                    *q = v;
                 }
                 None => {
                     // The basis spans everything reachable: take what it has.
-                    let (values, vectors) = tridiagonal_eigen(&alpha, &beta);
-                    return pick(&values, want, which)
-                        .into_iter()
-                        .map(|i| (values[i], ritz_vector(&basis, &vectors[i * m..(i + 1) * m])))
-                        .collect();
+                    let (values, vectors) = tridiagonal_eigen(alpha, beta);
+                    return Some(
+                        pick(&values, want, which)
+                            .into_iter()
+                            .map(|i| (values[i], ritz_vector(basis, &vectors[i * m..(i + 1) * m])))
+                            .collect(),
+                    );
                 }
             }
         } else {
             beta.push(b);
-            q = w.iter().map(|v| v / b).collect();
+            *q = w.iter().map(|v| v / b).collect();
         }
+        None
     }
 }
 

@@ -258,7 +258,7 @@ pub fn auto_span(plane: &Plane, paths: &[&Trajectory]) -> f64 {
     if extent > 0.0 { (SPAN_MARGIN * extent).max(floor) } else { DEFAULT_SPAN }
 }
 
-/// Builds the plane through `center` for `dirs`.
+/// Builds the plane through `center` for `dirs`: a [`PlaneJob`] run to its end.
 ///
 /// A 1-parameter objective always gives the exact curve ($d_1 = e_0$, `d2 = None`), whatever
 /// `dirs` says. `path` (run 0's recorded trajectory) is needed by [`Directions::Pca`] only.
@@ -267,69 +267,131 @@ pub fn auto_span(plane: &Plane, paths: &[&Trajectory]) -> f64 {
 /// `pca` without a path that moved; random directions that vanish (every weight of the centre
 /// zero); a Hessian whose HVPs are not finite.
 pub fn build_plane(objective: &Objective, center: &[f64], dirs: &Directions, path: Option<&Trajectory>) -> Result<Plane, CoreError> {
-    let dim = objective.dim();
-    let field = "surface.directions";
-    if center.len() != dim {
-        return Err(CoreError::invalid("surface.center", format!("has {} values but the objective has {dim} parameters", center.len())));
+    let mut job = PlaneJob::new(objective, center, dirs, path)?;
+    loop {
+        if let Some(plane) = job.step(objective, path)? {
+            return Ok(plane);
+        }
     }
-    if let Some(i) = center.iter().position(|v| !v.is_finite()) {
-        return Err(CoreError::invalid("surface.center", format!("θ[{i}] is {}: a slice needs a finite centre", center[i])));
+}
+
+/// [`build_plane`] a piece at a time: the PCA and Hessian directions take one Lanczos product
+/// per [`PlaneJob::step`] (see [`eigen::Lanczos`](super::eigen::Lanczos)), so that the page,
+/// with one thread, computes them between frames; the other rules are done in one piece.
+#[derive(Clone, Debug)]
+pub struct PlaneJob {
+    center: Vec<f64>,
+    work: PlaneWork,
+}
+
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // one per survey
+enum PlaneWork {
+    /// Built (axes, random, a curve), waiting to be handed out.
+    Built(Option<Plane>),
+    Pca(directions::PcaJob),
+    Hessian(directions::HessianJob),
+}
+
+const FIELD: &str = "surface.directions";
+
+impl PlaneJob {
+    /// Checks the centre and the directions and builds what needs no iteration. `path`: see
+    /// [`build_plane`].
+    pub fn new(objective: &Objective, center: &[f64], dirs: &Directions, path: Option<&Trajectory>) -> Result<Self, CoreError> {
+        let dim = objective.dim();
+        if center.len() != dim {
+            return Err(CoreError::invalid("surface.center", format!("has {} values but the objective has {dim} parameters", center.len())));
+        }
+        if let Some(i) = center.iter().position(|v| !v.is_finite()) {
+            return Err(CoreError::invalid("surface.center", format!("θ[{i}] is {}: a slice needs a finite centre", center[i])));
+        }
+        let built = |d1: Vec<f64>, d2: Option<Vec<f64>>, info: PlaneInfo| PlaneWork::Built(Some(Plane { center: center.to_vec(), d1, d2, info }));
+        let mut info = PlaneInfo { directions: dirs.clone(), ..PlaneInfo::default() };
+        let work = if dim == 1 {
+            info.directions = Directions::Axes { i: 0, j: 0 };
+            info.names = [objective.axis_name(0), String::new()];
+            info.origin = [center[0], 0.0];
+            built(vec![1.0], None, info)
+        } else {
+            match dirs {
+                Directions::Axes { i, j } => {
+                    let (i, j) = (*i, *j);
+                    if i >= dim || j >= dim {
+                        return Err(CoreError::invalid(
+                            FIELD,
+                            format!("axes ({i}, {j}) out of range: the objective has {dim} parameters (0..{})", dim - 1),
+                        ));
+                    }
+                    if i == j {
+                        return Err(CoreError::invalid(FIELD, format!("axes need two different parameters, got {i} twice")));
+                    }
+                    info.names = [objective.axis_name(i), objective.axis_name(j)];
+                    info.origin = [center[i], center[j]];
+                    let mut d1 = vec![0.0; dim];
+                    let mut d2 = vec![0.0; dim];
+                    d1[i] = 1.0;
+                    d2[j] = 1.0;
+                    built(d1, Some(d2), info)
+                }
+                Directions::Random { seed, include_bias } => {
+                    let [d1, d2] = directions::random(objective, center, *seed, *include_bias);
+                    if norm(&d1) == 0.0 || norm(&d2) == 0.0 {
+                        return Err(CoreError::invalid(
+                            FIELD,
+                            "random directions vanish: filter normalisation scales each neuron's direction to its weights' norm, and every weight of the centre is 0; use axes, or random with include_bias",
+                        ));
+                    }
+                    info.names = ["d1".into(), "d2".into()];
+                    built(d1, Some(d2), info)
+                }
+                Directions::Pca => {
+                    let Some(path) = path else {
+                        return Err(CoreError::invalid(FIELD, "pca needs a recorded path: set steps > 0"));
+                    };
+                    PlaneWork::Pca(directions::PcaJob::new(path).map_err(|e| CoreError::invalid(FIELD, e.to_string()))?)
+                }
+                Directions::Hessian => PlaneWork::Hessian(directions::HessianJob::new(dim)),
+            }
+        };
+        Ok(Self { center: center.to_vec(), work })
     }
-    let mut info = PlaneInfo { directions: dirs.clone(), ..PlaneInfo::default() };
-    if dim == 1 {
-        info.directions = Directions::Axes { i: 0, j: 0 };
-        info.names = [objective.axis_name(0), String::new()];
-        info.origin = [center[0], 0.0];
-        return Ok(Plane { center: center.to_vec(), d1: vec![1.0], d2: None, info });
+
+    /// One piece of work (one Lanczos product for PCA and the Hessian) with the `objective` and
+    /// `path` given to [`PlaneJob::new`]; the plane once it is built.
+    pub fn step(&mut self, objective: &Objective, path: Option<&Trajectory>) -> Result<Option<Plane>, CoreError> {
+        let invalid = |e: directions::DirectionsError| CoreError::invalid(FIELD, e.to_string());
+        let plane = |d1, d2, info| Plane { center: self.center.clone(), d1, d2: Some(d2), info };
+        Ok(match &mut self.work {
+            PlaneWork::Built(plane) => plane.take(),
+            PlaneWork::Pca(job) => match job.step(path.expect("a PCA job was started with a path")) {
+                None => None,
+                Some(done) => {
+                    let pca = done.map_err(invalid)?;
+                    let info = PlaneInfo {
+                        directions: Directions::Pca,
+                        names: ["PC1".into(), "PC2".into()],
+                        explained_variance: Some(pca.explained),
+                        ..PlaneInfo::default()
+                    };
+                    Some(plane(pca.d1, pca.d2, info))
+                }
+            },
+            PlaneWork::Hessian(job) => match job.step(objective, &self.center) {
+                None => None,
+                Some(done) => {
+                    let h = done.map_err(invalid)?;
+                    let info = PlaneInfo {
+                        directions: Directions::Hessian,
+                        names: ["v1".into(), "v2".into()],
+                        eigenvalues: Some(h.eigenvalues),
+                        ..PlaneInfo::default()
+                    };
+                    Some(plane(h.d1, h.d2, info))
+                }
+            },
+        })
     }
-    let (d1, d2) = match dirs {
-        Directions::Axes { i, j } => {
-            let (i, j) = (*i, *j);
-            if i >= dim || j >= dim {
-                return Err(CoreError::invalid(
-                    field,
-                    format!("axes ({i}, {j}) out of range: the objective has {dim} parameters (0..{})", dim - 1),
-                ));
-            }
-            if i == j {
-                return Err(CoreError::invalid(field, format!("axes need two different parameters, got {i} twice")));
-            }
-            info.names = [objective.axis_name(i), objective.axis_name(j)];
-            info.origin = [center[i], center[j]];
-            let mut d1 = vec![0.0; dim];
-            let mut d2 = vec![0.0; dim];
-            d1[i] = 1.0;
-            d2[j] = 1.0;
-            (d1, d2)
-        }
-        Directions::Random { seed, include_bias } => {
-            let [d1, d2] = directions::random(objective, center, *seed, *include_bias);
-            if norm(&d1) == 0.0 || norm(&d2) == 0.0 {
-                return Err(CoreError::invalid(
-                    field,
-                    "random directions vanish: filter normalisation scales each neuron's direction to its weights' norm, and every weight of the centre is 0; use axes, or random with include_bias",
-                ));
-            }
-            info.names = ["d1".into(), "d2".into()];
-            (d1, d2)
-        }
-        Directions::Pca => {
-            let Some(path) = path else {
-                return Err(CoreError::invalid(field, "pca needs a recorded path: set steps > 0"));
-            };
-            let pca = directions::pca(path).map_err(|e| CoreError::invalid(field, e.to_string()))?;
-            info.names = ["PC1".into(), "PC2".into()];
-            info.explained_variance = Some(pca.explained);
-            (pca.d1, pca.d2)
-        }
-        Directions::Hessian => {
-            let h = directions::hessian(objective, center).map_err(|e| CoreError::invalid(field, e.to_string()))?;
-            info.names = ["v1".into(), "v2".into()];
-            info.eigenvalues = Some(h.eigenvalues);
-            (h.d1, h.d2)
-        }
-    };
-    Ok(Plane { center: center.to_vec(), d1, d2: Some(d2), info })
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use super::grid::{Grid, GridSpec, Progress, empty_grid, fill_rows};
-use super::plane::{Directions, Plane, auto_span, build_plane};
+use super::plane::{Directions, Plane, PlaneJob, auto_span};
 use crate::core::{CoreError, Objective, RunSpec, Session, Trajectory};
 
 /// At most this many steps of each run are replayed to centre and size the view: enough for
@@ -142,7 +142,8 @@ pub fn survey(objective: &Arc<Objective>, spec: &SurveySpec, progress: &Progress
 }
 
 /// A [`survey`] in pieces: each [`SurveyJob::advance`] works until its clock says stop (checked
-/// after every sizing step and every batch of grid rows), so a page with one thread can draw
+/// after every sizing step, every Lanczos product of the PCA or Hessian directions and every
+/// batch of grid rows), so a page with one thread can draw
 /// between pieces. The numbers are those of [`survey`], whatever the pieces.
 pub struct SurveyJob {
     objective: Arc<Objective>,
@@ -162,6 +163,8 @@ pub struct SurveyJob {
 enum Stage {
     /// Replaying the runs; `done` steps so far.
     Sizing { preview: Session, done: u64 },
+    /// Building the plane (PCA and Hessian directions: a Lanczos product a piece).
+    Plane { preview: Session, job: PlaneJob },
     /// Filling the grid; rows before `next` are done. The coarse grid, when one was asked for,
     /// is filled first (its rows done beside it); `coarse_rows` stay counted after it is handed out.
     Filling { preview: Session, plane: Plane, span: f64, grid: Grid, next: usize, coarse: Option<(Grid, usize)>, coarse_rows: usize },
@@ -240,6 +243,12 @@ impl SurveyJob {
                     let Stage::Sizing { preview, .. } = std::mem::replace(&mut self.stage, Stage::Done) else { unreachable!() };
                     self.stage = self.plane(preview)?;
                 }
+                Stage::Plane { preview, job } => {
+                    if let Some(plane) = job.step(&self.objective, Some(&preview.runs[0].trajectory))? {
+                        let Stage::Plane { preview, .. } = std::mem::replace(&mut self.stage, Stage::Done) else { unreachable!() };
+                        self.stage = self.fill(preview, plane)?;
+                    }
+                }
                 Stage::Filling { plane, span, coarse: coarse @ Some(_), .. } => {
                     let (grid, next) = coarse.as_mut().expect("matched Some");
                     let end = next.saturating_add(self.rows_per_batch).min(grid.rows());
@@ -303,7 +312,7 @@ impl SurveyJob {
         })
     }
 
-    /// After sizing: the centre, the plane, the span and an empty grid.
+    /// After sizing: the centre, and the plane to build.
     fn plane(&self, preview: Session) -> Result<Stage, SurveyError> {
         let run0 = &preview.runs[0];
         let center = match &self.center {
@@ -311,7 +320,12 @@ impl SurveyJob {
             SurveyCenter::End if run0.is_running() => run0.theta.clone(),
             SurveyCenter::End | SurveyCenter::Start => self.start.clone(),
         };
-        let plane = build_plane(&self.objective, &center, &self.directions, Some(&run0.trajectory))?;
+        let job = PlaneJob::new(&self.objective, &center, &self.directions, Some(&run0.trajectory))?;
+        Ok(Stage::Plane { preview, job })
+    }
+
+    /// After the plane: the span and an empty grid.
+    fn fill(&self, preview: Session, plane: Plane) -> Result<Stage, SurveyError> {
         let span = match self.span {
             Some(s) => s,
             None => {
@@ -422,33 +436,45 @@ mod tests {
             None,
         ));
         let runs = [sgd(0.1), sgd(0.5)];
-        let spec = SurveySpec {
-            start: objective.start(),
-            runs: &runs,
-            steps: 40,
-            center: SurveyCenter::End,
-            directions: Directions::Random { seed: 3, include_bias: false },
-            span: None,
-            res: 9,
-        };
-        let whole = survey(&objective, &spec, &Progress::default()).unwrap();
-        let mut job = SurveyJob::new(&objective, &spec, 1).unwrap();
-        let mut pieces = 0;
-        let progress = Progress::default();
-        let piecewise = loop {
-            pieces += 1;
-            // Out of time after every piece: one step or one row.
-            if let Some(s) = job.advance(&progress, &mut || true).unwrap() {
-                break s;
+        for directions in [Directions::Random { seed: 3, include_bias: false }, Directions::Pca, Directions::Hessian] {
+            let spec = SurveySpec {
+                start: objective.start(),
+                runs: &runs,
+                steps: 40,
+                center: SurveyCenter::End,
+                directions: directions.clone(),
+                span: None,
+                res: 9,
+            };
+            let whole = survey(&objective, &spec, &Progress::default()).unwrap();
+            let mut job = SurveyJob::new(&objective, &spec, 1).unwrap();
+            let mut pieces = 0;
+            let progress = Progress::default();
+            let piecewise = loop {
+                pieces += 1;
+                // Out of time after every piece: one step, one Lanczos product or one row.
+                if let Some(s) = job.advance(&progress, &mut || true).unwrap() {
+                    break s;
+                }
+                assert!(job.rows().0 <= 9);
+            };
+            // 40 steps, the centre, the plane, 9 rows, the hand-over; the PCA and Hessian
+            // planes take a piece per product (25 parameters: several products).
+            let others = 40 + 1 + 9 + 1;
+            if directions == Directions::Pca || directions == Directions::Hessian {
+                assert!(pieces >= others + 3, "{directions:?}: {pieces} pieces");
+            } else {
+                assert_eq!(pieces, others + 1, "{directions:?}");
             }
-            assert!(job.rows().0 <= 9);
-        };
-        assert_eq!(pieces, 40 + 1 + 9 + 1, "40 steps, the plane, 9 rows, the hand-over");
-        assert_eq!(piecewise.grid, whole.grid);
-        assert_eq!(piecewise.plane.center, whole.plane.center);
-        assert_eq!(piecewise.span.to_bits(), whole.span.to_bits());
-        assert_eq!(progress.rows_done(), 9);
-        assert_eq!(job.advance(&progress, &mut || false).unwrap_err(), SurveyError::Cancelled, "handed out once");
+            assert_eq!(piecewise.grid, whole.grid);
+            assert_eq!(piecewise.plane.center, whole.plane.center);
+            assert_eq!(piecewise.plane.d1, whole.plane.d1);
+            assert_eq!(piecewise.plane.d2, whole.plane.d2);
+            assert_eq!(piecewise.plane.info, whole.plane.info);
+            assert_eq!(piecewise.span.to_bits(), whole.span.to_bits());
+            assert_eq!(progress.rows_done(), 9);
+            assert_eq!(job.advance(&progress, &mut || false).unwrap_err(), SurveyError::Cancelled, "handed out once");
+        }
     }
 
     #[test]
