@@ -139,7 +139,9 @@ fn a_copied_binary_opens_its_lessons_from_any_folder() {
     let copy = dir.path().join("losscape");
     std::fs::copy(env!("CARGO_BIN_EXE_losscape"), &copy).unwrap();
     let source = env!("CARGO_MANIFEST_DIR");
-    let hide = Command::new("unshare").args(["-m", "sh", "-c", &format!("mount -t tmpfs none '{source}' && test ! -e '{source}/assets'")]).status();
+    let hide = Command::new("unshare")
+        .args(["-m", "sh", "-c", &format!("mount -t tmpfs none '{source}' && test ! -e '{source}/assets'")])
+        .status();
     let hidden = hide.is_ok_and(|s| s.success());
     let run = format!(
         "{}exec xvfb-run -a -s '-screen 0 1600x900x24' '{}' --lesson 08 --screenshot shot.png --frames 10",

@@ -30,7 +30,10 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, note_address)
         .add_systems(Update, follow_fragment.in_set(AppSystems::ReadInput))
         .add_systems(Update, receive_picked_files.in_set(AppSystems::FileActions))
-        .add_systems(Update, (report_to_page, report_recording, report_ball, report_widgets, report_status_and_orbit).in_set(AppSystems::SyncVisuals));
+        .add_systems(
+            Update,
+            (report_to_page, report_recording, report_ball, report_widgets, report_status_and_orbit).in_set(AppSystems::SyncVisuals),
+        );
 }
 
 /// The 3D view a recording is cut to (physical pixels `x,y,width,height`: CSS pixels on a page

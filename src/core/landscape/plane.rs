@@ -301,12 +301,16 @@ impl PlaneJob {
     pub fn new(objective: &Objective, center: &[f64], dirs: &Directions, path: Option<&Trajectory>) -> Result<Self, CoreError> {
         let dim = objective.dim();
         if center.len() != dim {
-            return Err(CoreError::invalid("surface.center", format!("has {} values but the objective has {dim} parameters", center.len())));
+            return Err(CoreError::invalid(
+                "surface.center",
+                format!("has {} values but the objective has {dim} parameters", center.len()),
+            ));
         }
         if let Some(i) = center.iter().position(|v| !v.is_finite()) {
             return Err(CoreError::invalid("surface.center", format!("θ[{i}] is {}: a slice needs a finite centre", center[i])));
         }
-        let built = |d1: Vec<f64>, d2: Option<Vec<f64>>, info: PlaneInfo| PlaneWork::Built(Some(Plane { center: center.to_vec(), d1, d2, info }));
+        let built =
+            |d1: Vec<f64>, d2: Option<Vec<f64>>, info: PlaneInfo| PlaneWork::Built(Some(Plane { center: center.to_vec(), d1, d2, info }));
         let mut info = PlaneInfo { directions: dirs.clone(), ..PlaneInfo::default() };
         let work = if dim == 1 {
             info.directions = Directions::Axes { i: 0, j: 0 };
