@@ -79,9 +79,19 @@ pub fn numbers() -> String {
 /// The lesson a scene read from `path` is: the same file name and the same scene as shipped.
 pub fn identify(path: &Path, scene: &Scene) -> Option<usize> {
     let i = find(path.file_name()?.to_str()?)?;
+    is_shipped(i, scene).then_some(i)
+}
+
+/// The lesson a scene with no file is (a shared line's): the same scene as one shipped, so a
+/// lesson's link opens as that lesson, with Previous and Next around it.
+pub fn identify_scene(scene: &Scene) -> Option<usize> {
+    (0..LESSONS.len()).find(|&i| is_shipped(i, scene))
+}
+
+/// Whether `scene` is lesson `i` as shipped.
+fn is_shipped(i: usize, scene: &Scene) -> bool {
     let lesson = &LESSONS[i];
-    let shipped = scene::parse(lesson.text, Format::of(&lesson.path()).ok()?, &lesson.path()).ok()?;
-    (&shipped == scene).then_some(i)
+    Format::of(&lesson.path()).ok().and_then(|f| scene::parse(lesson.text, f, &lesson.path()).ok()).is_some_and(|shipped| &shipped == scene)
 }
 
 /// Index of [`FIRST`].

@@ -101,7 +101,13 @@ mod tests {
             let scene = lesson(&name);
             let line = encode(&scene, Path::new(".")).unwrap();
             assert!(line.starts_with(PREFIX) && !line.contains(['\n', ' ', '+', '/', '=']), "{line}");
-            assert_eq!(decode(&format!("  {line}\n")).unwrap(), scene, "{name}");
+            let back = decode(&format!("  {line}\n")).unwrap();
+            assert_eq!(back, scene, "{name}");
+            // A lesson's line opens as that lesson; an edited one as no lesson.
+            assert_eq!(crate::lessons::identify_scene(&back), crate::lessons::find(&name), "{name}");
+            let mut edited = back;
+            edited.steps += 1;
+            assert_eq!(crate::lessons::identify_scene(&edited), None, "{name}");
         }
     }
 

@@ -6,7 +6,7 @@
 //! inline (a page has no folder to name it by). The page's `<html>` element carries what is on
 //! screen (`data-scene`, `data-surfaces`: surfaces drawn so far; `data-view`,
 //! `data-recording`: the 3D view a GIF is cut to, frames recorded; `data-ball`: where run 1's
-//! ball is drawn; `data-status`: the status line; `data-orbit`: the camera;
+//! ball is drawn; `data-status`: the status line; `data-orbit`: the camera; `data-share-link`, `data-share-message`: the Share window's;
 //! `data-widget-NAME`: where the panels drew a few buttons and fields, e.g. `record`, `next`,
 //! `files`, `file-name`, `choose-csv`) for its scripts and the browser test.
 
@@ -32,7 +32,7 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(Update, receive_picked_files.in_set(AppSystems::FileActions))
         .add_systems(
             Update,
-            (report_to_page, report_recording, report_ball, report_widgets, report_status_and_orbit).in_set(AppSystems::SyncVisuals),
+            (report_to_page, report_recording, report_ball, report_widgets, report_status_orbit_and_link).in_set(AppSystems::SyncVisuals),
         );
 }
 
@@ -60,18 +60,28 @@ fn publish<const N: usize>(keys: [&str; N], now: [String; N], shown: &mut [Strin
     *shown = now;
 }
 
-/// The status line (`data-status`; `data-status-error` is `1` while it reports a failure) and
-/// the camera (`data-orbit`: yaw and pitch in degrees, distance, the point looked at), on the
-/// page's `<html>` whenever they change: the browser test reads what a picked file did, and
-/// sees one finger orbit and two zoom and pan.
-fn report_status_and_orbit(status: Res<StatusLine>, orbit: Single<&Orbit, With<ViewCamera>>, mut shown: Local<[String; 3]>) {
+/// The status line (`data-status`; `data-status-error` is `1` while it reports a failure), the
+/// camera (`data-orbit`: yaw and pitch in degrees, distance, the point looked at) and the Share
+/// window (`data-share-open`: `1` while it is shown; `data-share-link`, empty when it offers
+/// none; `data-share-message`: what the last Open did), on the page's `<html>` whenever they change:
+/// the browser test reads what a picked file or a pasted line did, sees one finger orbit and
+/// two zoom and pan, and checks the link.
+fn report_status_orbit_and_link(
+    status: Res<StatusLine>,
+    orbit: Single<&Orbit, With<ViewCamera>>,
+    share: Res<ShareState>,
+    mut shown: Local<[String; 6]>,
+) {
     let Orbit { yaw, pitch, distance, target } = **orbit;
     let now = [
         status.text.clone(),
         u8::from(status.error).to_string(),
         format!("{:.2},{:.2},{:.3},{:.3},{:.3},{:.3}", yaw.to_degrees(), pitch.to_degrees(), distance, target.x, target.y, target.z),
+        share.link().unwrap_or_default(),
+        share.message.as_ref().map_or(String::new(), |(text, _)| text.clone()),
+        u8::from(share.open).to_string(),
     ];
-    publish(["status", "status-error", "orbit"], now, &mut shown);
+    publish(["status", "status-error", "orbit", "share-link", "share-message", "share-open"], now, &mut shown);
 }
 
 /// Each surface put on screen: the scene's name, the count, and its vertices per side (a coarse

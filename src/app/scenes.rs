@@ -193,7 +193,8 @@ fn open_shared_line(
 pub fn restore(text: &str) -> Result<(SimSettings, Simulation), ShareError> {
     let scene = crate::share::decode(text)?;
     let objective = scene.build_in(Path::new("."))?;
-    let settings = SimSettings::new(scene, None);
+    let mut settings = SimSettings::new(scene, None);
+    settings.lesson = crate::lessons::identify_scene(&settings.scene);
     let sim = Simulation::new(objective, &settings)?;
     Ok((settings, sim))
 }

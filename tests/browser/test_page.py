@@ -12,7 +12,9 @@ Run by `scripts/web.sh test` (and CI) on a built dist/. Checks, on the page:
      coarse first (the page's `data-surface-res` is below the scene's), and must then be refined
      to the full grid within LESSON_LIMIT: both times are printed;
   3. a `#losscape1.…` fragment opens its scene, on a new page and when the fragment changes
-     on an open one (the line comes from `losscape share`, the desktop binary);
+     on an open one (the line comes from `losscape share`, the desktop binary); the Share
+     window offers it as this page's link, refuses a damaged line in one line, and opens a
+     pasted link (lesson 3's, whose trajectory 7 compares with the desktop's);
   4. the page's core gives lesson 8's trajectory (881 parameters, generated data, seeded
      initialisation) exactly as `losscape train` does on the desktop, value for value, and so
      for a 2-64-64-1 network (tests/browser/wide_64.ron: the wide layers' strips and tiles);
@@ -294,15 +296,7 @@ def export_files(page, scene):
     done = []
     for name, button in (("trajectory.csv", "trajectory"), ("trajectory.json", "trajectory"), ("grid.csv", "grid"),
                          ("surface.obj", "mesh"), ("surface.ply", "mesh"), ("loss.png", "loss-plot")):
-        # The field takes keys from the frame after the click; the old name is erased key by key
-        # (Ctrl+A reaches egui on the page as a typed "A").
-        click_widget(page, "file-name")
-        page.page.wait_for_timeout(800)
-        page.page.keyboard.press("End")
-        for _ in range(60):
-            page.page.keyboard.press("Backspace")
-        page.page.keyboard.type(name)
-        page.page.wait_for_timeout(800)
+        type_into(page, "file-name", name, erase=60)
         with page.page.expect_download(timeout=60_000) as caught:
             click_widget(page, button)
         download = caught.value
@@ -331,6 +325,43 @@ def export_files(page, scene):
         done.append((name, len(data)))
         page.check()
     return done
+
+
+def type_into(page, field, text, erase=0):
+    """Clicks a text field, erases `erase` characters key by key (Ctrl+A reaches egui on the page
+    as a typed "A") and types `text`. The field takes keys from the frame after the click."""
+    click_widget(page, field)
+    page.page.wait_for_timeout(800)
+    page.page.keyboard.press("End")
+    for _ in range(erase):
+        page.page.keyboard.press("Backspace")
+    page.page.keyboard.type(text)
+    page.page.wait_for_timeout(800)
+
+
+def share_window(page, url, line_on_screen, pasted, scene):
+    """The Share window: the link it offers for the scene on screen is this page's address and
+    `line_on_screen` (the desktop's line of that scene file); a damaged line pasted into it is
+    refused in one line with the scene kept; the link `pasted` opens `scene`. Closes it."""
+    click_widget(page, "share")
+    page.wait_for("the Share window", lambda: page.state("shareOpen") == "1", 30)
+    page.wait_for("the Share window's link", lambda: page.state("shareLink") == f"{url}#{line_on_screen}", 30)
+    shown, drawn, said = page.state("scene"), page.surfaces(), page.state("shareMessage")
+    damaged = "losscape1.not-a-scene"
+    type_into(page, "share-paste", damaged)
+    click_widget(page, "share-open")
+    page.wait_for("the damaged line's message", lambda: page.state("shareMessage") != said, 30)
+    refused = page.state("shareMessage")
+    assert refused.startswith("shared scene: not valid") and "\n" not in refused, refused
+    assert (page.state("scene"), page.surfaces()) == (shown, drawn), "a damaged line changed the scene on screen"
+    before = page.surfaces()
+    type_into(page, "share-paste", pasted, erase=len(damaged) + 5)
+    click_widget(page, "share-open")
+    page.wait_for_surface(before, scene, LESSON_LIMIT)
+    assert page.state("shareMessage").startswith("opened the shared scene"), page.state("shareMessage")
+    click_widget(page, "share")
+    page.wait_for("the Share window to close", lambda: page.state("shareOpen") == "0", 30)
+    return refused
 
 
 def pick_file(page, button, path):
@@ -584,11 +615,15 @@ def main():
             rows, vertices = page_equals_desktop(page, scene, steps, least)
             print(f"page: {what}'s trajectory ({rows} rows) and grid ({vertices} vertices) equal the desktop's", flush=True)
 
+        # 3b. The Share window on lesson 8: its link; a damaged line refused; lesson 3's link
+        # (the desktop's line after this page's address) pasted and opened (its trajectory is
+        # compared with the desktop's in 7).
+        lesson_3 = desktop("share", "assets/scenes/03_hours_studied.ron").strip()
+        refused = share_window(page, url, line, f"{url}#{lesson_3}", scene_name("03_hours_studied.ron"))
+        print(f"page: the Share window offers {url}#{line[:24]}…; a damaged line: {refused!r}; lesson 3's link pasted opens it", flush=True)
+
         # 6. ● Record on lesson 3 (400 steps, 2 a frame: it cannot end by itself before Stop),
         # stopped after a few frames: the GIF is a download.
-        before = page.surfaces()
-        page.page.evaluate("location.hash = 'lesson=03'")
-        page.wait_for_surface(before, scene_name("03_hours_studied.ron"), LESSON_LIMIT)
         gif, size, recorded = record_a_gif(page, SHOTS)
         frames, length = check_gif(gif, size)
         # Stop kept what was recorded: the frames before the click and the few in flight, not

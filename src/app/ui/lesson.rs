@@ -88,10 +88,14 @@ fn draw_lesson_card(
             .pivot(egui::Align2::RIGHT_TOP)
             .show(&ctx, |ui| {
                 ui.horizontal(|ui| {
-                    if ui.button("Share…").on_hover_text("copy this scene as one line, or open a line someone shared").clicked() {
+                    let button = ui.button("Share…").on_hover_text("copy this scene as one line, or open a line someone shared");
+                    places.note("share", place(button.rect));
+                    if button.clicked() {
                         share.open = !share.open;
                     }
-                    if ui.button("Lesson mode").on_hover_text("large type, the lesson's text, previous / next lesson").clicked() {
+                    let button = ui.button("Lesson mode").on_hover_text("large type, the lesson's text, previous / next lesson");
+                    places.note("lesson-mode", place(button.rect));
+                    if button.clicked() {
                         lesson.active = true;
                     }
                 });
@@ -130,7 +134,7 @@ struct CardClicks {
     explorer: bool,
     /// "Share…".
     share: bool,
-    /// Where "◀ Previous", "Next ▶" and "Explorer mode" were drawn (for [`WidgetPlaces`]).
+    /// Where "◀ Previous", "Next ▶", "Share…" and "Explorer mode" were drawn (for [`WidgetPlaces`]).
     placed: Vec<(&'static str, egui::Rect)>,
 }
 
@@ -191,18 +195,13 @@ fn draw_card_contents(
         let needed = text("Explorer mode") + text("Share…") + 2.0 * pad;
         // Share… then Explorer mode, read left to right either way.
         let mut buttons = |ui: &mut egui::Ui, right_to_left: bool| {
-            let mut share = |ui: &mut egui::Ui| {
-                clicks.share = ui.button("Share…").on_hover_text("copy this scene as one line, or open a line someone shared").clicked();
-            };
-            if !right_to_left {
-                share(ui);
-            }
+            let share = |ui: &mut egui::Ui| ui.button("Share…").on_hover_text("copy this scene as one line, or open a line someone shared");
+            let first = (!right_to_left).then(|| share(ui));
             let explorer = ui.button("Explorer mode").on_hover_text("every control, normal type size");
+            let share = first.unwrap_or_else(|| share(ui));
             clicks.explorer = explorer.clicked();
-            clicks.placed.push(("explorer-mode", explorer.rect));
-            if right_to_left {
-                share(ui);
-            }
+            clicks.share = share.clicked();
+            clicks.placed.extend([("explorer-mode", explorer.rect), ("share", share.rect)]);
         };
         // (In a wrapping row `available_width` is a whole row's; what is left of this one is
         // the rectangle before the wrap.)

@@ -9,9 +9,11 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
+use super::widgets::place;
 use crate::app::files::{FileAction, FileKind};
 use crate::app::scenes::{OpenSharedLine, ShareState};
 use crate::app::sets::UiSystems;
+use crate::app::settings::WidgetPlaces;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(EguiPrimaryContextPass, draw_share_window.in_set(UiSystems::Windows));
@@ -27,6 +29,7 @@ fn draw_share_window(
     mut state: ResMut<ShareState>,
     mut open: MessageWriter<OpenSharedLine>,
     mut files: MessageWriter<FileAction>,
+    mut places: ResMut<WidgetPlaces>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut shown = state.open;
@@ -78,8 +81,11 @@ fn draw_share_window(
         ui.label("Paste a line someone shared:");
         let hint = if state.address.is_some() { "losscape1.… or a link" } else { "losscape1.…" };
         let field = ui.add(egui::TextEdit::singleline(&mut state.paste).hint_text(hint).desired_width(f32::INFINITY));
+        places.note("share-paste", place(field.rect));
         let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        if (ui.button("Open").clicked() || enter) && !state.paste.trim().is_empty() {
+        let button = ui.button("Open");
+        places.note("share-open", place(button.rect));
+        if (button.clicked() || enter) && !state.paste.trim().is_empty() {
             open.write(OpenSharedLine(state.paste.clone()));
         }
         if let Some((message, error)) = &state.message {
