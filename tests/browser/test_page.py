@@ -36,8 +36,8 @@ Run by `scripts/web.sh test` (and CI) on a built dist/. Checks, on the page:
 Screenshots go to $LOSSCAPE_SHOTS (default /tmp/losscape-web-shots).
 
 Environment: LOSSCAPE_BIN, the desktop binary (default $CARGO_TARGET_DIR or target, /release/losscape);
-the walk covers every lesson (about 2 minutes here: a deep network's coarse surface comes
-within seconds, and its full grid, which the walk waits for, within 4–14 s);
+the test takes about 3.5 minutes here, 2 of them to walk every lesson (a deep network's coarse
+surface comes within seconds, and its full grid, which the walk waits for, within 4–14 s);
 LOSSCAPE_WEB_ALL_LESSONS=0 stops it after lesson 6.
 """
 
