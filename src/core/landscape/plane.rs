@@ -364,37 +364,21 @@ impl PlaneJob {
     /// One piece of work (one Lanczos product for PCA and the Hessian) with the `objective` and
     /// `path` given to [`PlaneJob::new`]; the plane once it is built.
     pub fn step(&mut self, objective: &Objective, path: Option<&Trajectory>) -> Result<Option<Plane>, CoreError> {
-        let invalid = |e: directions::DirectionsError| CoreError::invalid(FIELD, e.to_string());
-        let plane = |d1, d2, info| Plane { center: self.center.clone(), d1, d2: Some(d2), info };
-        Ok(match &mut self.work {
-            PlaneWork::Built(plane) => plane.take(),
-            PlaneWork::Pca(job) => match job.step(path.expect("a PCA job was started with a path")) {
-                None => None,
-                Some(done) => {
-                    let pca = done.map_err(invalid)?;
-                    let info = PlaneInfo {
-                        directions: Directions::Pca,
-                        names: ["PC1".into(), "PC2".into()],
-                        explained_variance: Some(pca.explained),
-                        ..PlaneInfo::default()
-                    };
-                    Some(plane(pca.d1, pca.d2, info))
-                }
-            },
-            PlaneWork::Hessian(job) => match job.step(objective, &self.center) {
-                None => None,
-                Some(done) => {
-                    let h = done.map_err(invalid)?;
-                    let info = PlaneInfo {
-                        directions: Directions::Hessian,
-                        names: ["v1".into(), "v2".into()],
-                        eigenvalues: Some(h.eigenvalues),
-                        ..PlaneInfo::default()
-                    };
-                    Some(plane(h.d1, h.d2, info))
-                }
-            },
-        })
+        let named = |directions, names: [&str; 2]| PlaneInfo { directions, names: names.map(String::from), ..PlaneInfo::default() };
+        let done = match &mut self.work {
+            PlaneWork::Built(plane) => return Ok(plane.take()),
+            PlaneWork::Pca(job) => job.step(path.expect("a PCA job was started with a path")).map(|found| {
+                found.map(|pca| {
+                    (pca.d1, pca.d2, PlaneInfo { explained_variance: Some(pca.explained), ..named(Directions::Pca, ["PC1", "PC2"]) })
+                })
+            }),
+            PlaneWork::Hessian(job) => job.step(objective, &self.center).map(|found| {
+                found.map(|h| (h.d1, h.d2, PlaneInfo { eigenvalues: Some(h.eigenvalues), ..named(Directions::Hessian, ["v1", "v2"]) }))
+            }),
+        };
+        let Some(done) = done else { return Ok(None) };
+        let (d1, d2, info) = done.map_err(|e| CoreError::invalid(FIELD, e.to_string()))?;
+        Ok(Some(Plane { center: self.center.clone(), d1, d2: Some(d2), info }))
     }
 }
 
