@@ -16,15 +16,17 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, pick_start_on_click.in_set(AppSystems::Pick));
 }
 
-/// What a click on the surface at plane coordinates (a, b) did, in the units shown on the axes.
-pub fn describe_click(map: &ViewMap, a: f64, b: f64) -> String {
+/// What a click (or, on a touch screen, a tap) on the surface at plane coordinates (a, b) did,
+/// in the units shown on the axes.
+pub fn describe_click(map: &ViewMap, a: f64, b: f64, tapped: bool) -> String {
     let [oa, ob] = map.land.plane.info.origin;
     let [na, nb] = &map.land.labels;
     let at = format!("{na} = {}, {nb} = {}", format::label(oa + a), format::label(ob + b));
+    let by = if tapped { "a tap" } else { "a click" };
     if map.land.dim > 2 {
-        format!("start set by a click on the slice: {at} (all {} parameters move)", map.land.dim)
+        format!("start set by {by} on the slice: {at} (all {} parameters move)", map.land.dim)
     } else {
-        format!("start set by a click: {at}")
+        format!("start set by {by}: {at}")
     }
 }
 
@@ -108,7 +110,7 @@ fn pick_start_on_click(
     let mut theta = vec![0.0; sim.objective().dim()];
     view.map.land.plane.point(a, b, &mut theta);
     starts.write(SetStart(theta));
-    let said = describe_click(&view.map, a, b);
+    let said = describe_click(&view.map, a, b, tap.is_some());
     info!("{said}");
     status.info(said);
     if view.map.land.dim > 2 {
