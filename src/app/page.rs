@@ -6,9 +6,10 @@
 //! inline (a page has no folder to name it by). The page's `<html>` element carries what is on
 //! screen (`data-scene`, `data-surfaces`: surfaces drawn so far; `data-view`,
 //! `data-recording`: the 3D view a GIF is cut to, frames recorded; `data-ball`: where run 1's
-//! ball is drawn; `data-status`: the status line; `data-orbit`: the camera; `data-share-link`, `data-share-message`: the Share window's;
-//! `data-widget-NAME`: where the panels drew a few buttons and fields, e.g. `record`, `next`,
-//! `files`, `file-name`, `choose-csv`) for its scripts and the browser test.
+//! ball is drawn; `data-status`: the status line; `data-orbit`: the camera; `data-share-open`,
+//! `data-share-link`, `data-share-message`: the Share window; `data-widget-NAME`: where the
+//! panels drew a few buttons and fields, e.g. `record`, `next`, `files`, `file-name`,
+//! `choose-csv`) for its scripts and the browser test.
 
 use std::path::Path;
 
@@ -63,9 +64,9 @@ fn publish<const N: usize>(keys: [&str; N], now: [String; N], shown: &mut [Strin
 /// The status line (`data-status`; `data-status-error` is `1` while it reports a failure), the
 /// camera (`data-orbit`: yaw and pitch in degrees, distance, the point looked at) and the Share
 /// window (`data-share-open`: `1` while it is shown; `data-share-link`, empty when it offers
-/// none; `data-share-message`: what the last Open did), on the page's `<html>` whenever they change:
-/// the browser test reads what a picked file or a pasted line did, sees one finger orbit and
-/// two zoom and pan, and checks the link.
+/// none; `data-share-message`: what the last Open did), on the page's `<html>` whenever they
+/// change: the browser test reads what a picked file or a pasted line did, sees one finger
+/// orbit and two zoom and pan, and checks the link.
 fn report_status_orbit_and_link(
     status: Res<StatusLine>,
     orbit: Single<&Orbit, With<ViewCamera>>,
