@@ -12,7 +12,7 @@ use bevy::input::touch::TouchInput;
 use bevy::prelude::*;
 use bevy::render::render_resource::BlendState;
 use bevy::window::PrimaryWindow;
-use bevy_egui::input::egui_wants_any_pointer_input;
+use bevy_egui::input::{EguiWantsInput, egui_wants_any_pointer_input};
 use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext};
 
 use super::sets::AppSystems;
@@ -23,7 +23,7 @@ use super::view::{CURVE_HEIGHT, HALF, HEIGHT};
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn_cameras_and_lights).add_systems(
         Update,
-        ((orbit_with_mouse, orbit_with_touch).chain().run_if(not(egui_wants_any_pointer_input)), reset_view, apply_orbit, fit_viewport)
+        ((orbit_with_mouse.run_if(not(egui_wants_any_pointer_input)), orbit_with_touch).chain(), reset_view, apply_orbit, fit_viewport)
             .chain()
             .in_set(AppSystems::MoveCamera),
     );
@@ -141,9 +141,16 @@ fn over_the_view(cursor: Vec2, window: Vec2, layout: &UiLayout) -> bool {
 ///
 /// Only in frames with touch events: Bevy moves a touch's previous position only then, so in a
 /// frame without one (a finger resting after a move) `delta()` is still the last move, and the
-/// view kept turning under a finger held still.
-fn orbit_with_touch(mut events: MessageReader<TouchInput>, touches: Res<Touches>, mut orbit: Single<&mut Orbit, With<ViewCamera>>) {
-    if events.read().count() == 0 {
+/// view kept turning under a finger held still. The events are read every frame, also while
+/// egui holds the pointer (when the view does not move), so none is left to count later.
+fn orbit_with_touch(
+    mut events: MessageReader<TouchInput>,
+    wants: Option<Res<EguiWantsInput>>,
+    touches: Res<Touches>,
+    mut orbit: Single<&mut Orbit, With<ViewCamera>>,
+) {
+    let moved = events.read().count() > 0;
+    if !moved || wants.is_some_and(|w| w.wants_any_pointer_input()) {
         return;
     }
     let fingers: Vec<_> = touches.iter().collect();
