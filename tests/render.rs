@@ -148,13 +148,13 @@ fn a_copied_binary_opens_its_lessons_from_any_folder() {
         if hidden { format!("mount -t tmpfs none '{source}' && ") } else { String::new() },
         copy.display()
     );
-    let mut cmd = if hidden { Command::new("unshare") } else { Command::new("sh") };
+    let mut cmd = Command::new(if hidden { "unshare" } else { "sh" });
     if hidden {
-        cmd.args(["-m", "sh", "-c", &run]);
+        cmd.args(["-m", "sh"]);
     } else {
         eprintln!("no mount namespace here: the source folder stays visible");
-        cmd.args(["-c", &run]);
     }
+    cmd.args(["-c", &run]);
     let out = cmd.current_dir(dir.path()).env_remove("CARGO_MANIFEST_DIR").env_remove("BEVY_ASSET_ROOT").output().expect("the copy starts");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "exit {:?}\n{err}", out.status);

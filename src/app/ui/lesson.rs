@@ -108,12 +108,9 @@ fn draw_lesson_card(
     let response = egui::Panel::top("lesson")
         .resizable(false)
         .frame(frame)
-        .show(&mut root, |ui| draw_card_contents(ui, &lesson, &settings, &sim, &mut go));
+        .show(&mut root, |ui| draw_card_contents(ui, &lesson, &settings, &sim, &mut go, &mut places));
     // Written only on a click, so the resources change only when something did.
     let clicks = response.inner;
-    for &(name, at) in &clicks.placed {
-        places.note(name, place(at));
-    }
     if clicks.explorer {
         lesson.active = false;
     }
@@ -128,14 +125,12 @@ fn draw_lesson_card(
 }
 
 /// What was clicked on the lesson card.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 struct CardClicks {
     /// "Explorer mode".
     explorer: bool,
     /// "Share…".
     share: bool,
-    /// Where "◀ Previous", "Next ▶", "Share…" and "Explorer mode" were drawn (for [`WidgetPlaces`]).
-    placed: Vec<(&'static str, egui::Rect)>,
 }
 
 /// The lesson menu: the lesson on screen ("01 · 2 of 24"), and on a click every lesson as
@@ -170,6 +165,7 @@ fn draw_card_contents(
     settings: &SimSettings,
     sim: &Simulation,
     go: &mut MessageWriter<GoToLesson>,
+    places: &mut WidgetPlaces,
 ) -> CardClicks {
     let mut clicks = CardClicks::default();
     let body = ui.style().text_styles.get(&TextStyle::Body).map_or(18.0, |f| f.size);
@@ -180,7 +176,7 @@ fn draw_card_contents(
             if button.clicked() {
                 go.write(GoToLesson(to.unwrap_or_default()));
             }
-            clicks.placed.push((name, button.rect));
+            places.note(name, place(button.rect));
         }
         if let Some(i) = draw_lesson_picker(ui, lesson.current) {
             go.write(GoToLesson(i));
@@ -201,7 +197,8 @@ fn draw_card_contents(
             let share = first.unwrap_or_else(|| share(ui));
             clicks.explorer = explorer.clicked();
             clicks.share = share.clicked();
-            clicks.placed.extend([("explorer-mode", explorer.rect), ("share", share.rect)]);
+            places.note("explorer-mode", place(explorer.rect));
+            places.note("share", place(share.rect));
         };
         // (In a wrapping row `available_width` is a whole row's; what is left of this one is
         // the rectangle before the wrap.)

@@ -2,14 +2,14 @@
 //! matrix–vector products (Lanczos), and every eigenpair of a small dense matrix (nalgebra).
 //!
 //! PCA (`v ↦ Mᵀ M v` over the recorded path) and the Hessian (Hessian-vector products) both
-//! go through [`top_eigenpairs`]; the tests use [`symmetric_eigen`] on dense matrices as the
-//! reference.
+//! go through [`Lanczos`], a product at a time; the tests run it to its end
+//! (`top_eigenpairs`) and use [`symmetric_eigen`] on dense matrices as the reference.
 
 use nalgebra::{DMatrix, SymmetricEigen};
 
 use super::super::data::SeededRng;
 
-/// Which end of the spectrum [`top_eigenpairs`] returns.
+/// Which end of the spectrum [`Lanczos`] returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Which {
     /// The largest eigenvalues, λ₁ ≥ λ₂ ≥ … (what PCA wants; its operator is ⪰ 0).
@@ -32,6 +32,7 @@ pub const LANCZOS_TOL: f64 = 1e-11;
 /// `op(v, out)` writes $A v$ into `out`. The start vector is seeded (`seed`), so the result is
 /// reproducible. Each eigenvector has unit length and its largest-magnitude component
 /// positive. Returns fewer than `want` pairs only when `dim < want`.
+#[cfg(test)]
 pub fn top_eigenpairs(dim: usize, want: usize, which: Which, seed: u64, op: &mut dyn FnMut(&[f64], &mut [f64])) -> Vec<(f64, Vec<f64>)> {
     let mut lanczos = Lanczos::new(dim, want, which, seed);
     loop {
