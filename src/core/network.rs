@@ -21,7 +21,10 @@ pub(crate) use super::kernels::{dot, linear, linear_gradients, linear_transposed
 use super::loss::Loss;
 
 mod hvp;
+mod pool;
+
 pub use hvp::HvpWorkspace;
+use pool::Pool;
 
 /// BatchNorm1d's ε.
 pub const BN_EPS: f64 = 1e-5;
@@ -295,26 +298,27 @@ impl Network {
     /// [`Network::loss_and_grad`] over chunks of [`CHUNK`] samples (see there).
     fn chunked_loss_and_grad(&self, theta: &[f64], data: &Dataset, ws: &mut Workspace, grad: &mut [f64]) -> f64 {
         let n = data.n;
-        ws.chunks.resize_with(n.div_ceil(CHUNK), Chunk::default);
+        let Workspace { chunks, pool, .. } = ws;
+        chunks.resize_with(n.div_ceil(CHUNK), Chunk::default);
         let one = |c: usize, chunk: &mut Chunk| {
             let start = c * CHUNK;
             data.rows_into(start..CHUNK.min(n - start) + start, &mut chunk.data);
             chunk.grad.resize(grad.len(), 0.0);
-            chunk.loss = self.batch_loss_and_grad(theta, &chunk.data, &mut chunk.ws, Some(&mut chunk.grad));
+            chunk.loss = pool.lend(|ws| self.batch_loss_and_grad(theta, &chunk.data, ws, Some(&mut chunk.grad)));
             chunk.weight = chunk.data.n as f64 / n as f64;
         };
         if rayon::current_thread_index().is_some() {
             use rayon::prelude::*;
-            if let [first, second] = &mut ws.chunks[..] {
+            if let [first, second] = &mut chunks[..] {
                 // The reference batch's case: one join, without a parallel iterator's splitting.
                 rayon::join(|| one(0, first), || one(1, second));
             } else {
-                ws.chunks.par_iter_mut().enumerate().for_each(|(c, chunk)| one(c, chunk));
+                chunks.par_iter_mut().enumerate().for_each(|(c, chunk)| one(c, chunk));
             }
         } else {
-            ws.chunks.iter_mut().enumerate().for_each(|(c, chunk)| one(c, chunk));
+            chunks.iter_mut().enumerate().for_each(|(c, chunk)| one(c, chunk));
         }
-        let (first, rest) = ws.chunks.split_first().expect("n > CHUNK gives at least two chunks");
+        let (first, rest) = chunks.split_first().expect("n > CHUNK gives at least two chunks");
         for (g, &gc) in grad.iter_mut().zip(&first.grad) {
             *g = first.weight * gc;
         }
@@ -421,13 +425,14 @@ pub struct Workspace {
     delta: Vec<f64>,
     delta_prev: Vec<f64>,
     chunks: Vec<Chunk>,
+    /// The workspaces the chunks' passes borrow.
+    pool: Pool<Workspace>,
 }
 
-/// One chunk of a large batch: its copy of the samples, its own workspace, loss and gradient.
+/// One chunk of a large batch: its copy of the samples, its loss and gradient.
 #[derive(Clone, Debug, Default)]
 struct Chunk {
     data: Dataset,
-    ws: Workspace,
     grad: Vec<f64>,
     loss: f64,
     weight: f64,
@@ -572,12 +577,32 @@ mod tests {
         let n = 700;
         let (net, theta, data) = chunk_case(n, Loss::Mse);
         let mut g_turn = vec![0.0; theta.len()];
-        let l_turn = net.loss_and_grad(&theta, &data, &mut Workspace::default(), Some(&mut g_turn));
+        let mut ws_turn = Workspace::default();
+        let l_turn = net.loss_and_grad(&theta, &data, &mut ws_turn, Some(&mut g_turn));
+        // Three chunks one after the other borrow one workspace in turn.
+        assert_eq!((ws_turn.chunks.len(), ws_turn.pool.len()), (3, 1));
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         let mut g_pool = vec![0.0; theta.len()];
-        let l_pool = pool.install(|| net.loss_and_grad(&theta, &data, &mut Workspace::default(), Some(&mut g_pool)));
+        let mut ws_pool = Workspace::default();
+        let l_pool = pool.install(|| net.loss_and_grad(&theta, &data, &mut ws_pool, Some(&mut g_pool)));
+        assert!((1..=2).contains(&ws_pool.pool.len()), "{}", ws_pool.pool.len());
         assert_eq!(l_turn.to_bits(), l_pool.to_bits());
         assert!(g_turn.iter().zip(&g_pool).all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
+
+    #[test]
+    fn a_workspace_lent_before_leaves_no_trace_in_the_numbers() {
+        let (net, theta, data) = chunk_case(700, Loss::Mse);
+        let (_, other_theta, other_data) = chunk_case(600, Loss::Mse);
+        let mut fresh = vec![0.0; theta.len()];
+        let l_fresh = net.loss_and_grad(&theta, &data, &mut Workspace::default(), Some(&mut fresh));
+        let mut ws = Workspace::default();
+        let mut g = vec![0.0; theta.len()];
+        let other_theta: Vec<f64> = other_theta.iter().map(|t| 3.0 * t + 1.0).collect();
+        net.loss_and_grad(&other_theta, &other_data, &mut ws, Some(&mut g));
+        let l_used = net.loss_and_grad(&theta, &data, &mut ws, Some(&mut g));
+        assert_eq!(l_fresh.to_bits(), l_used.to_bits());
+        assert!(fresh.iter().zip(&g).all(|(a, b)| a.to_bits() == b.to_bits()));
     }
 
     #[test]

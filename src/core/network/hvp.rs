@@ -14,7 +14,7 @@
 //! [`Network::loss_and_grad`] cuts it, for the same reasons: memory bounded by a chunk, and the
 //! chunks on rayon's threads when the caller is on its pool, combined in a fixed order.
 
-use super::{CHUNK, Network, Workspace, linear, linear_gradients, linear_transposed, sum};
+use super::{CHUNK, Network, Pool, Workspace, linear, linear_gradients, linear_transposed, sum};
 use crate::core::activation::Activation;
 use crate::core::data::Dataset;
 
@@ -37,14 +37,15 @@ pub struct HvpWorkspace {
     zeros: Vec<f64>,
     /// A large batch's chunks.
     chunks: Vec<Chunk>,
+    /// The workspaces the chunks' passes borrow.
+    pool: Pool<HvpWorkspace>,
 }
 
-/// One chunk of a large batch: its samples, its own workspace and product, and its weight
-/// n_c / n in the batch's mean.
+/// One chunk of a large batch: its samples, its product, and its weight n_c / n in the
+/// batch's mean.
 #[derive(Clone, Debug, Default)]
 struct Chunk {
     data: Dataset,
-    ws: HvpWorkspace,
     out: Vec<f64>,
     weight: f64,
 }
@@ -90,21 +91,22 @@ impl Network {
     /// weighted by n_c / n, and so is its Hessian.
     fn chunked_hvp(&self, theta: &[f64], v: &[f64], data: &Dataset, ws: &mut HvpWorkspace, out: &mut [f64]) {
         let (n, dim) = (data.n, out.len());
-        ws.chunks.resize_with(n.div_ceil(CHUNK), Chunk::default);
+        let HvpWorkspace { chunks, pool, .. } = ws;
+        chunks.resize_with(n.div_ceil(CHUNK), Chunk::default);
         let one = |c: usize, chunk: &mut Chunk| {
             let start = c * CHUNK;
             data.rows_into(start..CHUNK.min(n - start) + start, &mut chunk.data);
             chunk.out.resize(dim, 0.0);
-            self.batch_hvp(theta, v, &chunk.data, &mut chunk.ws, &mut chunk.out);
+            pool.lend(|ws| self.batch_hvp(theta, v, &chunk.data, ws, &mut chunk.out));
             chunk.weight = chunk.data.n as f64 / n as f64;
         };
         if rayon::current_thread_index().is_some() {
             use rayon::prelude::*;
-            ws.chunks.par_iter_mut().enumerate().for_each(|(c, chunk)| one(c, chunk));
+            chunks.par_iter_mut().enumerate().for_each(|(c, chunk)| one(c, chunk));
         } else {
-            ws.chunks.iter_mut().enumerate().for_each(|(c, chunk)| one(c, chunk));
+            chunks.iter_mut().enumerate().for_each(|(c, chunk)| one(c, chunk));
         }
-        let (first, rest) = ws.chunks.split_first().expect("n > CHUNK gives at least two chunks");
+        let (first, rest) = chunks.split_first().expect("n > CHUNK gives at least two chunks");
         for (o, &x) in out.iter_mut().zip(&first.out) {
             *o = first.weight * x;
         }
