@@ -24,6 +24,7 @@ pub mod loss;
 pub mod network;
 pub mod objective;
 pub mod optimizer;
+mod pool;
 pub mod session;
 
 pub use activation::Activation;

@@ -19,12 +19,11 @@ use super::error::CoreError;
 use super::fma::Fma;
 pub(crate) use super::kernels::{dot, linear, linear_gradients, linear_transposed, sum};
 use super::loss::Loss;
+use super::pool::Pool;
 
 mod hvp;
-mod pool;
 
 pub use hvp::HvpWorkspace;
-use pool::Pool;
 
 /// BatchNorm1d's ε.
 pub const BN_EPS: f64 = 1e-5;

@@ -14,9 +14,10 @@
 //! [`Network::loss_and_grad`] cuts it, for the same reasons: memory bounded by a chunk, and the
 //! chunks on rayon's threads when the caller is on its pool, combined in a fixed order.
 
-use super::{CHUNK, Network, Pool, Workspace, linear, linear_gradients, linear_transposed, sum};
+use super::{CHUNK, Network, Workspace, linear, linear_gradients, linear_transposed, sum};
 use crate::core::activation::Activation;
 use crate::core::data::Dataset;
+use crate::core::pool::Pool;
 
 /// Buffers for [`Network::hvp`], reused across products (Lanczos asks for hundreds).
 #[derive(Clone, Debug, Default)]
