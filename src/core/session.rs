@@ -128,6 +128,12 @@ impl Trajectory {
     pub fn take(&mut self) -> Trajectory {
         std::mem::replace(self, Trajectory::new(self.dim))
     }
+    /// Empties the trajectory but keeps its memory, for rows to come (a streamed CSV hands its
+    /// written blocks back to be filled again rather than touching new pages for each).
+    pub fn clear(&mut self) {
+        self.records.clear();
+        self.params.clear();
+    }
     /// How many steps clipped their gradient: rows 0…N−1, whose gradients steps 1…N used. The
     /// last row's gradient (at θ_N) is recorded but no step has used it yet, so it is not counted.
     pub fn clipped_steps(&self) -> usize {
