@@ -87,6 +87,18 @@ pub fn label(v: f64) -> String {
     }
 }
 
+/// The two ends of a scale, `hi` and `lo`, as [`label`]s, or with just enough more digits to
+/// tell them apart when their labels would read the same (a nearly flat surface's colour bar
+/// from 0.95553 to 0.95601 read "loss 0.956" at both ends).
+pub fn range_labels(hi: f64, lo: f64) -> (String, String) {
+    let (top, bottom) = (label(hi), label(lo));
+    if top != bottom || hi == lo || !(hi - lo).is_finite() {
+        return (top, bottom);
+    }
+    let gap = (hi - lo).abs() / 10.0;
+    (tick(hi, gap), tick(lo, gap))
+}
+
 /// A slope with enough digits to watch a secant converge to the tangent as h shrinks.
 pub fn slope(v: f64) -> String {
     if v.abs() < 1e4 { format!("{v:.4}") } else { format!("{v:.3e}") }
@@ -110,6 +122,15 @@ pub fn tick(v: f64, gap: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scale_s_ends_never_read_the_same_unless_they_are() {
+        assert_eq!(range_labels(2.5, 0.125), ("2.5".to_string(), "0.125".to_string()));
+        assert_eq!(range_labels(0.95601, 0.95553), ("0.95601".to_string(), "0.95553".to_string()));
+        let (top, bottom) = range_labels(1.00002e5, 1.00001e5);
+        assert_ne!(top, bottom);
+        assert_eq!(range_labels(0.5, 0.5), ("0.5".to_string(), "0.5".to_string()));
+    }
 
     #[test]
     fn numbers_in_messages_stay_short() {

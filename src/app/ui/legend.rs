@@ -56,10 +56,11 @@ fn draw_colour_bar(ui: &mut egui::Ui, map: &ViewMap) {
         let cell = egui::Rect::from_min_max(Pos2::new(bar.min.x, y0), Pos2::new(bar.max.x, y0 + bar.height() / steps as f32 + 0.5));
         ui.painter().rect_filled(cell, 0.0, colour(viridis(t)));
     }
+    let (top, bottom) = format::range_labels(map.height.loss_at(1.0), map.height.loss_at(0.0));
     ui.vertical(|ui| {
-        ui.small(format!("loss {}", format::label(map.height.loss_at(1.0))));
+        ui.small(format!("loss {top}"));
         ui.add_space(50.0);
-        ui.small(format!("loss {}", format::label(map.height.loss_at(0.0))));
+        ui.small(format!("loss {bottom}"));
     });
 }
 
