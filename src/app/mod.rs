@@ -35,6 +35,7 @@
 //! or pauses, S steps once, R resets.
 
 mod antialiasing;
+mod background;
 mod ball;
 mod camera;
 mod diagnostics;
