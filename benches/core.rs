@@ -99,6 +99,12 @@ fn kernels(c: &mut Criterion) {
     group.finish();
 }
 
+/// `len` values in [−0.5, 0.5): `(k · stride mod modulus) / 1000 − 0.5`, a fixed spread of
+/// inputs and weights for the kernels' benches.
+fn spread(len: usize, stride: usize, modulus: usize) -> Vec<f64> {
+    (0..len).map(|k| ((k * stride) % modulus) as f64 * 1e-3 - 0.5).collect()
+}
+
 /// The dense layer alone in the grid's shape (one block of 128 samples, `W` units from `W`
 /// inputs), in flops per second: 2·W²·128 per call. Measures the register tiles against the
 /// machine's peak (`examples/fma_peak.rs`) without the activations around them.
@@ -107,8 +113,8 @@ fn dense_by_width(c: &mut Criterion) {
     let mut group = c.benchmark_group("dense_block128_by_width");
     for width in [32usize, 64, 128] {
         let n = 128;
-        let input: Vec<f64> = (0..width * n).map(|k| ((k * 7919) % 1000) as f64 * 1e-3 - 0.5).collect();
-        let w: Vec<f64> = (0..width * width).map(|k| ((k * 104_729) % 997) as f64 * 1e-3 - 0.5).collect();
+        let input = spread(width * n, 7919, 1000);
+        let w = spread(width * width, 104_729, 997);
         let b = vec![0.1; width];
         let mut out = vec![0.0; width * n];
         group.throughput(criterion::Throughput::Elements((2 * width * width * n) as u64));
@@ -127,9 +133,9 @@ fn training_products_by_width(c: &mut Criterion) {
     let mut group = c.benchmark_group("training_products_chunk256_by_width");
     for width in [32usize, 64, 128] {
         let n = 256;
-        let input: Vec<f64> = (0..width * n).map(|k| ((k * 7919) % 1000) as f64 * 1e-3 - 0.5).collect();
-        let dz: Vec<f64> = (0..width * n).map(|k| ((k * 3571) % 1000) as f64 * 1e-3 - 0.5).collect();
-        let w: Vec<f64> = (0..width * width).map(|k| ((k * 104_729) % 997) as f64 * 1e-3 - 0.5).collect();
+        let input = spread(width * n, 7919, 1000);
+        let dz = spread(width * n, 3571, 1000);
+        let w = spread(width * width, 104_729, 997);
         let b = vec![0.1; width];
         let (mut out, mut gw, mut gb) = (vec![0.0; width * n], vec![0.0; width * width], vec![0.0; width]);
         group.throughput(criterion::Throughput::Elements((2 * width * width * n) as u64));

@@ -12,7 +12,7 @@
 use std::sync::OnceLock;
 
 /// Runs `work` on the background pool (its rayon calls included), or where it is called when
-/// the pool cannot be built.
+/// the pool cannot be built. The calling thread only waits meanwhile.
 pub(super) fn behind_the_frame<R: Send>(work: impl FnOnce() -> R + Send) -> R {
     if cfg!(target_arch = "wasm32") {
         return work(); // one thread: a page slices its grid instead
@@ -29,7 +29,7 @@ pub(super) fn behind_the_frame<R: Send>(work: impl FnOnce() -> R + Send) -> R {
 
 /// Lowers the calling thread's priority (Linux: nice 5 for this thread alone; elsewhere
 /// `setpriority` would lower the whole process, the frame's threads with it, so nothing).
-pub(super) fn lower_priority() {
+fn lower_priority() {
     #[cfg(target_os = "linux")]
     {
         // A failure (a sandbox without the syscall) leaves the thread as it was: only slower frames.

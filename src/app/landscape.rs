@@ -1,9 +1,9 @@
 //! The landscape behind the surface: the loss grid computed off the frame, and the runs stopped
 //! when they roll far off it.
 //!
-//! On the desktop the grid is computed on a thread of its own (its rows on a rayon pool of its
-//! own, both at a lower priority than the frame's threads: [`super::background`]); the frame
-//! never waits, `poll_grid_task` only looks whether the result has arrived. Not on Bevy's
+//! On the desktop the grid is computed from a thread of its own, on a rayon pool of its own at
+//! a lower priority than the frame's threads ([`super::background`]); the frame never waits,
+//! `poll_grid_task` only looks whether the result has arrived. Not on Bevy's
 //! `AsyncComputeTaskPool`: on a 2-core machine that pool has one thread, and a wide network's
 //! grid held it for its whole 25 s while the render waited for it, so no frame was drawn until
 //! the grid landed. A web page has one thread, where such
@@ -296,7 +296,6 @@ fn spawn_grid_task(
             let (preview, result) = (Slot::default(), Slot::default());
             let (preview_slot, result_slot) = (preview.clone(), result.clone());
             let spawned = std::thread::Builder::new().name("losscape grid".into()).spawn(move || {
-                super::background::lower_priority();
                 let landscape = super::background::behind_the_frame(|| {
                     compute_landscape(&job, &task_progress, |coarse| {
                         if let Ok(mut slot) = preview_slot.lock() {

@@ -120,13 +120,13 @@ pub fn write_trajectory_csv(w: &mut dyn Write, runs: &[Run]) -> io::Result<()> {
 /// returned summaries say what each run did. A failed write stops the runs and is returned.
 pub fn run_and_write_csv(session: &mut Session, steps: u64, w: &mut (dyn Write + Send)) -> io::Result<Vec<RunSummary>> {
     let holdout = write_header(w, &session.runs)?;
-    let rows = block_rows(session.objective.dim()) as u64;
+    let dim = session.objective.dim();
+    let rows = block_rows(dim) as u64;
     let (blocks, received) = std::sync::mpsc::sync_channel::<(usize, Trajectory)>(BLOCKS_IN_FLIGHT);
     // Written blocks come back emptied, to be filled again, and the writer keeps one text
     // buffer: new memory for every block (1 MiB of θ, 3 MB of text for 2-64-64-1) cost
     // 2-64-64-1's 200 steps on 5000 points 8 % of their time in page faults (perf).
     let (spares, spare) = std::sync::mpsc::channel::<Trajectory>();
-    let dim = session.objective.dim();
     let mut summaries: Vec<RunSummary> = Vec::with_capacity(session.runs.len());
     let written = std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> io::Result<()> {

@@ -89,6 +89,8 @@ enum ChainKind {
 /// Per-thread buffers for [`PlaneLoss::row`].
 #[derive(Debug, Default)]
 pub struct Scratch {
+    /// θ at the vertex, for an objective evaluated point by point (a network's vertices carry
+    /// their own, [`Vertex`]).
     theta: Vec<f64>,
     /// Per layer: the pre-activation (after batch norm).
     z: Vec<Vec<f64>>,
@@ -134,23 +136,28 @@ impl<'a> PlaneLoss<'a> {
 
     /// Fresh buffers for one thread.
     pub fn scratch(&self) -> Scratch {
-        let mut s = Scratch { theta: vec![0.0; self.plane.dim()], ..Scratch::default() };
-        if let Kind::Network(np) = &self.kind {
-            for l in np.obj.net.layers() {
-                s.z.push(vec![0.0; l.units * np.block]);
-                s.y.push(vec![0.0; l.units * np.block]);
+        let mut s = Scratch::default();
+        let np = match &self.kind {
+            Kind::Generic(_) => {
+                s.theta = vec![0.0; self.plane.dim()];
+                return s;
             }
-            let widest = np.obj.net.layers().iter().map(|l| l.units).max().unwrap_or(0);
-            s.lin = vec![0.0; widest * np.block];
-            let layers = np.obj.net.layers().len();
-            s.vertices = (0..GROUP)
-                .map(|_| Vertex { theta: vec![0.0; self.plane.dim()], packed: vec![Packed::default(); layers], total: 0.0 })
-                .collect();
-            if np.chain.is_some() {
-                s.chain_e = vec![0.0; np.first[0].len()];
-                s.chain_r = vec![0.0; np.first[0].len()];
-                s.chain_ok = vec![false; np.blocks];
-            }
+            Kind::Network(np) => np,
+        };
+        for l in np.obj.net.layers() {
+            s.z.push(vec![0.0; l.units * np.block]);
+            s.y.push(vec![0.0; l.units * np.block]);
+        }
+        let widest = np.obj.net.layers().iter().map(|l| l.units).max().unwrap_or(0);
+        s.lin = vec![0.0; widest * np.block];
+        let layers = np.obj.net.layers().len();
+        s.vertices = (0..GROUP)
+            .map(|_| Vertex { theta: vec![0.0; self.plane.dim()], packed: vec![Packed::default(); layers], total: 0.0 })
+            .collect();
+        if np.chain.is_some() {
+            s.chain_e = vec![0.0; np.first[0].len()];
+            s.chain_r = vec![0.0; np.first[0].len()];
+            s.chain_ok = vec![false; np.blocks];
         }
         s
     }
