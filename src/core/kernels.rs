@@ -15,6 +15,7 @@
 
 use multiversion::{multiversion, target::selected_target};
 
+use super::aligned::AlignedVec;
 use super::fma::{Fma, fma_broadcast, fma_each};
 
 /// `y += a·x`.
@@ -142,7 +143,7 @@ pub struct Packed {
     four: Vec<[f64; 4]>,
     /// The rows left over, `[row][k]`.
     one: Vec<f64>,
-    strips: Vec<f64>,
+    strips: AlignedVec,
 }
 
 impl Packed {
@@ -229,7 +230,7 @@ fn strips_through_tiles<const L: usize>(
     rows: &[f64],
     k_count: usize,
     n: usize,
-    strips: &mut Vec<f64>,
+    strips: &mut AlignedVec,
     out: &mut [f64],
 ) {
     strips.resize(STRIPS * k_count * L, 0.0);
@@ -436,9 +437,10 @@ pub fn linear_gradients(dz: &[f64], input: &[f64], fan_in: usize, units: usize, 
     // sixteen would not fit.) The sums and their order are the same either way.
     let pairs = if avx512!() { units / 2 } else { 0 };
     // Unit u's weights for the inputs from i on (one per sum in `acc`), and at i = 0 its bias.
-    let mut store = |u: usize, i: usize, acc: &[[f64; 8]], plain: &[f64; 8], dt: &[f64], xt: &[&[f64]]| {
-        for (j, acc) in acc.iter().enumerate() {
-            gw[u * fan_in + i + j] = finish_dot(acc, dt, xt[j]);
+    // `sums`: the reduced lanes ([`reduce8`]) of unit u's sums for the inputs from i on.
+    let mut store = |u: usize, i: usize, sums: &[f64], plain: &[f64; 8], dt: &[f64], xt: &[&[f64]]| {
+        for (j, s) in sums.iter().enumerate() {
+            gw[u * fan_in + i + j] = s + tail_dot(dt, xt[j]);
         }
         if i == 0 {
             gb[u] = bias(plain, dt);
@@ -453,16 +455,16 @@ pub fn linear_gradients(dz: &[f64], input: &[f64], fan_in: usize, units: usize, 
         let xt = r.map(|r| &r[tail.clone()]);
         for u in (0..pairs).map(|p| 2 * p) {
             let rows = [dz_row(u), dz_row(u + 1)];
-            let sums = two_units_eight_inputs(rows[0].1, rows[1].1, x, i == 0);
-            for (k, ((_, _, dt), (acc, plain))) in rows.into_iter().zip(sums).enumerate() {
-                store(u + k, i, &acc, &plain, dt, &xt);
+            let sums = paired_eight(rows[0].1, rows[1].1, x, i == 0);
+            for (k, ((_, _, dt), (sums, plain))) in rows.into_iter().zip(sums).enumerate() {
+                store(u + k, i, &sums, &plain, dt, &xt);
             }
         }
         for u in 2 * pairs..units {
             let (_, dc, dt) = dz_row(u);
             for q in [0, 4] {
                 let (acc, plain) = one_unit_four_inputs(dc, [x[q], x[q + 1], x[q + 2], x[q + 3]], i + q == 0);
-                store(u, i + q, &acc, &plain, dt, &xt[q..]);
+                store(u, i + q, &acc.map(|a| reduce8(&a)), &plain, dt, &xt[q..]);
             }
         }
         i += 8;
@@ -475,13 +477,13 @@ pub fn linear_gradients(dz: &[f64], input: &[f64], fan_in: usize, units: usize, 
             let (d0, d1) = (dz_row(u), dz_row(u + 1));
             let sums = two_units_four_inputs(d0.1, d1.1, x, i == 0);
             for (k, ((_, _, dt), (acc, plain))) in [d0, d1].into_iter().zip(sums).enumerate() {
-                store(u + k, i, &acc, &plain, dt, &xt);
+                store(u + k, i, &acc.map(|a| reduce8(&a)), &plain, dt, &xt);
             }
         }
         for u in 2 * pairs..units {
             let (_, dc, dt) = dz_row(u);
             let (acc, plain) = one_unit_four_inputs(dc, x, i == 0);
-            store(u, i, &acc, &plain, dt, &xt);
+            store(u, i, &acc.map(|a| reduce8(&a)), &plain, dt, &xt);
         }
         i += 4;
     }
@@ -581,6 +583,53 @@ fn two_units_four_inputs(d: &[[f64; 8]], e: &[[f64; 8]], x: [&[[f64; 8]]; 4], wi
     [(acc_d, plain_d), (acc_e, plain_e)]
 }
 
+/// [`two_units_eight_inputs`] as a function of its own, not inlined: inlined into
+/// [`linear_gradients`]'s loops, the ten rows' pointers found too few registers left and were
+/// reloaded from the stack at every chunk.
+#[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma"))]
+fn paired_eight(d: &[[f64; 8]], e: &[[f64; 8]], x: [&[[f64; 8]]; 8], with_bias: bool) -> [([f64; 8], [f64; 8]); 2] {
+    // Plain loops, not `array::map`: its closure was compiled apart, without AVX-512. The sums
+    // pass through `black_box` so that LLVM does not fold the reduction's shuffles into the
+    // loop (it did, and permuted the sixteen sums at every chunk).
+    let [(acc_d, plain_d), (acc_e, plain_e)] = std::hint::black_box(two_units_eight_inputs(d, e, x, with_bias));
+    [(reduce8x8(&acc_d), plain_d), (reduce8x8(&acc_e), plain_e)]
+}
+
+/// [`reduce8`] of eight sums' lanes at once: the same additions in the same order, each step
+/// done for all eight on whole registers instead of lane by lane through the stack. Each
+/// rearrangement below is one AVX-512 shuffle (of 256-bit halves, of 128-bit quarters, then
+/// of neighbours), fifteen in all for eight sums.
+#[inline(always)]
+fn reduce8x8(a: &[[f64; 8]; 8]) -> [f64; 8] {
+    let add = |x: [f64; 8], y: [f64; 8]| -> [f64; 8] {
+        let mut s = [0.0f64; 8];
+        for k in 0..8 {
+            s[k] = x[k] + y[k];
+        }
+        s
+    };
+    // l_k = a_k + a_{k+4} of sums 2p and 2p + 1 side by side.
+    let mut l = [[0.0f64; 8]; 4];
+    for (p, l) in l.iter_mut().enumerate() {
+        let (u, v) = (&a[2 * p], &a[2 * p + 1]);
+        *l = add([u[0], u[1], u[2], u[3], v[0], v[1], v[2], v[3]], [u[4], u[5], u[6], u[7], v[4], v[5], v[6], v[7]]);
+    }
+    // Each stage's results pass through `black_box`: without, LLVM merged the stages'
+    // shuffles into eighty permutations for sixteen sums.
+    let l = std::hint::black_box(l);
+    // (l₀ + l₂, l₁ + l₃) of sums 4q, 4q + 1, 4q + 2, 4q + 3 in turn.
+    let mut m = [[0.0f64; 8]; 2];
+    for (q, m) in m.iter_mut().enumerate() {
+        let (u, v) = (&l[2 * q], &l[2 * q + 1]);
+        *m = add([u[0], u[1], u[4], u[5], v[0], v[1], v[4], v[5]], [u[2], u[3], u[6], u[7], v[2], v[3], v[6], v[7]]);
+    }
+    let m = std::hint::black_box(m);
+    // (l₀ + l₂) + (l₁ + l₃): sums 0, 4, 1, 5, 2, 6, 3, 7.
+    let (u, v) = (&m[0], &m[1]);
+    let r = add([u[0], v[0], u[2], v[2], u[4], v[4], u[6], v[6]], [u[1], v[1], u[3], v[3], u[5], v[5], u[7], v[7]]);
+    [r[0], r[2], r[4], r[6], r[1], r[3], r[5], r[7]]
+}
+
 /// [`two_units_four_inputs`] for eight inputs: sixteen chains, and each chunk of `d` and `e`
 /// loaded once for eight of them.
 #[inline(always)]
@@ -639,7 +688,13 @@ fn reduce8(a: &[f64; 8]) -> f64 {
 /// A dot's lanes plus its scalar tail, as [`dot`] ends.
 #[inline(always)]
 fn finish_dot(acc: &[f64; 8], d_tail: &[f64], x_tail: &[f64]) -> f64 {
-    reduce8(acc) + d_tail.iter().zip(x_tail).fold(0.0, |t, (a, b)| a.fma(*b, t))
+    reduce8(acc) + tail_dot(d_tail, x_tail)
+}
+
+/// The scalar tail of a dot (the samples after its whole chunks of eight), as [`dot`] sums it.
+#[inline(always)]
+fn tail_dot(d_tail: &[f64], x_tail: &[f64]) -> f64 {
+    d_tail.iter().zip(x_tail).fold(0.0, |t, (a, b)| a.fma(*b, t))
 }
 
 /// tanh in place.
@@ -910,6 +965,17 @@ mod tests {
                 }
                 assert_eq!(&da[i * n..(i + 1) * n], &row[..]);
             }
+        }
+    }
+
+    #[test]
+    fn eight_sums_reduced_together_are_reduced_as_one_at_a_time() {
+        // Magnitudes spread over 40 binades, so that another order of additions would round
+        // differently.
+        let lanes: [[f64; 8]; 8] = std::array::from_fn(|j| std::array::from_fn(|k| ((j * 8 + k) as f64 * 0.7).sin() * 2f64.powi((j * 8 + k) as i32 * 37 % 41 - 20)));
+        let together = reduce8x8(&lanes);
+        for (j, a) in lanes.iter().enumerate() {
+            assert_eq!(together[j].to_bits(), reduce8(a).to_bits(), "sum {j}");
         }
     }
 

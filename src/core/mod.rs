@@ -24,6 +24,7 @@ pub mod loss;
 pub mod network;
 pub mod objective;
 pub mod optimizer;
+pub mod aligned;
 mod pool;
 pub mod session;
 

@@ -14,6 +14,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::activation::{Activation, softmax_backprop, softmax_columns};
+use super::aligned::AlignedVec;
 use super::data::Dataset;
 use super::error::CoreError;
 use super::fma::Fma;
@@ -353,7 +354,7 @@ impl Network {
     }
 
     /// Backpropagates dL/dz of the output layer down to dL/dθ.
-    fn backward(&self, theta: &[f64], x: &[f64], n: usize, ws: &mut Workspace, mut dz_buf: Vec<f64>, grad: &mut [f64]) {
+    fn backward(&self, theta: &[f64], x: &[f64], n: usize, ws: &mut Workspace, mut dz_buf: AlignedVec, grad: &mut [f64]) {
         let mut da_buf = std::mem::take(&mut ws.delta_prev);
         if da_buf.len() < dz_buf.len() {
             da_buf.resize(dz_buf.len(), 0.0);
@@ -421,8 +422,8 @@ pub const CHUNK: usize = 256;
 pub struct Workspace {
     n: usize,
     layers: Vec<LayerCache>,
-    delta: Vec<f64>,
-    delta_prev: Vec<f64>,
+    delta: AlignedVec,
+    delta_prev: AlignedVec,
     chunks: Vec<Chunk>,
     /// The workspaces the chunks' passes borrow.
     pool: Pool<Workspace>,
@@ -440,15 +441,15 @@ struct Chunk {
 #[derive(Clone, Debug, Default)]
 struct LayerCache {
     /// Linear output before batch norm (only with batch norm).
-    lin: Vec<f64>,
+    lin: AlignedVec,
     /// Normalised values (only with batch norm).
-    xhat: Vec<f64>,
+    xhat: AlignedVec,
     /// 1/√(var + ε) per unit (only with batch norm).
-    inv_std: Vec<f64>,
+    inv_std: AlignedVec,
     /// Pre-activation.
-    z: Vec<f64>,
+    z: AlignedVec,
     /// Output.
-    y: Vec<f64>,
+    y: AlignedVec,
 }
 
 impl Workspace {

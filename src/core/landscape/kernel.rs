@@ -33,6 +33,7 @@
 //! activation, loss, batch norm and penalty. Per-thread buffers live in [`Scratch`]; nothing is
 //! allocated per vertex. Typed functions are evaluated with [`Objective::loss`] point by point.
 
+use super::super::aligned::AlignedVec;
 use super::super::activation::{Activation, softmax_columns};
 use super::super::loss::Loss;
 use super::super::network::{BN_EPS, LayerShape, Workspace};
@@ -93,14 +94,14 @@ pub struct Scratch {
     /// their own, [`Vertex`]).
     theta: Vec<f64>,
     /// Per layer: the pre-activation (after batch norm).
-    z: Vec<Vec<f64>>,
+    z: Vec<AlignedVec>,
     /// Per layer: the output.
-    y: Vec<Vec<f64>>,
+    y: Vec<AlignedVec>,
     /// Batch norm's linear output.
-    lin: Vec<f64>,
+    lin: AlignedVec,
     /// The first layer's chained exponential and its per-step ratio (blocked layout).
-    chain_e: Vec<f64>,
-    chain_r: Vec<f64>,
+    chain_e: AlignedVec,
+    chain_r: AlignedVec,
     /// Per block: whether the chain is valid until the next restart.
     chain_ok: Vec<bool>,
     /// The [`GROUP`] vertices a network's row computes together.
@@ -145,18 +146,18 @@ impl<'a> PlaneLoss<'a> {
             Kind::Network(np) => np,
         };
         for l in np.obj.net.layers() {
-            s.z.push(vec![0.0; l.units * np.block]);
-            s.y.push(vec![0.0; l.units * np.block]);
+            s.z.push(AlignedVec::from_elem(0.0, l.units * np.block));
+            s.y.push(AlignedVec::from_elem(0.0, l.units * np.block));
         }
         let widest = np.obj.net.layers().iter().map(|l| l.units).max().unwrap_or(0);
-        s.lin = vec![0.0; widest * np.block];
+        s.lin = AlignedVec::from_elem(0.0, widest * np.block);
         let layers = np.obj.net.layers().len();
         s.vertices = (0..GROUP)
             .map(|_| Vertex { theta: vec![0.0; self.plane.dim()], packed: vec![Packed::default(); layers], total: 0.0 })
             .collect();
         if np.chain.is_some() {
-            s.chain_e = vec![0.0; np.first[0].len()];
-            s.chain_r = vec![0.0; np.first[0].len()];
+            s.chain_e = AlignedVec::from_elem(0.0, np.first[0].len());
+            s.chain_r = AlignedVec::from_elem(0.0, np.first[0].len());
             s.chain_ok = vec![false; np.blocks];
         }
         s

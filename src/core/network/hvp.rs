@@ -18,6 +18,7 @@ use super::{CHUNK, Network, Workspace, linear, linear_gradients, linear_transpos
 use crate::core::activation::Activation;
 use crate::core::data::Dataset;
 use crate::core::pool::Pool;
+use crate::core::aligned::AlignedVec;
 
 /// Buffers for [`Network::hvp`], reused across products (Lanczos asks for hundreds).
 #[derive(Clone, Debug, Default)]
@@ -27,15 +28,15 @@ pub struct HvpWorkspace {
     /// Per layer, the forward tangents.
     tangents: Vec<Tangent>,
     /// dL/dz of the current layer and its tangent R(dL/dz) (unit-major, widest layer × n).
-    delta: Vec<f64>,
-    rdelta: Vec<f64>,
+    delta: AlignedVec,
+    rdelta: AlignedVec,
     /// The same for the layer below, filled on the way down.
-    below: Vec<f64>,
-    rbelow: Vec<f64>,
+    below: AlignedVec,
+    rbelow: AlignedVec,
     /// Scratch as large as the largest layer's values or weights.
-    scratch: Vec<f64>,
+    scratch: AlignedVec,
     /// Zeros, as many as the widest layer's units (a bias for the tangent's linear maps).
-    zeros: Vec<f64>,
+    zeros: AlignedVec,
     /// A large batch's chunks.
     chunks: Vec<Chunk>,
     /// The workspaces the chunks' passes borrow.
@@ -47,7 +48,7 @@ pub struct HvpWorkspace {
 #[derive(Clone, Debug, Default)]
 struct Chunk {
     data: Dataset,
-    out: Vec<f64>,
+    out: AlignedVec,
     weight: f64,
 }
 
@@ -55,15 +56,15 @@ struct Chunk {
 #[derive(Clone, Debug, Default)]
 struct Tangent {
     /// R(linear output) (only with batch norm).
-    rlin: Vec<f64>,
+    rlin: AlignedVec,
     /// R(x̂) (only with batch norm).
-    rxhat: Vec<f64>,
+    rxhat: AlignedVec,
     /// R(1/√(var + ε)) per unit (only with batch norm).
-    rinv: Vec<f64>,
+    rinv: AlignedVec,
     /// R(pre-activation).
-    rz: Vec<f64>,
+    rz: AlignedVec,
     /// R(output).
-    ry: Vec<f64>,
+    ry: AlignedVec,
 }
 
 impl Network {
