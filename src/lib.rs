@@ -26,6 +26,7 @@ pub mod export;
 pub mod files;
 pub mod lessons;
 pub mod mesh;
+pub mod priority;
 pub mod scene;
 pub mod share;
 

@@ -19,20 +19,10 @@ pub(super) fn behind_the_frame<R: Send>(work: impl FnOnce() -> R + Send) -> R {
     }
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     let pool = POOL.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new().thread_name(|i| format!("losscape background {i}")).start_handler(|_| lower_priority()).build().ok()
+        rayon::ThreadPoolBuilder::new().thread_name(|i| format!("losscape background {i}")).start_handler(|_| crate::priority::lower_this_thread(5)).build().ok()
     });
     match pool {
         Some(pool) => pool.install(work),
         None => work(),
-    }
-}
-
-/// Lowers the calling thread's priority (Linux: nice 5 for this thread alone; elsewhere
-/// `setpriority` would lower the whole process, the frame's threads with it, so nothing).
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    {
-        // A failure (a sandbox without the syscall) leaves the thread as it was: only slower frames.
-        let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 5);
     }
 }
