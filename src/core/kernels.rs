@@ -588,17 +588,19 @@ fn two_units_four_inputs(d: &[[f64; 8]], e: &[[f64; 8]], x: [&[[f64; 8]]; 4], wi
 /// reloaded from the stack at every chunk.
 #[multiversion(targets("x86_64+avx512f+avx512dq+avx2+fma"))]
 fn paired_eight(d: &[[f64; 8]], e: &[[f64; 8]], x: [&[[f64; 8]]; 8], with_bias: bool) -> [([f64; 8], [f64; 8]); 2] {
-    // Plain loops, not `array::map`: its closure was compiled apart, without AVX-512. The sums
-    // pass through `black_box` so that LLVM does not fold the reduction's shuffles into the
-    // loop (it did, and permuted the sixteen sums at every chunk).
+    // The sums pass through `black_box` so that LLVM does not fold the reduction's shuffles
+    // into the loop (it did, and permuted the sixteen sums at every chunk). No `array::map`
+    // here or in `reduce8x8`: its closure was compiled apart, without AVX-512.
     let [(acc_d, plain_d), (acc_e, plain_e)] = std::hint::black_box(two_units_eight_inputs(d, e, x, with_bias));
     [(reduce8x8(&acc_d), plain_d), (reduce8x8(&acc_e), plain_e)]
 }
 
 /// [`reduce8`] of eight sums' lanes at once: the same additions in the same order, each step
 /// done for all eight on whole registers instead of lane by lane through the stack. Each
-/// rearrangement below is one AVX-512 shuffle (of 256-bit halves, of 128-bit quarters, then
-/// of neighbours), fifteen in all for eight sums.
+/// rearrangement below is at most one AVX-512 shuffle (of 256-bit halves, of 128-bit quarters,
+/// then of neighbours): twenty for sixteen sums as compiled, some halves coming straight from
+/// memory. In 200 steps of 2-64-64-1 and 2-128-128-1 on 5000 points, one thread, 1–3 % faster
+/// than reducing lane by lane (medians of 7).
 #[inline(always)]
 fn reduce8x8(a: &[[f64; 8]; 8]) -> [f64; 8] {
     let add = |x: [f64; 8], y: [f64; 8]| -> [f64; 8] {
