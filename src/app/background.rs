@@ -19,7 +19,11 @@ pub(super) fn behind_the_frame<R: Send>(work: impl FnOnce() -> R + Send) -> R {
     }
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     let pool = POOL.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new().thread_name(|i| format!("losscape background {i}")).start_handler(|_| crate::priority::lower_this_thread(5)).build().ok()
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("losscape background {i}"))
+            .start_handler(|_| crate::priority::lower_this_thread(5))
+            .build()
+            .ok()
     });
     match pool {
         Some(pool) => pool.install(work),

@@ -974,7 +974,9 @@ mod tests {
     fn eight_sums_reduced_together_are_reduced_as_one_at_a_time() {
         // Magnitudes spread over 40 binades, so that another order of additions would round
         // differently.
-        let lanes: [[f64; 8]; 8] = std::array::from_fn(|j| std::array::from_fn(|k| ((j * 8 + k) as f64 * 0.7).sin() * 2f64.powi((j * 8 + k) as i32 * 37 % 41 - 20)));
+        let lanes: [[f64; 8]; 8] = std::array::from_fn(|j| {
+            std::array::from_fn(|k| ((j * 8 + k) as f64 * 0.7).sin() * 2f64.powi((j * 8 + k) as i32 * 37 % 41 - 20))
+        });
         let together = reduce8x8(&lanes);
         for (j, a) in lanes.iter().enumerate() {
             assert_eq!(together[j].to_bits(), reduce8(a).to_bits(), "sum {j}");

@@ -8,6 +8,7 @@
 pub mod activation;
 #[cfg(target_arch = "wasm32")]
 mod activation_pairs;
+pub mod aligned;
 pub mod check;
 pub mod clip;
 pub mod data;
@@ -24,7 +25,6 @@ pub mod loss;
 pub mod network;
 pub mod objective;
 pub mod optimizer;
-pub mod aligned;
 mod pool;
 pub mod session;
 

@@ -33,8 +33,8 @@
 //! activation, loss, batch norm and penalty. Per-thread buffers live in [`Scratch`]; nothing is
 //! allocated per vertex. Typed functions are evaluated with [`Objective::loss`] point by point.
 
-use super::super::aligned::AlignedVec;
 use super::super::activation::{Activation, softmax_columns};
+use super::super::aligned::AlignedVec;
 use super::super::loss::Loss;
 use super::super::network::{BN_EPS, LayerShape, Workspace};
 use super::super::objective::{NetworkObjective, Objective, penalty_value};

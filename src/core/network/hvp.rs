@@ -16,9 +16,9 @@
 
 use super::{CHUNK, Network, Workspace, linear, linear_gradients, linear_transposed, sum};
 use crate::core::activation::Activation;
+use crate::core::aligned::AlignedVec;
 use crate::core::data::Dataset;
 use crate::core::pool::Pool;
-use crate::core::aligned::AlignedVec;
 
 /// Buffers for [`Network::hvp`], reused across products (Lanczos asks for hundreds).
 #[derive(Clone, Debug, Default)]
