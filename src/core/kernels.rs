@@ -464,7 +464,7 @@ pub fn linear_gradients(dz: &[f64], input: &[f64], fan_in: usize, units: usize, 
             let (_, dc, dt) = dz_row(u);
             for q in [0, 4] {
                 let (acc, plain) = one_unit_four_inputs(dc, [x[q], x[q + 1], x[q + 2], x[q + 3]], i + q == 0);
-                store(u, i + q, &acc.map(|a| reduce8(&a)), &plain, dt, &xt[q..]);
+                store(u, i + q, &reduce_each(&acc), &plain, dt, &xt[q..]);
             }
         }
         i += 8;
@@ -477,13 +477,13 @@ pub fn linear_gradients(dz: &[f64], input: &[f64], fan_in: usize, units: usize, 
             let (d0, d1) = (dz_row(u), dz_row(u + 1));
             let sums = two_units_four_inputs(d0.1, d1.1, x, i == 0);
             for (k, ((_, _, dt), (acc, plain))) in [d0, d1].into_iter().zip(sums).enumerate() {
-                store(u + k, i, &acc.map(|a| reduce8(&a)), &plain, dt, &xt);
+                store(u + k, i, &reduce_each(&acc), &plain, dt, &xt);
             }
         }
         for u in 2 * pairs..units {
             let (_, dc, dt) = dz_row(u);
             let (acc, plain) = one_unit_four_inputs(dc, x, i == 0);
-            store(u, i, &acc.map(|a| reduce8(&a)), &plain, dt, &xt);
+            store(u, i, &reduce_each(&acc), &plain, dt, &xt);
         }
         i += 4;
     }
@@ -685,6 +685,17 @@ fn add_lanes(acc: &mut [f64; 8], d: &[f64; 8]) {
 #[inline(always)]
 fn reduce8(a: &[f64; 8]) -> f64 {
     reduce([a[0], a[1], a[2], a[3]], [a[4], a[5], a[6], a[7]])
+}
+
+/// [`reduce8`] of each of `N` sums' lanes. A plain loop, not `array::map`: in a multiversioned
+/// function its closure is compiled apart, without the function's SIMD features.
+#[inline(always)]
+fn reduce_each<const N: usize>(acc: &[[f64; 8]; N]) -> [f64; N] {
+    let mut sums = [0.0; N];
+    for (s, a) in sums.iter_mut().zip(acc) {
+        *s = reduce8(a);
+    }
+    sums
 }
 
 /// A dot's lanes plus its scalar tail, as [`dot`] ends.

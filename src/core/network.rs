@@ -445,7 +445,7 @@ struct LayerCache {
     /// Normalised values (only with batch norm).
     xhat: AlignedVec,
     /// 1/√(var + ε) per unit (only with batch norm).
-    inv_std: AlignedVec,
+    inv_std: Vec<f64>,
     /// Pre-activation.
     z: AlignedVec,
     /// Output.

@@ -36,7 +36,7 @@ pub struct HvpWorkspace {
     /// Scratch as large as the largest layer's values or weights.
     scratch: AlignedVec,
     /// Zeros, as many as the widest layer's units (a bias for the tangent's linear maps).
-    zeros: AlignedVec,
+    zeros: Vec<f64>,
     /// A large batch's chunks.
     chunks: Vec<Chunk>,
     /// The workspaces the chunks' passes borrow.
@@ -48,7 +48,7 @@ pub struct HvpWorkspace {
 #[derive(Clone, Debug, Default)]
 struct Chunk {
     data: Dataset,
-    out: AlignedVec,
+    out: Vec<f64>,
     weight: f64,
 }
 
@@ -60,7 +60,7 @@ struct Tangent {
     /// R(x̂) (only with batch norm).
     rxhat: AlignedVec,
     /// R(1/√(var + ε)) per unit (only with batch norm).
-    rinv: AlignedVec,
+    rinv: Vec<f64>,
     /// R(pre-activation).
     rz: AlignedVec,
     /// R(output).
