@@ -14,6 +14,7 @@
 //! the operating system, or the browser (wasm32).
 
 use multiversion::{multiversion, target::selected_target};
+use std::hint::black_box;
 
 use super::aligned::AlignedVec;
 use super::fma::{Fma, fma_broadcast, fma_each};
@@ -204,11 +205,11 @@ fn dense<const L: usize>(packed: &mut Packed, init: impl Fn(usize) -> f64, rows:
     if k_count < STRIP_FROM || sixes + fours == 0 {
         for (t, c) in six.chunks_exact(k_count).enumerate() {
             let r = 6 * t;
-            tile::<6, L>(|k, j| c[k][j], std::array::from_fn(|j| init(r + j)), rows, k_count, n, 0..n, &mut out[r * n..(r + 6) * n]);
+            tiles::<6, L>(|k, j| c[k][j], std::array::from_fn(|j| init(r + j)), rows, k_count, n, &mut out[r * n..(r + 6) * n]);
         }
         for (t, c) in four.chunks_exact(k_count).enumerate() {
             let r = 6 * sixes + 4 * t;
-            tile::<4, L>(|k, j| c[k][j], std::array::from_fn(|j| init(r + j)), rows, k_count, n, 0..n, &mut out[r * n..(r + 4) * n]);
+            tiles::<4, L>(|k, j| c[k][j], std::array::from_fn(|j| init(r + j)), rows, k_count, n, &mut out[r * n..(r + 4) * n]);
         }
     } else {
         strips_through_tiles::<L>(six, four, sixes, &init, rows, k_count, n, strips, out);
@@ -233,12 +234,13 @@ fn strips_through_tiles<const L: usize>(
     strips: &mut AlignedVec,
     out: &mut [f64],
 ) {
-    strips.resize(STRIPS * k_count * L, 0.0);
+    let strips_at_once = strips_at_once(L);
+    strips.resize(strips_at_once * k_count * L, 0.0);
     let strips = strips.as_chunks_mut::<L>().0;
     let mut s0 = 0;
     while s0 < n {
         // The last strip may be short: its missing lanes are zeros, computed and not stored.
-        let count = STRIPS.min((n - s0).div_ceil(L));
+        let count = strips_at_once.min((n - s0).div_ceil(L));
         for k in 0..k_count {
             for i in 0..count {
                 let s = s0 + i * L;
@@ -256,11 +258,11 @@ fn strips_through_tiles<const L: usize>(
             let width = L.min(n - s);
             for (t, w) in six.chunks_exact(k_count).enumerate() {
                 let r = 6 * t;
-                store(&micro(w, std::array::from_fn(|j| init(r + j)), strip), out, r, n, s, width);
+                micro(w, std::array::from_fn(|j| init(r + j)), strip, out, r, n, s, width);
             }
             for (t, w) in four.chunks_exact(k_count).enumerate() {
                 let r = 6 * sixes + 4 * t;
-                store(&micro(w, std::array::from_fn(|j| init(r + j)), strip), out, r, n, s, width);
+                micro(w, std::array::from_fn(|j| init(r + j)), strip, out, r, n, s, width);
             }
         }
         s0 += count * L;
@@ -272,25 +274,60 @@ fn strips_through_tiles<const L: usize>(
 /// (2-8-8-1 training 15% slower, 2-32-32-1 grids and training 10-20% slower).
 const STRIP_FROM: usize = 48;
 
-/// Strips of `L` samples that [`dense`] copies side by side at a time: each input row is read
-/// `STRIPS · L` values in a row (a kilobyte with AVX-512), which the prefetcher follows, where
-/// one strip at a time would read 128 bytes from each of k rows far apart.
-const STRIPS: usize = 8;
+/// Strips of `lanes` samples that [`dense`] copies side by side at a time: each input row is
+/// read 64 (AVX2) or 128 (AVX-512) values in a row, which the prefetcher follows, where one
+/// strip at a time would read 64 or 256 bytes from each of k rows far apart.
+const fn strips_at_once(lanes: usize) -> usize {
+    if lanes >= 32 { 4 } else { 8 }
+}
 
-/// One register tile of [`dense`]: `J` rows × `L` samples, from `init` through every k.
-/// (Storing its own result instead of returning it measured slower.)
+/// [`tile`] over all `n` samples: `L` at a time, then the rest eight at a time (and the last
+/// few one at a time), so that a block whose length is not a multiple of a wide tile's 32
+/// samples does not leave up to 31 of them to scalar code.
 #[inline(always)]
-fn micro<const J: usize, const L: usize>(w: &[[f64; J]], init: [f64; J], x: &[[f64; L]]) -> [[f64; L]; J] {
+#[allow(clippy::too_many_arguments)]
+fn tiles<const J: usize, const L: usize>(
+    coef: impl Fn(usize, usize) -> f64,
+    init: [f64; J],
+    rows: &[f64],
+    k_count: usize,
+    n: usize,
+    out: &mut [f64],
+) {
+    let wide = n - n % L;
+    tile::<J, L>(&coef, init, rows, k_count, n, 0..wide, out);
+    if wide < n {
+        tile::<J, 8>(&coef, init, rows, k_count, n, wide..n, out);
+    }
+}
+
+/// One register tile of [`dense`]: `J` rows × `L` samples, from `init` through every k, stored
+/// from row `r`, sample `s` ([`store`]). The strip is walked by `next`, as [`tile`] walks its
+/// rows: zipped with the weights, a 6 × 32 tile compiled one lane at a time.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn micro<const J: usize, const L: usize>(
+    w: &[[f64; J]],
+    init: [f64; J],
+    x: &[[f64; L]],
+    out: &mut [f64],
+    r: usize,
+    n: usize,
+    s: usize,
+    width: usize,
+) {
     let mut acc = [[0.0f64; L]; J];
     for (acc, &v) in acc.iter_mut().zip(&init) {
         *acc = [v; L];
     }
-    for (c, x) in w.iter().zip(x) {
+    let mut xs = x.iter();
+    for c in w {
+        let x = xs.next().expect("one strip row per coefficient");
         for (acc, &c) in acc.iter_mut().zip(c) {
             fma_broadcast(c, x, acc);
         }
     }
-    acc
+    store(&acc, out, r, n, s, width);
 }
 
 /// Writes the first `width` lanes of a tile's rows to `out` (rows of length `n`) from row `r`,
@@ -302,14 +339,16 @@ fn store<const J: usize, const L: usize>(acc: &[[f64; L]; J], out: &mut [f64], r
         if width == L {
             out[at..at + L].copy_from_slice(acc);
         } else {
-            for (o, &v) in out[at..at + width].iter_mut().zip(acc) {
-                *o = v;
-            }
+            // Through an opaque copy: indexed by a run-time width, the accumulators themselves
+            // were kept in memory and stored after every multiply-add of the tile (a 6 × 32
+            // tile ran at a third of its speed).
+            let lanes: [f64; L] = black_box(*acc);
+            out[at..at + width].copy_from_slice(&lanes[..width]);
         }
     }
 }
 
-/// One output row of [`tile`] (`J` = 1) with four times the samples per step: its chains of
+/// One output row of [`tile`] (`J` = 1) with 64 samples per step (32 with AVX2): its chains of
 /// multiply-adds would otherwise wait on each other (a layer's single output unit).
 #[inline(always)]
 fn single<const L: usize>(
@@ -321,13 +360,15 @@ fn single<const L: usize>(
     samples: std::ops::Range<usize>,
     out: &mut [f64],
 ) {
-    let wide = samples.start..samples.start + (samples.len() / (4 * L)) * (4 * L);
+    // Eight vectors of accumulators with AVX-512, four with AVX2; the rest eight at a time.
+    let step = if L >= 16 { 64 } else { 32 };
+    let wide = samples.start..samples.start + (samples.len() / step) * step;
     let rest = wide.end..samples.end;
     match L {
-        16 => tile::<1, 64>(|k, _| coef(k), [init], rows, k_count, n, wide, out),
-        _ => tile::<1, 32>(|k, _| coef(k), [init], rows, k_count, n, wide, out),
+        8 => tile::<1, 32>(|k, _| coef(k), [init], rows, k_count, n, wide, out),
+        _ => tile::<1, 64>(|k, _| coef(k), [init], rows, k_count, n, wide, out),
     }
-    tile::<1, L>(|k, _| coef(k), [init], rows, k_count, n, rest, out);
+    tile::<1, 8>(|k, _| coef(k), [init], rows, k_count, n, rest, out);
 }
 
 /// Coefficients packed per pass of [`tile`]: a layer wider than this is done in several
@@ -335,8 +376,11 @@ fn single<const L: usize>(
 /// is the same as in one pass).
 const TILE_K: usize = 32;
 
-/// Samples per tile row with AVX-512: two vectors of eight.
-const WIDE_LANES: usize = 16;
+/// Samples per tile row with AVX-512: four vectors of eight. A 6 × 32 tile has 24 accumulators
+/// and loads its four input vectors and six broadcast weights for 24 multiply-adds, where a 6 ×
+/// 16 tile loaded eight values for 12: alone on a strip in the L1 cache with its weights
+/// streaming from L2, 85 Gflop/s of a core's 100 against 75.
+const WIDE_LANES: usize = 32;
 /// Samples per tile row with AVX2 (or less): two vectors of four. A 4 × 16 tile there needs
 /// sixteen accumulators, all of AVX2's registers, and spilled.
 const NARROW_LANES: usize = 8;
