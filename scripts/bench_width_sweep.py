@@ -216,6 +216,13 @@ def main():
         print(f"warning: the FMA peak moved from {peak:.1f} to {after:.1f} Gflop/s during the sweep; the machine "
               f"was not idle", file=sys.stderr)
     peak = max(peak, after)
+    # Training's flops are all computed (no shortcut like the grid's exponential chain), so a
+    # training figure above the peak means the peak is wrong, as it once was (fma_peak's
+    # accumulators spilled to the stack and it read half the machine's rate).
+    over = [r for r in rows if r["tg"] > peak]
+    if over:
+        print(f"warning: training ran at {max(r['tg'] for r in over):.1f} Gflop/s, above the measured FMA peak of "
+              f"{peak:.1f}: the peak measurement is wrong (check examples/fma_peak.rs)", file=sys.stderr)
     print()
     print(f"percentages of the higher FMA peak measured, {peak:.1f} Gflop/s")
     print(f"| network | points | grid {args.res}² losscape | PyTorch | × | % of peak | "
