@@ -58,12 +58,13 @@ mod x86 {
         rounds!(_mm256_setzero_pd(), _mm256_fmadd_pd, _mm256_set1_pd, vx, vy; a0 a1 a2 a3 a4 a5 a6 a7 a8 a9 a10 a11)
     }
 
-    /// 12 chains of eight lanes, as for AVX2: more than the two FMA ports' four cycles of
-    /// latency need. (With 24 chains LLVM kept ten of them on the stack, with 16 two, and each
-    /// of those waited on a store and a load at every round: the peak read 45 Gflop/s a core
-    /// here instead of 100, and every fraction of it twice too high.)
+    /// 12 chains of eight lanes, as for AVX2, or with `eight` 8 chains, exactly the two FMA
+    /// ports' four cycles of latency; both are measured and the faster kept. (With 24 chains
+    /// LLVM kept ten of them on the stack, with 16 two, and each of those waited on a store and
+    /// a load at every round: the peak read 45 Gflop/s a core here instead of 100, and every
+    /// fraction of it twice too high. Two counts guard against that coming back unseen.)
     #[target_feature(enable = "avx512f")]
-    fn avx512(x: f64, y: f64) -> f64 {
+    fn avx512(x: f64, y: f64, eight: bool) -> f64 {
         fn lanes_sum(v: __m512d) -> f64 {
             let mut out = [0.0; 8];
             // SAFETY: `out` has room for eight f64s; unaligned stores are allowed.
@@ -71,31 +72,21 @@ mod x86 {
             out.iter().sum()
         }
         let (vx, vy) = (_mm512_set1_pd(x), _mm512_set1_pd(y));
-        rounds!(_mm512_setzero_pd(), _mm512_fmadd_pd, _mm512_set1_pd, vx, vy;
-            a0 a1 a2 a3 a4 a5 a6 a7 a8 a9 a10 a11)
-    }
-
-    /// [`avx512`] with 8 chains, exactly the two ports' latency: measured too, and the faster
-    /// of the two kept, so that a compiler spilling one of them cannot halve the peak again.
-    #[target_feature(enable = "avx512f")]
-    fn avx512_eight(x: f64, y: f64) -> f64 {
-        fn lanes_sum(v: __m512d) -> f64 {
-            let mut out = [0.0; 8];
-            // SAFETY: `out` has room for eight f64s; unaligned stores are allowed.
-            unsafe { _mm512_storeu_pd(out.as_mut_ptr(), v) };
-            out.iter().sum()
+        if eight {
+            rounds!(_mm512_setzero_pd(), _mm512_fmadd_pd, _mm512_set1_pd, vx, vy; a0 a1 a2 a3 a4 a5 a6 a7)
+        } else {
+            rounds!(_mm512_setzero_pd(), _mm512_fmadd_pd, _mm512_set1_pd, vx, vy;
+                a0 a1 a2 a3 a4 a5 a6 a7 a8 a9 a10 a11)
         }
-        let (vx, vy) = (_mm512_set1_pd(x), _mm512_set1_pd(y));
-        rounds!(_mm512_setzero_pd(), _mm512_fmadd_pd, _mm512_set1_pd, vx, vy; a0 a1 a2 a3 a4 a5 a6 a7)
     }
 
     /// The kernels of the widest vector unit this CPU has, and its name.
     pub(super) fn kernels() -> Option<(Vec<super::Kernel>, &'static str)> {
         if is_x86_feature_detected!("avx512f") {
             // SAFETY: AVX-512F was just detected.
-            let twelve: super::Kernel = |x, y| (unsafe { avx512(x, y) }, (2 * super::ITERS * 12 * 8) as f64);
+            let twelve: super::Kernel = |x, y| (unsafe { avx512(x, y, false) }, (2 * super::ITERS * 12 * 8) as f64);
             // SAFETY: as above.
-            let eight: super::Kernel = |x, y| (unsafe { avx512_eight(x, y) }, (2 * super::ITERS * 8 * 8) as f64);
+            let eight: super::Kernel = |x, y| (unsafe { avx512(x, y, true) }, (2 * super::ITERS * 8 * 8) as f64);
             return Some((vec![twelve, eight], "AVX-512"));
         }
         if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
