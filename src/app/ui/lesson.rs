@@ -215,7 +215,14 @@ fn draw_card_contents(
         // On a short window (a 720-line projector) the text scrolls rather than squeeze the 3D
         // view below it.
         let room = (ui.ctx().content_rect().height() * 0.34).max(body * 5.0);
-        egui::ScrollArea::vertical().max_height(room).auto_shrink([false, true]).show(ui, |ui| {
+        // Asked for the text's own height (up to `room`): a scroll area takes no more than the
+        // panel had the frame before, and the panel no more than its contents, so left alone
+        // the text stayed at the scroll area's least height, three lines, and was cut
+        // mid-sentence on a 1280 × 720 projector with room to spare.
+        let wrap = ui.available_width() - ui.spacing().scroll.allocated_width();
+        let font = egui::FontId::proportional(body * 1.08);
+        let natural = ui.painter().layout(settings.scene.description.clone(), font, Color32::WHITE, wrap).size().y;
+        egui::ScrollArea::vertical().max_height(room).min_scrolled_height(natural.min(room)).auto_shrink([false, true]).show(ui, |ui| {
             ui.label(RichText::new(&settings.scene.description).size(body * 1.08).color(Color32::from_gray(235)));
         });
     }
