@@ -216,7 +216,14 @@ fn dense<const L: usize>(packed: &mut Packed, init: impl Fn(usize) -> f64, rows:
     }
     for (i, c) in one.chunks_exact(k_count).enumerate() {
         let r = 6 * sixes + 4 * fours + i;
-        single::<L>(|k| c[k], init(r), rows, k_count, n, 0..n, &mut out[r * n..(r + 1) * n]);
+        // A single row goes 64 samples a step (32 with AVX2): eight (four) vectors of
+        // accumulators, whose chains of multiply-adds would otherwise wait on each other (a
+        // layer's single output unit).
+        let row = &mut out[r * n..(r + 1) * n];
+        match L {
+            8 => tiles::<1, 32>(|k, _| c[k], [init(r)], rows, k_count, n, row),
+            _ => tiles::<1, 64>(|k, _| c[k], [init(r)], rows, k_count, n, row),
+        }
     }
 }
 
@@ -282,8 +289,8 @@ const fn strips_at_once(lanes: usize) -> usize {
 }
 
 /// [`tile`] over all `n` samples: `L` at a time, then the rest eight at a time (and the last
-/// few one at a time), so that a block whose length is not a multiple of a wide tile's 32
-/// samples does not leave up to 31 of them to scalar code.
+/// few one at a time), so that a block whose length is not a multiple of a wide tile's 32 (or a
+/// single row's 64) samples does not leave up to 31 (63) of them to scalar code.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn tiles<const J: usize, const L: usize>(
@@ -346,29 +353,6 @@ fn store<const J: usize, const L: usize>(acc: &[[f64; L]; J], out: &mut [f64], r
             out[at..at + width].copy_from_slice(&lanes[..width]);
         }
     }
-}
-
-/// One output row of [`tile`] (`J` = 1) with 64 samples per step (32 with AVX2): its chains of
-/// multiply-adds would otherwise wait on each other (a layer's single output unit).
-#[inline(always)]
-fn single<const L: usize>(
-    coef: impl Fn(usize) -> f64,
-    init: f64,
-    rows: &[f64],
-    k_count: usize,
-    n: usize,
-    samples: std::ops::Range<usize>,
-    out: &mut [f64],
-) {
-    // Eight vectors of accumulators with AVX-512, four with AVX2; the rest eight at a time.
-    let step = if L >= 16 { 64 } else { 32 };
-    let wide = samples.start..samples.start + (samples.len() / step) * step;
-    let rest = wide.end..samples.end;
-    match L {
-        8 => tile::<1, 32>(|k, _| coef(k), [init], rows, k_count, n, wide, out),
-        _ => tile::<1, 64>(|k, _| coef(k), [init], rows, k_count, n, wide, out),
-    }
-    tile::<1, 8>(|k, _| coef(k), [init], rows, k_count, n, rest, out);
 }
 
 /// Coefficients packed per pass of [`tile`]: a layer wider than this is done in several
