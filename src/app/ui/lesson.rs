@@ -221,9 +221,9 @@ fn draw_card_contents(
         // mid-sentence on a 1280 × 720 projector with room to spare.
         let wrap = ui.available_width() - ui.spacing().scroll.allocated_width();
         let font = egui::FontId::proportional(body * 1.08);
-        let natural = ui.painter().layout(settings.scene.description.clone(), font, Color32::WHITE, wrap).size().y;
+        let natural = ui.painter().layout(settings.scene.description.clone(), font.clone(), Color32::WHITE, wrap).size().y;
         egui::ScrollArea::vertical().max_height(room).min_scrolled_height(natural.min(room)).auto_shrink([false, true]).show(ui, |ui| {
-            ui.label(RichText::new(&settings.scene.description).size(body * 1.08).color(Color32::from_gray(235)));
+            ui.label(RichText::new(&settings.scene.description).font(font).color(Color32::from_gray(235)));
         });
     }
     clicks
